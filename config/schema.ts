@@ -1,0 +1,137 @@
+import os from 'node:os';
+import { z } from 'zod';
+
+const port = z.number().int().min(1).max(65535);
+const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+/** A CIDR range such as `127.0.0.0/8` or `::1/128`. */
+const cidr = z.string().regex(/^([0-9.]+\/\d{1,2}|[0-9a-fA-F:.]+\/\d{1,3})$/, 'expected a CIDR range such as 127.0.0.0/8 or ::1/128');
+
+/**
+ * The one configuration schema. Every key has a default, so an empty config
+ * file and an empty environment give a working instance on localhost with
+ * SQLite under ./data.
+ */
+export const configSchema = z
+  .object({
+    http: z
+      .object({
+        host: z.string().min(1).default('localhost'),
+        port: port.default(8080),
+        /** Public origin every ActivityPub id is built from; defaults to http://localhost:<port>. */
+        publicUrl: z.url({ protocol: /^https?$/ }).optional(),
+        /** Trust X-Forwarded-* from this many reverse proxies in front (0: none). */
+        trustProxy: z.number().int().min(0).max(10).default(0),
+      })
+      .strict()
+      .prefault({}),
+    storage: z
+      .object({
+        dataDir: z.string().min(1).default('./data'),
+        /** When set, MongoDB replaces the embedded SQLite store. */
+        mongodbUrl: z
+          .string()
+          .regex(/^mongodb(\+srv)?:\/\/\S+$/, 'expected a mongodb:// or mongodb+srv:// URL')
+          .optional(),
+      })
+      .strict()
+      .prefault({}),
+    log: z
+      .object({
+        level: logLevel.default('info'),
+        /** Client IP addresses appear in logs only when an operator turns this on. */
+        ipAddresses: z.boolean().default(false),
+      })
+      .strict()
+      .prefault({}),
+    media: z
+      .object({
+        /** mediasoup workers; one per CPU core by default. */
+        workers: z.number().int().min(1).max(64).default(() => Math.max(1, os.availableParallelism())),
+        /** Worker binary; normally set by `npm start` to the cached build. */
+        workerBin: z.string().min(1).optional(),
+        logLevel: z.enum(['debug', 'warn', 'error', 'none']).default('warn'),
+        listenIp: z.union([z.ipv4(), z.ipv6()]).default('127.0.0.1'),
+        announcedIp: z.string().min(1).optional(),
+        rtcMinPort: port.default(40000),
+        rtcMaxPort: port.default(49999),
+      })
+      .strict()
+      .prefault({}),
+    federation: z
+      .object({
+        /** CIDR ranges remote fetches may reach despite being private; empty by default. */
+        allowPrivate: z.array(cidr).default([]),
+      })
+      .strict()
+      .prefault({}),
+    accounts: z
+      .object({
+        registration: z.enum(['open', 'invite', 'closed']).default('open'),
+        maxPersonas: z.number().int().min(1).max(100).default(5),
+      })
+      .strict()
+      .prefault({}),
+    rooms: z
+      .object({
+        /** A live room with nobody in it ends after this many seconds. */
+        idleTimeoutSeconds: z.number().int().min(5).max(86400).default(300),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict()
+  .superRefine((cfg, ctx) => {
+    if (cfg.media.rtcMinPort > cfg.media.rtcMaxPort) {
+      ctx.addIssue({ code: 'custom', path: ['media', 'rtcMinPort'], message: 'must not be above media.rtcMaxPort' });
+    }
+  });
+
+export type ConfigInput = z.input<typeof configSchema>;
+type Parsed = z.output<typeof configSchema>;
+
+/** The validated, typed configuration handed to every module at boot. */
+export type Config = Omit<Parsed, 'http'> & {
+  http: Omit<Parsed['http'], 'publicUrl'> & { publicUrl: string };
+  /** Absolute path of the config file that was read, if any. */
+  configFile?: string;
+};
+
+/** Kind of value each environment variable carries, and the form it must take. */
+export type EnvKind = 'int' | 'string' | 'bool' | 'list';
+
+export interface EnvBinding {
+  name: string;
+  path: [string, string];
+  kind: EnvKind;
+  expected: string;
+}
+
+/**
+ * Environment variables and where each lands in the schema. Unknown
+ * `HEARTH_*` variables are an error (a typo must not be silently ignored).
+ */
+export const ENV_BINDINGS: readonly EnvBinding[] = [
+  { name: 'HEARTH_HOST', path: ['http', 'host'], kind: 'string', expected: 'a host name or IP address to listen on' },
+  { name: 'HEARTH_PORT', path: ['http', 'port'], kind: 'int', expected: 'an integer from 1 to 65535' },
+  { name: 'HEARTH_PUBLIC_URL', path: ['http', 'publicUrl'], kind: 'string', expected: 'an http(s) origin such as https://rooms.example' },
+  { name: 'HEARTH_TRUST_PROXY', path: ['http', 'trustProxy'], kind: 'int', expected: 'the number of reverse proxies in front, 0 to 10' },
+  { name: 'HEARTH_DATA_DIR', path: ['storage', 'dataDir'], kind: 'string', expected: 'a writable directory path' },
+  { name: 'MONGODB_URL', path: ['storage', 'mongodbUrl'], kind: 'string', expected: 'a mongodb:// URL' },
+  { name: 'HEARTH_LOG_LEVEL', path: ['log', 'level'], kind: 'string', expected: 'one of fatal, error, warn, info, debug, trace, silent' },
+  { name: 'HEARTH_LOG_IP_ADDRESSES', path: ['log', 'ipAddresses'], kind: 'bool', expected: 'true or false' },
+  { name: 'HEARTH_MEDIA_WORKERS', path: ['media', 'workers'], kind: 'int', expected: 'an integer from 1 to 64' },
+  { name: 'MEDIASOUP_WORKER_BIN', path: ['media', 'workerBin'], kind: 'string', expected: 'the path of a mediasoup-worker binary' },
+  { name: 'HEARTH_MEDIA_LOG_LEVEL', path: ['media', 'logLevel'], kind: 'string', expected: 'one of debug, warn, error, none' },
+  { name: 'HEARTH_MEDIA_LISTEN_IP', path: ['media', 'listenIp'], kind: 'string', expected: 'an IPv4 or IPv6 address' },
+  { name: 'HEARTH_MEDIA_ANNOUNCED_IP', path: ['media', 'announcedIp'], kind: 'string', expected: 'the public IP address or host clients reach' },
+  { name: 'HEARTH_MEDIA_RTC_MIN_PORT', path: ['media', 'rtcMinPort'], kind: 'int', expected: 'an integer from 1 to 65535' },
+  { name: 'HEARTH_MEDIA_RTC_MAX_PORT', path: ['media', 'rtcMaxPort'], kind: 'int', expected: 'an integer from 1 to 65535' },
+  { name: 'HEARTH_FEDERATION_ALLOW_PRIVATE', path: ['federation', 'allowPrivate'], kind: 'list', expected: 'comma-separated CIDR ranges such as 127.0.0.0/8,::1/128' },
+  { name: 'HEARTH_REGISTRATION', path: ['accounts', 'registration'], kind: 'string', expected: 'one of open, invite, closed' },
+  { name: 'HEARTH_MAX_PERSONAS', path: ['accounts', 'maxPersonas'], kind: 'int', expected: 'an integer from 1 to 100' },
+  { name: 'HEARTH_ROOM_IDLE_SECONDS', path: ['rooms', 'idleTimeoutSeconds'], kind: 'int', expected: 'an integer from 5 to 86400' },
+];
+
+/** Environment variables that are read but are not configuration values. */
+export const ENV_CONTROL = ['HEARTH_CONFIG'] as const;
