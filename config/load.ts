@@ -97,7 +97,9 @@ function formatIssue(issue: z.core.$ZodIssue, raw: unknown, sources: Map<string,
   const source = sources.get(dotted) ?? sources.get(keyPath.slice(0, 2).join('.'));
   const value = describeValue(valueAt(raw, issue.path));
   if (source?.kind === 'env') {
-    return `${source.binding.name}=${value}: ${issue.message}; expected ${source.binding.expected}`;
+    // zod's "expected number, received string" means nothing to someone who typed an env var.
+    const problem = issue.code === 'invalid_type' ? 'not a valid value' : issue.message;
+    return `${source.binding.name}=${value}: ${problem}; expected ${source.binding.expected}`;
   }
   const binding = ENV_BINDINGS.find((b) => b.path.join('.') === keyPath.slice(0, 2).join('.'));
   const origin = source?.kind === 'file' ? ` (in ${source.file})` : '';

@@ -22,6 +22,9 @@ export const configSchema = z
         publicUrl: z.url({ protocol: /^https?$/ }).optional(),
         /** Trust X-Forwarded-* from this many reverse proxies in front (0: none). */
         trustProxy: z.number().int().min(0).max(10).default(0),
+        /** Serve HTTPS directly (PEM files); normally a reverse proxy terminates TLS. */
+        tlsCertFile: z.string().min(1).optional(),
+        tlsKeyFile: z.string().min(1).optional(),
       })
       .strict()
       .prefault({}),
@@ -82,6 +85,9 @@ export const configSchema = z
   })
   .strict()
   .superRefine((cfg, ctx) => {
+    if ((cfg.http.tlsCertFile === undefined) !== (cfg.http.tlsKeyFile === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['http', cfg.http.tlsCertFile ? 'tlsKeyFile' : 'tlsCertFile'], message: 'TLS needs both a certificate and a key file' });
+    }
     if (cfg.media.rtcMinPort > cfg.media.rtcMaxPort) {
       ctx.addIssue({ code: 'custom', path: ['media', 'rtcMinPort'], message: 'must not be above media.rtcMaxPort' });
     }
@@ -116,6 +122,8 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   { name: 'HEARTH_PORT', path: ['http', 'port'], kind: 'int', expected: 'an integer from 1 to 65535' },
   { name: 'HEARTH_PUBLIC_URL', path: ['http', 'publicUrl'], kind: 'string', expected: 'an http(s) origin such as https://rooms.example' },
   { name: 'HEARTH_TRUST_PROXY', path: ['http', 'trustProxy'], kind: 'int', expected: 'the number of reverse proxies in front, 0 to 10' },
+  { name: 'HEARTH_TLS_CERT', path: ['http', 'tlsCertFile'], kind: 'string', expected: 'the path of a PEM certificate chain' },
+  { name: 'HEARTH_TLS_KEY', path: ['http', 'tlsKeyFile'], kind: 'string', expected: 'the path of a PEM private key' },
   { name: 'HEARTH_DATA_DIR', path: ['storage', 'dataDir'], kind: 'string', expected: 'a writable directory path' },
   { name: 'MONGODB_URL', path: ['storage', 'mongodbUrl'], kind: 'string', expected: 'a mongodb:// URL' },
   { name: 'HEARTH_LOG_LEVEL', path: ['log', 'level'], kind: 'string', expected: 'one of fatal, error, warn, info, debug, trace, silent' },

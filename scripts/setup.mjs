@@ -1,0 +1,175 @@
+// The two commands behind `npm start` and `npm test` (and `npm run bench`):
+// every set-up step a fresh clone needs, each skipped quickly when already done,
+// then the server, the test suite or the benchmarks.
+//
+//   node scripts/setup.mjs start [-- server args]   set up, then run the server
+//   node scripts/setup.mjs test  [test files]       set up, typecheck, lint, run every test
+//   node scripts/setup.mjs bench [args]             set up, run the benchmarks
+//   node scripts/setup.mjs setup                    set up only
+//
+// Plain JavaScript with Node's standard library only: it runs before
+// `npm install` and before TypeScript is compiled.
+
+import { createHash } from 'node:crypto';
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { WORKER_BUILD_PACKAGES, cachedWorkerPath, ensureWorker } from '../media/worker-build/build-worker.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const STAMP = path.join(ROOT, 'node_modules', '.hearth-install-stamp');
+
+
+function say(msg) {
+  process.stdout.write(`[setup] ${msg}\n`);
+}
+
+function fail(msg, code = 1) {
+  process.stderr.write(`[setup] ${msg}\n`);
+  process.exit(code);
+}
+
+function checkNode() {
+  const [major, minor] = process.versions.node.split('.').map(Number);
+  if (major < 20 || (major === 20 && minor < 11)) {
+    fail(`Node.js ${process.versions.node} is too old; Hearth needs Node.js 20.11 or newer`);
+  }
+}
+
+function missingPackages(names) {
+  const out = spawnSync('dpkg-query', ['-W', '-f=${Package} ${Status}\n', ...names], { encoding: 'utf8' });
+  if (out.error) return null; // not a Debian system: cannot check
+  const installed = new Set(
+    out.stdout.split('\n').filter((l) => l.endsWith(' installed')).map((l) => l.split(' ')[0]),
+  );
+  return names.filter((n) => !installed.has(n));
+}
+
+/** Installs missing Debian packages when root; otherwise names the exact command and stops. */
+function ensureSystemPackages(names, why) {
+  const missing = missingPackages(names);
+  if (missing === null) {
+    say(`cannot check system packages (no dpkg-query); ${why} needs: ${names.join(' ')}`);
+    return;
+  }
+  if (missing.length === 0) return;
+  const cmd = `apt-get install -y --no-install-recommends ${missing.join(' ')}`;
+  if (typeof process.getuid !== 'function' || process.getuid() !== 0) {
+    fail(`missing system packages for ${why}: ${missing.join(' ')}\n[setup] run as root: ${cmd}`);
+  }
+  say(`installing system packages for ${why}: ${missing.join(' ')}`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const update = spawnSync('apt-get', ['update', '-q'], { stdio: 'inherit', env });
+  if (update.status !== 0) fail('apt-get update failed; see the output above');
+  const install = spawnSync('apt-get', cmd.split(' ').slice(1), { stdio: 'inherit', env });
+  if (install.status !== 0) fail(`apt-get install failed; run by hand: ${cmd}`);
+}
+
+function installHash() {
+  const h = createHash('sha256');
+  for (const f of ['package.json', 'package-lock.json']) {
+    const p = path.join(ROOT, f);
+    if (fs.existsSync(p)) h.update(fs.readFileSync(p));
+  }
+  h.update(process.versions.node);
+  return h.digest('hex');
+}
+
+function run(cmd, args, env = process.env) {
+  const res = spawnSync(cmd, args, { cwd: ROOT, stdio: 'inherit', env });
+  if (res.error) fail(`${cmd}: ${res.error.message}`);
+  return res.status ?? 1;
+}
+
+/** npm install, skipped when package.json, the lockfile and Node's version are unchanged. */
+function ensureNpmInstall(workerBin) {
+  const want = installHash();
+  if (fs.existsSync(STAMP) && fs.readFileSync(STAMP, 'utf8') === want) return;
+  const fresh = !fs.existsSync(path.join(ROOT, 'node_modules'));
+  const hasLock = fs.existsSync(path.join(ROOT, 'package-lock.json'));
+  const args = fresh && hasLock ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund'];
+  say(`npm ${args[0]}`);
+  // mediasoup's own postinstall would download a prebuilt worker; it skips when this is set.
+  const status = run('npm', args, { ...process.env, MEDIASOUP_WORKER_BIN: workerBin });
+  if (status !== 0) fail(`npm ${args[0]} failed (exit ${status}); see the output above`);
+  fs.writeFileSync(STAMP, want);
+}
+
+function buildTypeScript() {
+  const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  const status = run(process.execPath, [tsc, '-p', 'tsconfig.json']);
+  if (status !== 0) fail('TypeScript build failed (type errors above)', status);
+}
+
+async function setup() {
+  checkNode();
+  const workerBin = cachedWorkerPath();
+  ensureNpmInstall(workerBin);
+  if (!fs.existsSync(workerBin)) {
+    ensureSystemPackages(WORKER_BUILD_PACKAGES, 'the mediasoup worker build');
+    try {
+      await ensureWorker(path.join(ROOT, 'node_modules', 'mediasoup'));
+    } catch (e) {
+      fail(`mediasoup worker build failed: ${e.message}`);
+    }
+  }
+  buildTypeScript();
+  return { MEDIASOUP_WORKER_BIN: workerBin };
+}
+
+function findTests(dir, out = []) {
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (entry.name !== 'node_modules') findTests(p, out);
+    } else if (entry.name.endsWith('.test.js')) out.push(p);
+  }
+  return out.sort();
+}
+
+function runChild(args, env) {
+  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: 'inherit', env });
+  const forward = (sig) => child.kill(sig);
+  process.on('SIGINT', forward);
+  process.on('SIGTERM', forward);
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 : 1)));
+}
+
+async function main() {
+  const [command = 'setup', ...rest] = process.argv.slice(2);
+  const args = rest[0] === '--' ? rest.slice(1) : rest;
+  switch (command) {
+    case 'setup': {
+      await setup();
+      say('ready');
+      break;
+    }
+    case 'start': {
+      const extra = await setup();
+      runChild([path.join(ROOT, 'dist', 'server', 'main.js'), ...args], { ...process.env, ...extra });
+      break;
+    }
+    case 'test': {
+      const extra = await setup();
+      say('typecheck: ok (the TypeScript build above is strict)');
+      say('lint');
+      const lint = run(process.execPath, [path.join(ROOT, 'node_modules', 'eslint', 'bin', 'eslint.js'), '.']);
+      if (lint !== 0) fail('lint failed (see above)', lint);
+      const files = args.length > 0 ? args : findTests(path.join(ROOT, 'dist'));
+      if (files.length === 0) fail('no test files found under dist/');
+      say(`running ${files.length} test files`);
+      runChild(['--test', '--test-timeout=300000', ...files], { ...process.env, ...extra });
+      break;
+    }
+    case 'bench': {
+      const extra = await setup();
+      runChild([path.join(ROOT, 'dist', 'test', 'bench', 'run.js'), ...args], { ...process.env, ...extra });
+      break;
+    }
+    default:
+      fail(`unknown command "${command}"; expected start, test, bench or setup`, 2);
+  }
+}
+
+main().catch((e) => fail(e.stack ?? String(e)));

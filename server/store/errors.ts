@@ -1,0 +1,45 @@
+/**
+ * Why a store could not be opened. Boot code may map these to exit codes; the
+ * message alone must already tell an operator what to fix.
+ */
+export type StoreUnavailableReason =
+  | 'data-dir'
+  | 'not-a-database'
+  | 'corrupt'
+  | 'schema-too-new'
+  | 'locked'
+  | 'mongodb-url'
+  | 'mongodb-unreachable';
+
+/**
+ * Broken infrastructure at boot: the store cannot be used as configured.
+ * The message is one line that says what to fix; nothing has been modified.
+ */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
+
+  constructor(
+    readonly reason: StoreUnavailableReason,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    // One line, whatever a path or a driver message contains.
+    super(message.replace(/[\r\n]+/g, ' '), options);
+  }
+}
+
+/** The errno-style code of a Node or SQLite error (`EACCES`, `SQLITE_NOTADB`), if any. */
+export function errorCode(error: unknown): string | undefined {
+  if (typeof error === 'object' && error !== null && 'code' in error) {
+    const code = error.code;
+    if (typeof code === 'string') return code;
+    if (typeof code === 'number') return String(code);
+  }
+  return undefined;
+}
+
+/** The message of anything thrown, on one line. */
+export function errorMessage(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.replace(/[\r\n]+/g, ' ');
+}

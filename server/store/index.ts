@@ -1,0 +1,46 @@
+/**
+ * Storage: the only entry point other folders import. `openStore` picks the
+ * adapter; everything else works against the {@link Store} port.
+ */
+import type { Logger } from '../logging/logger.js';
+import { MongoStore } from './mongo/mongo-store.js';
+import type { Store } from './port.js';
+import { SqliteStore } from './sqlite/sqlite-store.js';
+
+export type {
+  ApexContext,
+  ApexDelivery,
+  ApexDeliveryWait,
+  ApexDocument,
+  ApexStore,
+  ApexStreamItem,
+  InstanceRepository,
+  Store,
+} from './port.js';
+export { StoreUnavailableError, type StoreUnavailableReason } from './errors.js';
+/** The SQLite database's file name inside the data directory (for backups and operations docs). */
+export { DATABASE_FILE as SQLITE_DATABASE_FILE } from './sqlite/open.js';
+
+/** What {@link openStore} needs from the configuration. */
+export interface OpenStoreOptions {
+  /** Directory of the SQLite database (`hearth.sqlite`); created if missing. */
+  dataDir: string;
+  /** When set, MongoDB is used instead of SQLite. */
+  mongodbUrl?: string | undefined;
+  /** The store logs through children of this logger. */
+  log: Logger;
+}
+
+/**
+ * Opens the configured store: MongoDB when `mongodbUrl` is set, else SQLite
+ * in `dataDir`. Pending migrations and indexes are applied before it answers.
+ * @throws StoreUnavailableError with a one-line message saying what to fix
+ *   (data directory not writable, database corrupt or from a newer Hearth,
+ *   MongoDB unreachable); nothing existing is modified when it throws.
+ */
+export async function openStore(options: OpenStoreOptions): Promise<Store> {
+  if (options.mongodbUrl) {
+    return MongoStore.open({ url: options.mongodbUrl, log: options.log });
+  }
+  return SqliteStore.open({ dataDir: options.dataDir, log: options.log });
+}

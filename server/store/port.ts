@@ -1,0 +1,171 @@
+/**
+ * The storage port: what the rest of Hearth may ask of a store, whichever
+ * adapter (embedded SQLite or MongoDB) backs it. Adapters live in `sqlite/`
+ * and `mongo/`; one contract suite (`store.contract.test.ts`) holds them to
+ * the same observable behaviour.
+ */
+
+/**
+ * A JSON-LD record as activitypub-express keeps it: compacted with `@set`
+ * containers (almost every property is an array), plus the private `_meta`
+ * (collection membership, private keys) and, in memory only, `_local`.
+ */
+export type ApexDocument = Record<string, unknown>;
+
+/**
+ * An item of {@link ApexStore.getStream}: the activity without `_meta`, its
+ * `actor` replaced by the stored actor objects, and `_id`, the opaque page
+ * cursor apex puts into `?page=` links (a hex string on SQLite, an ObjectId on
+ * MongoDB: use `String(item._id)`).
+ */
+export type ApexStreamItem = ApexDocument & { _id: { toString(): string } };
+
+/** One queued outbound delivery, as apex's delivery loop reads it. */
+export interface ApexDelivery {
+  address: string;
+  actorId: string;
+  /** PEM private key of `actorId`; `null` when apex queued none. */
+  signingKey: string | null;
+  /** The serialized activity, exactly as given to `deliveryEnqueue`. */
+  body: unknown;
+  /** Failed attempts so far; `deliveryRequeue` increments it. */
+  attempt: number;
+  /** Not to be tried before this time. */
+  after: Date;
+}
+
+/** A cached JSON-LD context document. */
+export interface ApexContext {
+  contextUrl: string | null;
+  documentUrl: string;
+  document: unknown;
+}
+
+/** What `deliveryDequeue` answers when only future-dated deliveries remain. */
+export interface ApexDeliveryWait {
+  waitUntil: Date;
+}
+
+/**
+ * activitypub-express's store interface (`activitypub-express/store/interface.js`,
+ * settings.store): the 21 methods apex calls, with the semantics of apex's own
+ * MongoDB store. Documents are loose on purpose: apex owns their shape.
+ *
+ * Every method returns a promise except `generateId`, which apex calls
+ * synchronously.
+ */
+export interface ApexStore {
+  /**
+   * The adapter's database handle (apex's MongoDB store uses `db`; apex's core
+   * never reads it). `null` on SQLite.
+   */
+  db: unknown;
+  /** Creates indexes and, when given, upserts the instance's system user (unescaped, as apex does). */
+  setup(initialUser?: ApexDocument): Promise<unknown>;
+  /** An object by id; `_meta` only when `includeMeta === true` (strictly: private keys live there). */
+  getObject(id: string, includeMeta?: boolean): Promise<ApexDocument | null>;
+  /** Inserts an object; `false` when one with the same id exists already. */
+  saveObject(object: ApexDocument): Promise<boolean>;
+  /** An activity by id; `_meta` when `includeMeta` is truthy. */
+  getActivity(id: string, includeMeta?: boolean): Promise<ApexDocument | null>;
+  /** First activity in `collection` whose `object` is (or contains) the IRI `objectId`. */
+  findActivityByCollectionAndObjectId(collection: string, objectId: string, includeMeta?: boolean): Promise<ApexDocument | null>;
+  /** First activity in `collection` whose `actor` is (or contains) the IRI `actorId`. */
+  findActivityByCollectionAndActorId(collection: string, actorId: string, includeMeta?: boolean): Promise<ApexDocument | null>;
+  /**
+   * A page of a collection, newest first: activities whose `_meta.collection`
+   * contains `collectionId`, older than the cursor `after`, whose actor is not
+   * in `blockList`, filtered by `query` (extra aggregation stages), cut to
+   * `limit`; then each `actor` is replaced by the stored actor objects and
+   * activities whose actor is not stored are dropped (after the limit, so a
+   * page may be short).
+   */
+  getStream(
+    collectionId: string,
+    limit?: number | null,
+    after?: string | null,
+    blockList?: readonly string[] | null,
+    query?: readonly Record<string, unknown>[] | null,
+  ): Promise<ApexStreamItem[]>;
+  /** Number of activities in a collection. */
+  getStreamCount(collectionId: string): Promise<number>;
+  /** A cached JSON-LD context with its document parsed, or `null`. */
+  getContext(documentUrl: string): Promise<ApexContext | null>;
+  /** Local users: stored `Person` objects that hold `_meta.privateKey`. Apex's nodeinfo calls this name. */
+  getUserCount(): Promise<number>;
+  /** The same count under the name apex's interface.js declares (its MongoDB store never implemented it). */
+  getUsercount(): Promise<number>;
+  /** Caches a context document (objects are stored as JSON text), replacing any for the same URL. */
+  saveContext(context: { contextUrl?: string | null; documentUrl: string; document: unknown }): Promise<unknown>;
+  /** Inserts an activity; `true` when inserted, `undefined` when its id exists already. */
+  saveActivity(activity: ApexDocument): Promise<boolean | undefined>;
+  /** Deletes the activity with this id if `actorId` is (one of) its actor(s). */
+  removeActivity(activity: { id?: unknown }, actorId: string | null): Promise<{ deletedCount: number }>;
+  /**
+   * Replaces (`fullReplace`) or patches (top-level keys set, `null` values
+   * unset) an activity. A full replace of a stored activity is copied into
+   * activities embedding it; a patch is not (apex's MongoDB store
+   * behaves so). Answers the new document, or the argument when not found.
+   */
+  updateActivity(activity: ApexDocument, fullReplace?: boolean): Promise<ApexDocument>;
+  /**
+   * Adds `value` to the set `_meta[key]` (or removes every equal element when
+   * `remove`); answers the updated activity with `_meta`. Rejects when no
+   * activity has that id.
+   */
+  updateActivityMeta(activity: { id?: unknown }, key: string, value: unknown, remove?: boolean): Promise<ApexDocument>;
+  /** A fresh 24-hex-digit id for new activities and objects. */
+  generateId(): string;
+  /**
+   * Replaces (`fullReplace`) or patches an object and copies the result into
+   * every activity whose `object` array embeds it; a replaced actor's new
+   * `_meta.privateKey` also goes into its queued deliveries. Answers the
+   * stored object: a full replace answers the new object, or `undefined` when
+   * nothing was found; a patch answers the object without `_meta`, or `null`
+   * when nothing was found. `actorId` is not checked (as in apex).
+   */
+  updateObject(obj: ApexDocument, actorId: string | null, fullReplace?: boolean): Promise<ApexDocument | null | undefined>;
+  /**
+   * Takes the oldest due delivery off the queue (ordered by `after`, then by
+   * insertion); when none is due, answers when the next one will be, or
+   * `null` for an empty queue.
+   */
+  deliveryDequeue(): Promise<ApexDelivery | ApexDeliveryWait | null>;
+  /** Queues one delivery per address, due now; `undefined` when there is no address. */
+  deliveryEnqueue(
+    actorId: string,
+    body: unknown,
+    addresses: string | readonly string[] | null | undefined,
+    signingKey: string | null | undefined,
+  ): Promise<true | undefined>;
+  /**
+   * Puts a dequeued delivery back, due `10^attempt` ms after its previous due
+   * time, and increments `delivery.attempt` (mutating the argument, as apex does).
+   */
+  deliveryRequeue(delivery: ApexDelivery): Promise<boolean>;
+}
+
+/**
+ * Durable per-instance settings (instance actor keys, JWKS signing keys...).
+ * Values are JSON: what `get` answers is `JSON.parse(JSON.stringify(value))`.
+ */
+export interface InstanceRepository {
+  /** The value stored under `key`, or `undefined`. */
+  get<T>(key: string): Promise<T | undefined>;
+  /** Stores `value` (JSON-serializable, not `undefined`) under `key`, replacing any previous one. */
+  put(key: string, value: unknown): Promise<void>;
+  /** Removes `key`; answers whether it existed. */
+  delete(key: string): Promise<boolean>;
+}
+
+/** A connected store. Acknowledged writes survive a crash of the process. */
+export interface Store {
+  readonly kind: 'sqlite' | 'mongodb';
+  /** Pass as activitypub-express's `settings.store`. */
+  readonly apex: ApexStore;
+  readonly instance: InstanceRepository;
+  /** Whether the database answers right now (for health checks); never throws. */
+  ping(): Promise<boolean>;
+  /** Flushes and releases the database; idempotent. Other methods reject afterwards. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,10 @@
+import type { Migration } from '../migrations.js';
+import { apexTables } from './001-apex.js';
+import { instanceSettings } from './002-instance-settings.js';
+
+/**
+ * Every schema migration, in order. To change the schema, add a file
+ * `NNN-what.ts` exporting a {@link Migration} with the next version and append
+ * it here; never edit or reorder a released one.
+ */
+export const MIGRATIONS: readonly Migration[] = [apexTables, instanceSettings];

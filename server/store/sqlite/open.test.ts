@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import { createLogger } from '../../logging/logger.js';
+import { StoreUnavailableError, openStore, type StoreUnavailableReason } from '../index.js';
+import { DATABASE_FILE } from './open.js';
+
+const log = createLogger({ level: 'silent', logIpAddresses: false });
+
+/** Opening must fail with this reason and a one-line message matching `message`. */
+async function assertRefused(dataDir: string, reason: StoreUnavailableReason, message: RegExp): Promise<StoreUnavailableError> {
+  const error = await openStore({ dataDir, log }).then(
+    () => assert.fail('the store opened'),
+    (e: unknown) => e,
+  );
+  assert.ok(error instanceof StoreUnavailableError, `expected StoreUnavailableError, got ${String(error)}`);
+  assert.equal(error.reason, reason);
+  assert.match(error.message, message);
+  assert.doesNotMatch(error.message, /\n/);
+  return error;
+}
+
+/** Every file of a directory with its bytes. */
+function snapshot(dir: string): Map<string, Buffer> {
+  return new Map(fs.readdirSync(dir).map((name) => [name, fs.readFileSync(path.join(dir, name))]));
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+describe('SQLite store refuses what it cannot use, touching nothing', () => {
+  let root: string;
+  let dataDir: string;
+  let file: string;
+  beforeEach(() => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-open-'));
+    dataDir = path.join(root, 'data');
+    file = path.join(dataDir, DATABASE_FILE);
+  });
+  afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  it('creates a missing data directory, nested', async () => {
+    const nested = path.join(root, 'a', 'b', 'data');
+    const store = await openStore({ dataDir: nested, log });
+    await store.close();
+    assert.ok(fs.statSync(path.join(nested, DATABASE_FILE)).isFile());
+  });
+
+  it('names a data directory that cannot be created (under a regular file, even for root)', async () => {
+    const blocker = path.join(root, 'not-a-dir');
+    fs.writeFileSync(blocker, 'x');
+    const under = path.join(blocker, 'data');
+    const error = await assertRefused(under, 'data-dir', new RegExp(`^data directory ${escapeRegExp(under)} cannot be created \\(ENOTDIR\\); .*HEARTH_DATA_DIR`));
+    assert.equal(fs.readFileSync(blocker, 'utf8'), 'x');
+    assert.ok(error.message.includes(under));
+  });
+
+  it('refuses a data directory that is a regular file', async () => {
+    fs.writeFileSync(dataDir, 'x');
+    await assertRefused(dataDir, 'data-dir', new RegExp(`^data directory ${escapeRegExp(dataDir)} is not a directory; `));
+    assert.equal(fs.readFileSync(dataDir, 'utf8'), 'x');
+  });
+
+  it('refuses a hearth.sqlite that is not a database and leaves it as it was', async () => {
+    fs.mkdirSync(dataDir);
+    fs.writeFileSync(file, 'these are my notes, not a database\n'.repeat(200));
+    const before = snapshot(dataDir);
+    await assertRefused(dataDir, 'not-a-database', new RegExp(`database file ${escapeRegExp(file)} is not an SQLite database; restore`));
+    assert.deepEqual(snapshot(dataDir), before);
+  });
+
+  it('refuses a corrupt database and leaves it as it was', async () => {
+    await (await openStore({ dataDir, log })).close();
+    const bytes = fs.readFileSync(file);
+    bytes.fill(0xff, 100, 4096); // page 1 after the file header: the schema b-tree
+    fs.writeFileSync(file, bytes);
+    const before = snapshot(dataDir);
+    await assertRefused(dataDir, 'corrupt', new RegExp(`database file ${escapeRegExp(file)} is corrupt \\(SQLITE_`));
+    assert.deepEqual(snapshot(dataDir), before);
+  });
+
+  it('refuses a database with a newer schema version and leaves it byte for byte', async () => {
+    const store = await openStore({ dataDir, log });
+    await store.instance.put('keep', 'me');
+    await store.close();
+    const db = new Database(file);
+    db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, 'from-the-future', '2099-01-01T00:00:00.000Z')").run();
+    db.close();
+    const before = snapshot(dataDir);
+    assert.deepEqual([...before.keys()], [DATABASE_FILE]);
+    await assertRefused(dataDir, 'schema-too-new', /has schema version 99 but this Hearth knows versions up to 2; .*downgrades are not supported/);
+    assert.deepEqual(snapshot(dataDir), before);
+  });
+
+  it("refuses another program's SQLite database and leaves it as it was", async () => {
+    fs.mkdirSync(dataDir);
+    const foreign = new Database(file);
+    foreign.exec("CREATE TABLE photos (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO photos (name) VALUES ('cat.jpg')");
+    foreign.close();
+    const before = snapshot(dataDir);
+    await assertRefused(dataDir, 'not-a-database', /holds tables but no Hearth schema/);
+    assert.deepEqual(snapshot(dataDir), before);
+  });
+
+  it('opens an empty hearth.sqlite as a new database', async () => {
+    fs.mkdirSync(dataDir);
+    fs.writeFileSync(file, '');
+    const store = await openStore({ dataDir, log });
+    await store.instance.put('k', 1);
+    await store.close();
+    assert.ok(fs.statSync(file).size > 0);
+  });
+});

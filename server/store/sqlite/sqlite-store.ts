@@ -1,0 +1,53 @@
+import type { Database } from 'better-sqlite3';
+import type { Logger } from '../../logging/logger.js';
+import type { Store } from '../port.js';
+import { SqliteApexStore } from './apex-store.js';
+import { SqliteInstanceRepository } from './instance-repository.js';
+import { MIGRATIONS } from './migrations/index.js';
+import { openSqliteDatabase } from './open.js';
+import { settle } from './settle.js';
+
+/** The embedded store: one SQLite file in the data directory. */
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite';
+  readonly apex: SqliteApexStore;
+  readonly instance: SqliteInstanceRepository;
+  private closed = false;
+
+  private constructor(private readonly db: Database, private readonly log: Logger) {
+    this.apex = new SqliteApexStore(db, log);
+    this.instance = new SqliteInstanceRepository(db);
+  }
+
+  /**
+   * Opens `<dataDir>/hearth.sqlite`, creating the directory and the database
+   * as needed and applying pending migrations.
+   * @throws StoreUnavailableError when the directory or the database cannot be used.
+   */
+  static open(options: { dataDir: string; log: Logger }): SqliteStore {
+    const log = options.log.child({ module: 'store.sqlite' });
+    return new SqliteStore(openSqliteDatabase(options.dataDir, MIGRATIONS, log), log);
+  }
+
+  ping(): Promise<boolean> {
+    return settle(() => {
+      if (this.closed) return false;
+      try {
+        return this.db.prepare('SELECT 1').pluck().get() === 1;
+      } catch (error) {
+        this.log.warn({ err: error }, 'sqlite ping failed');
+        return false;
+      }
+    });
+  }
+
+  close(): Promise<void> {
+    return settle(() => {
+      if (this.closed) return;
+      this.closed = true;
+      // Closing checkpoints the WAL into the database file.
+      this.db.close();
+      this.log.info('sqlite store closed');
+    });
+  }
+}
