@@ -14,6 +14,8 @@ export type {
   ApexDocument,
   ApexStore,
   ApexStreamItem,
+  ActorTombstone,
+  FederationRepository,
   InstanceRepository,
   Store,
 } from './port.js';

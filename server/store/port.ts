@@ -158,12 +158,36 @@ export interface InstanceRepository {
   delete(key: string): Promise<boolean>;
 }
 
+/** A deleted local actor: its URL answers 410 with a Tombstone, its handle stays reserved. */
+export interface ActorTombstone {
+  actorId: string;
+  handle: string;
+  deletedAt: string;
+}
+
+/** Federation state beyond apex's store interface. */
+export interface FederationRepository {
+  /** Records a deleted local actor (first write wins). */
+  putTombstone(tombstone: ActorTombstone): Promise<void>;
+  getTombstone(actorId: string): Promise<ActorTombstone | undefined>;
+  /** Remembers inboxes a local actor delivered to (for the fan-out of its deletion). */
+  recordContacts(actorId: string, inboxes: readonly string[]): Promise<void>;
+  contacts(actorId: string): Promise<string[]>;
+  /**
+   * Removes an actor (local or a cached remote one) from apex's store: its
+   * document, every activity it sent, every activity whose object is it
+   * (follows, blocks), its contacts and apex's queued deliveries.
+   */
+  purgeActor(actorId: string): Promise<{ objects: number; activities: number }>;
+}
+
 /** A connected store. Acknowledged writes survive a crash of the process. */
 export interface Store {
   readonly kind: 'sqlite' | 'mongodb';
   /** Pass as activitypub-express's `settings.store`. */
   readonly apex: ApexStore;
   readonly instance: InstanceRepository;
+  readonly federation: FederationRepository;
   /** Whether the database answers right now (for health checks); never throws. */
   ping(): Promise<boolean>;
   /** Flushes and releases the database; idempotent. Other methods reject afterwards. */

@@ -8,6 +8,7 @@ import type { Store } from '../../server/store/index.js';
 import { defineApexActivityContract, defineApexObjectContract } from './store-contract-apex.js';
 import { defineApexDeliveryContract } from './store-contract-delivery.js';
 import { defineApexStreamContract } from './store-contract-streams.js';
+import { defineFederationContract } from './store-contract-federation.js';
 
 /** A store under test, plus what the contract needs to manage it. */
 export interface OpenedStore {
@@ -60,6 +61,7 @@ export function defineStoreContract(harness: StoreHarness): void {
   describe('apex streams', () => defineApexStreamContract(ctx));
   describe('apex delivery queue', () => defineApexDeliveryContract(ctx));
   describe('instance settings', () => defineInstanceContract(ctx));
+  describe('federation state', () => defineFederationContract(ctx));
   describe('lifecycle', () => defineLifecycleContract(ctx, harness.kind));
 }
 

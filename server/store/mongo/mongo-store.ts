@@ -3,6 +3,7 @@ import type { Logger } from '../../logging/logger.js';
 import { StoreUnavailableError, errorMessage } from '../errors.js';
 import type { Store } from '../port.js';
 import { MongoApexStore } from './apex-mongo-store.js';
+import { MongoFederationRepository } from './federation-repository.js';
 import { MongoInstanceRepository } from './instance-repository.js';
 
 /** Boot fails this fast when no server answers. */
@@ -15,11 +16,13 @@ export class MongoStore implements Store {
   readonly kind = 'mongodb';
   readonly apex: MongoApexStore;
   readonly instance: MongoInstanceRepository;
+  readonly federation: MongoFederationRepository;
   private closed = false;
 
   private constructor(private readonly client: MongoClient, private readonly db: Db, private readonly log: Logger) {
     this.apex = new MongoApexStore(db);
     this.instance = new MongoInstanceRepository(db);
+    this.federation = new MongoFederationRepository(db);
   }
 
   /**
@@ -62,6 +65,7 @@ export class MongoStore implements Store {
     const store = new MongoStore(client, client.db(dbName), log);
     try {
       await store.apex.setup();
+      await store.federation.setup();
     } catch (error) {
       await client.close().catch(() => undefined);
       throw new StoreUnavailableError(

@@ -2,6 +2,7 @@ import type { Database } from 'better-sqlite3';
 import type { Logger } from '../../logging/logger.js';
 import type { Store } from '../port.js';
 import { SqliteApexStore } from './apex-store.js';
+import { SqliteFederationRepository } from './federation-repository.js';
 import { SqliteInstanceRepository } from './instance-repository.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { openSqliteDatabase } from './open.js';
@@ -12,11 +13,13 @@ export class SqliteStore implements Store {
   readonly kind = 'sqlite';
   readonly apex: SqliteApexStore;
   readonly instance: SqliteInstanceRepository;
+  readonly federation: SqliteFederationRepository;
   private closed = false;
 
   private constructor(private readonly db: Database, private readonly log: Logger) {
     this.apex = new SqliteApexStore(db, log);
     this.instance = new SqliteInstanceRepository(db);
+    this.federation = new SqliteFederationRepository(db);
   }
 
   /**

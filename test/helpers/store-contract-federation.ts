@@ -1,0 +1,47 @@
+/** Contract of the FederationRepository: tombstones, contacts and actor purges. */
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import type { ContractContext } from './store-contract.js';
+
+const ALICE = 'https://hearth.test/u/alice';
+const BOB = 'https://remote.test/users/bob';
+
+export function defineFederationContract(ctx: ContractContext): void {
+  it('keeps tombstones, first write wins, across reopen', async () => {
+    const { federation } = ctx.store();
+    assert.equal(await federation.getTombstone(ALICE), undefined);
+    await federation.putTombstone({ actorId: ALICE, handle: 'alice', deletedAt: '2026-01-01T00:00:00.000Z' });
+    await federation.putTombstone({ actorId: ALICE, handle: 'alice', deletedAt: '2027-01-01T00:00:00.000Z' });
+    const reopened = await ctx.reopen();
+    assert.deepEqual(await reopened.federation.getTombstone(ALICE), { actorId: ALICE, handle: 'alice', deletedAt: '2026-01-01T00:00:00.000Z' });
+  });
+
+  it('records contacts once each, per actor', async () => {
+    const { federation } = ctx.store();
+    await federation.recordContacts(ALICE, ['https://b.test/inbox', 'https://a.test/inbox']);
+    await federation.recordContacts(ALICE, ['https://b.test/inbox']);
+    await federation.recordContacts(BOB, ['https://c.test/inbox']);
+    assert.deepEqual(await federation.contacts(ALICE), ['https://a.test/inbox', 'https://b.test/inbox']);
+    assert.deepEqual(await federation.contacts(BOB), ['https://c.test/inbox']);
+  });
+
+  it('purges an actor: its document, its activities, activities about it, its contacts', async () => {
+    const store = ctx.store();
+    await store.apex.saveObject({ id: BOB, type: 'Person', inbox: [`${BOB}/inbox`] });
+    await store.apex.saveObject({ id: ALICE, type: 'Person', inbox: [`${ALICE}/inbox`] });
+    const follow = { id: 'https://remote.test/f/1', type: 'Follow', actor: [BOB], object: [ALICE], _meta: { collection: [`${ALICE}/followers`] } };
+    const followBack = { id: 'https://hearth.test/s/2', type: 'Follow', actor: [ALICE], object: [BOB], _meta: { collection: [`${ALICE}/following`] } };
+    const update = { id: 'https://remote.test/u/3', type: 'Update', actor: ['https://remote.test/users/carol'], object: [{ id: BOB, type: 'Person' }], _meta: { collection: [] } };
+    const unrelated = { id: 'https://hearth.test/s/4', type: 'Like', actor: [ALICE], object: ['https://x.test/o/1'], _meta: { collection: [] } };
+    for (const a of [follow, followBack, update, unrelated]) await store.apex.saveActivity(a);
+    await store.federation.recordContacts(BOB, ['https://hearth.test/inbox']);
+
+    const purged = await store.federation.purgeActor(BOB);
+    assert.deepEqual(purged, { objects: 1, activities: 3 });
+    assert.equal(await store.apex.getObject(BOB), null);
+    for (const a of [follow, followBack, update]) assert.equal(await store.apex.getActivity(a.id), null, a.id);
+    assert.ok(await store.apex.getActivity(unrelated.id), 'activities not about the actor stay');
+    assert.ok(await store.apex.getObject(ALICE), 'other actors stay');
+    assert.deepEqual(await store.federation.contacts(BOB), []);
+  });
+}
