@@ -81,14 +81,14 @@ export async function startInstance(config: Config, log: Logger): Promise<Instan
   const store = await openStore({
     dataDir: config.storage.dataDir,
     ...(config.storage.mongodbUrl ? { mongodbUrl: config.storage.mongodbUrl } : {}),
-    log: log.child({ module: 'store' }),
+    log,
   });
   const media = new MediaWorkerPool({
     size: config.media.workers,
     logLevel: config.media.logLevel,
     rtcMinPort: config.media.rtcMinPort,
     rtcMaxPort: config.media.rtcMaxPort,
-    log: log.child({ module: 'media' }),
+    log,
   });
   try {
     await media.start();
