@@ -1,0 +1,20 @@
+/**
+ * JSON-LD context handling for federation: the contexts the fediverse uses,
+ * bundled; a document loader that fetches any other context only through
+ * the safe client and caches it; and the hook into activitypub-express.
+ */
+export {
+  createDocumentLoader,
+  findContextUnavailable,
+  ContextUnavailableError,
+  type ContextCache,
+  type ContextFetcher,
+  type ContextUnavailableReason,
+  type DocumentLoader,
+  type DocumentLoaderOptions,
+  type JsonObject,
+  type RemoteDocument,
+} from './document-loader.js';
+export { BUNDLED_CONTEXTS } from './bundled-contexts.js';
+export { installDocumentLoader, type ApexContextLoaderHost } from './install.js';
+export type { ContextDocument } from './contexts/types.js';

@@ -1,0 +1,45 @@
+/**
+ * A throw-away certificate authority and server certificate for TLS tests
+ * ONLY (generated with openssl for these tests, valid until 2126, EC P-256).
+ * The server certificate covers 127.0.0.1, ::1 and localhost. The CA's
+ * private key was discarded; nothing outside these tests trusts this CA.
+ */
+
+/** The test CA certificate, to be trusted through NODE_EXTRA_CA_CERTS. */
+export const TEST_CA_CERT = `-----BEGIN CERTIFICATE-----
+MIIBtDCCAVmgAwIBAgIUYWG5ct4o+Q1XNRO2MQHefxzCPhMwCgYIKoZIzj0EAwIw
+JjEkMCIGA1UEAwwbSGVhcnRoIHRlc3QgQ0EgKHRlc3RzIG9ubHkpMCAXDTI2MTEy
+OTAzMjMwNFoYDzIxMjYxMTA1MDMyMzA0WjAmMSQwIgYDVQQDDBtIZWFydGggdGVz
+dCBDQSAodGVzdHMgb25seSkwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAAQFyO3k
++45Pb+7+KBHB5Z2tg+gVAnnZ1VXuG1TFsMHork+06vsXmF0fs4c1rGjWRieHlfaT
+4deDBxhPDs1hY5veo2MwYTAdBgNVHQ4EFgQUj4Pa4GPmRbsCV4UNsyneiDuhqZUw
+HwYDVR0jBBgwFoAUj4Pa4GPmRbsCV4UNsyneiDuhqZUwDwYDVR0TAQH/BAUwAwEB
+/zAOBgNVHQ8BAf8EBAMCAQYwCgYIKoZIzj0EAwIDSQAwRgIhAM1htJmKzPGaqMDC
+VKZaI2Ai2/HcTfV3iIZAH6sjDvxgAiEAvLQkGbex/bXmmj8CNTwd6Xc12NCsR3IC
+ZoYijHHgefM=
+-----END CERTIFICATE-----
+`;
+
+/** Server certificate for 127.0.0.1, ::1 and localhost, issued by the test CA. */
+export const TEST_SERVER_CERT = `-----BEGIN CERTIFICATE-----
+MIIB4zCCAYmgAwIBAgIUZKVVj6FgBDO7r948yZJTPSZiyt4wCgYIKoZIzj0EAwIw
+JjEkMCIGA1UEAwwbSGVhcnRoIHRlc3QgQ0EgKHRlc3RzIG9ubHkpMCAXDTI2MTEy
+OTAzMjMwNFoYDzIxMjYxMTA1MDMyMzA0WjAUMRIwEAYDVQQDDAlsb2NhbGhvc3Qw
+WTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAASV3o1MfA250N6A7G8Xlw3XlA6AfdFF
+etvGnnU91nbSQ9mlrmpK3tHfZi2LjCM/YzMf8AJHoJ3u1czdUyBEq5iCo4GkMIGh
+MAwGA1UdEwEB/wQCMAAwDgYDVR0PAQH/BAQDAgeAMBMGA1UdJQQMMAoGCCsGAQUF
+BwMBMCwGA1UdEQQlMCOHBH8AAAGHEAAAAAAAAAAAAAAAAAAAAAGCCWxvY2FsaG9z
+dDAdBgNVHQ4EFgQUcxDQv69sTlkfwGS6x4Im8yoeoVkwHwYDVR0jBBgwFoAUj4Pa
+4GPmRbsCV4UNsyneiDuhqZUwCgYIKoZIzj0EAwIDSAAwRQIhAKYArGQoU4Jw4RgX
+vBX4o5cTrRp0BxtOG327yPgs3uuTAiAhw8gfzM6PkhQyRR32b6thsuBAXMnpG4FU
+WkAOdDOI2w==
+-----END CERTIFICATE-----
+`;
+
+/** Private key of {@link TEST_SERVER_CERT} (PKCS#8). */
+export const TEST_SERVER_KEY = `-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgLj8HnmQT73rNQX90
+LJBBsHglLqAEg1A+jianCSRGST+hRANCAASV3o1MfA250N6A7G8Xlw3XlA6AfdFF
+etvGnnU91nbSQ9mlrmpK3tHfZi2LjCM/YzMf8AJHoJ3u1czdUyBEq5iC
+-----END PRIVATE KEY-----
+`;
