@@ -5,7 +5,9 @@ import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/index.js';
+import { Federation } from '../federation/index.js';
 import { MediaWorkerPool } from '../media/index.js';
+import { createAccountsRouter, PersonaHooks } from './accounts/index.js';
 import { createApp } from './http/app.js';
 import type { Logger } from './logging/logger.js';
 import { openStore, type Store } from './store/index.js';
@@ -15,6 +17,7 @@ export interface Instance {
   readonly config: Config;
   readonly store: Store;
   readonly media: MediaWorkerPool;
+  readonly federation: Federation;
   readonly server: http.Server | https.Server;
   /** The address actually bound (port 0 in tests picks a free one). */
   readonly address: AddressInfo;
@@ -98,8 +101,36 @@ export async function startInstance(config: Config, log: Logger): Promise<Instan
     throw e;
   }
 
+  const hooks = new PersonaHooks();
+  let federation: Federation;
+  try {
+    federation = await Federation.create({
+      config,
+      store,
+      log,
+      version,
+      settings: {
+        approveFollowers: async (actorId) => {
+          const prefix = `${config.http.publicUrl.toLowerCase()}/u/`;
+          if (!actorId.toLowerCase().startsWith(prefix)) return undefined;
+          return (await store.personas.findByHandle(actorId.slice(prefix.length).toLowerCase()))?.approveFollowers;
+        },
+      },
+    });
+  } catch (e) {
+    await media.close();
+    await store.close();
+    throw e;
+  }
+  federation.start();
+
   const app = createApp({
     log,
+    routers: [
+      createAccountsRouter({ config, store, federation: federation.personas, log, hooks }),
+      federation.socialRouter(),
+      federation.router(),
+    ],
     trustProxy: config.http.trustProxy,
     health: {
       version,
@@ -112,6 +143,7 @@ export async function startInstance(config: Config, log: Logger): Promise<Instan
   try {
     server = tls ? https.createServer(tls, app) : http.createServer(app);
   } catch (e) {
+    await federation.stop();
     await media.close();
     await store.close();
     throw new StartupError(`HEARTH_TLS_CERT/HEARTH_TLS_KEY: not a usable certificate and key (${(e as Error).message})`, { cause: e });
@@ -129,6 +161,7 @@ export async function startInstance(config: Config, log: Logger): Promise<Instan
   try {
     address = await listen(server, config.http.host, config.http.port);
   } catch (e) {
+    await federation.stop();
     await media.close();
     await store.close();
     throw e;
@@ -146,6 +179,7 @@ export async function startInstance(config: Config, log: Logger): Promise<Instan
       }, 3_000);
       await stopped;
       clearTimeout(grace);
+      await federation.stop();
       await media.close();
       await store.close();
       log.info('stopped');
@@ -153,5 +187,5 @@ export async function startInstance(config: Config, log: Logger): Promise<Instan
     return closing;
   };
 
-  return { config, store, media, server, address, close };
+  return { config, store, media, federation, server, address, close };
 }

@@ -15,10 +15,33 @@ export type {
   ApexStore,
   ApexStreamItem,
   ActorTombstone,
+  ClaimedDeliveryJob,
+  DeliveryBatch,
+  DeliveryBatchJob,
+  DeliveryHostHealth,
+  DeliveryJob,
+  DeliveryJobState,
+  DeliveryOutcome,
+  DeliveryRepository,
   FederationRepository,
+  FollowRequest,
+  InboundReport,
+  NewDeliveryJob,
   InstanceRepository,
   Store,
 } from './port.js';
+export type {
+  AccountRecord,
+  AccountRepository,
+  CreateAccountOutcome,
+  CreatePersonaOutcome,
+  InviteRepository,
+  PersonaPatch,
+  PersonaRecord,
+  PersonaRepository,
+  SessionRecord,
+  SessionRepository,
+} from './accounts-port.js';
 export { StoreUnavailableError, type StoreUnavailableReason } from './errors.js';
 /** The SQLite database's file name inside the data directory (for backups and operations docs). */
 export { DATABASE_FILE as SQLITE_DATABASE_FILE } from './sqlite/open.js';

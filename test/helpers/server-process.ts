@@ -29,10 +29,15 @@ export interface ServerProcess {
 
 /** A free TCP port on loopback (closed again before returning; tests tolerate the tiny race). */
 export function freePort(): Promise<number> {
+  return freePortOn('127.0.0.1');
+}
+
+/** A free TCP port on the given local address. */
+export function freePortOn(address: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
+    srv.listen(0, address, () => {
       const { port } = srv.address() as net.AddressInfo;
       srv.close(() => resolve(port));
     });
@@ -46,7 +51,7 @@ export function tempDir(prefix = 'hearth-test-'): string {
 /** Only what the server needs from the test runner's environment (no stray HEARTH_ variables). */
 function baseEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const key of ['PATH', 'HOME', 'MEDIASOUP_WORKER_BIN', 'NODE_EXTRA_CA_CERTS', 'TMPDIR']) {
+  for (const key of ['PATH', 'HOME', 'MEDIASOUP_WORKER_BIN', 'TMPDIR']) {
     const value = process.env[key];
     if (value !== undefined) env[key] = value;
   }

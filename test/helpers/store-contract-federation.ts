@@ -10,10 +10,10 @@ export function defineFederationContract(ctx: ContractContext): void {
   it('keeps tombstones, first write wins, across reopen', async () => {
     const { federation } = ctx.store();
     assert.equal(await federation.getTombstone(ALICE), undefined);
-    await federation.putTombstone({ actorId: ALICE, handle: 'alice', deletedAt: '2026-01-01T00:00:00.000Z' });
-    await federation.putTombstone({ actorId: ALICE, handle: 'alice', deletedAt: '2027-01-01T00:00:00.000Z' });
+    await federation.putTombstone({ actorId: ALICE, handle: 'alice', deletedAt: '2026-01-01T00:00:00.000Z', receiptId: 'r1' });
+    await federation.putTombstone({ actorId: ALICE, handle: 'alice', deletedAt: '2027-01-01T00:00:00.000Z', receiptId: 'r2' });
     const reopened = await ctx.reopen();
-    assert.deepEqual(await reopened.federation.getTombstone(ALICE), { actorId: ALICE, handle: 'alice', deletedAt: '2026-01-01T00:00:00.000Z' });
+    assert.deepEqual(await reopened.federation.getTombstone(ALICE), { actorId: ALICE, handle: 'alice', deletedAt: '2026-01-01T00:00:00.000Z', receiptId: 'r1' });
   });
 
   it('records contacts once each, per actor', async () => {
@@ -43,5 +43,39 @@ export function defineFederationContract(ctx: ContractContext): void {
     assert.ok(await store.apex.getActivity(unrelated.id), 'activities not about the actor stay');
     assert.ok(await store.apex.getObject(ALICE), 'other actors stay');
     assert.deepEqual(await store.federation.contacts(BOB), []);
+  });
+
+  it('claims an inbound activity id once, and releases a failed claim', async () => {
+    const { federation } = ctx.store();
+    const id = 'https://remote.test/activities/1';
+    assert.equal(await federation.claimInbound(id, '2026-01-01T00:00:00.000Z'), true);
+    assert.equal(await federation.claimInbound(id, '2026-01-01T00:00:01.000Z'), false);
+    await federation.releaseInbound(id);
+    assert.equal(await federation.claimInbound(id, '2026-01-01T00:00:02.000Z'), true);
+  });
+
+  it('keeps follow requests per local actor until taken, and purges them with either actor', async () => {
+    const { federation } = ctx.store();
+    const r1 = { followId: 'https://remote.test/f/1', localActor: ALICE, remoteActor: BOB, receivedAt: '2026-01-01T00:00:00.000Z' };
+    const r2 = { followId: 'https://remote.test/f/2', localActor: ALICE, remoteActor: 'https://remote.test/users/carol', receivedAt: '2026-01-02T00:00:00.000Z' };
+    await federation.putFollowRequest(r2);
+    await federation.putFollowRequest(r1);
+    assert.deepEqual(await federation.followRequests(ALICE), [r1, r2]);
+    assert.deepEqual(await federation.followRequests(BOB), []);
+    assert.deepEqual(await federation.takeFollowRequest(r1.followId), r1);
+    assert.equal(await federation.takeFollowRequest(r1.followId), undefined);
+    await federation.purgeActor('https://remote.test/users/carol');
+    assert.deepEqual(await federation.followRequests(ALICE), []);
+  });
+
+  it('keeps reports, newest first, once per activity', async () => {
+    const { federation } = ctx.store();
+    const older = { activityId: 'https://remote.test/flag/1', reporter: BOB, objects: [ALICE], content: 'spam', receivedAt: '2026-01-01T00:00:00.000Z' };
+    const newer = { activityId: 'https://remote.test/flag/2', reporter: BOB, objects: [ALICE, 'https://hearth.test/o/1'], content: '', receivedAt: '2026-01-03T00:00:00.000Z' };
+    await federation.putReport(older);
+    await federation.putReport(newer);
+    await federation.putReport({ ...older, content: 'changed' });
+    assert.deepEqual(await federation.reports(10), [newer, older]);
+    assert.deepEqual(await federation.reports(1), [newer]);
   });
 }

@@ -5,8 +5,10 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { Store } from '../../server/store/index.js';
+import { defineAccountsContract } from './store-contract-accounts.js';
 import { defineApexActivityContract, defineApexObjectContract } from './store-contract-apex.js';
 import { defineApexDeliveryContract } from './store-contract-delivery.js';
+import { defineDeliveryQueueContract } from './store-contract-delivery-queue.js';
 import { defineApexStreamContract } from './store-contract-streams.js';
 import { defineFederationContract } from './store-contract-federation.js';
 
@@ -61,7 +63,9 @@ export function defineStoreContract(harness: StoreHarness): void {
   describe('apex streams', () => defineApexStreamContract(ctx));
   describe('apex delivery queue', () => defineApexDeliveryContract(ctx));
   describe('instance settings', () => defineInstanceContract(ctx));
+  describe('accounts and personas', () => defineAccountsContract(ctx));
   describe('federation state', () => defineFederationContract(ctx));
+  describe('delivery queue', () => defineDeliveryQueueContract(ctx));
   describe('lifecycle', () => defineLifecycleContract(ctx, harness.kind));
 }
 

@@ -2,9 +2,13 @@ import { MongoClient, type Db } from 'mongodb';
 import type { Logger } from '../../logging/logger.js';
 import { StoreUnavailableError, errorMessage } from '../errors.js';
 import type { Store } from '../port.js';
+import { MongoAccountRepository, MongoInviteRepository } from './account-repository.js';
+import { MongoAccountCollections } from './accounts-collections.js';
 import { MongoApexStore } from './apex-mongo-store.js';
+import { MongoDeliveryRepository } from './delivery-repository.js';
 import { MongoFederationRepository } from './federation-repository.js';
 import { MongoInstanceRepository } from './instance-repository.js';
+import { MongoPersonaRepository, MongoSessionRepository } from './persona-repository.js';
 
 /** Boot fails this fast when no server answers. */
 const SERVER_SELECTION_TIMEOUT_MS = 5000;
@@ -16,13 +20,25 @@ export class MongoStore implements Store {
   readonly kind = 'mongodb';
   readonly apex: MongoApexStore;
   readonly instance: MongoInstanceRepository;
+  readonly accounts: MongoAccountRepository;
+  readonly sessions: MongoSessionRepository;
+  readonly personas: MongoPersonaRepository;
+  readonly invites: MongoInviteRepository;
+  private readonly accountCollections: MongoAccountCollections;
   readonly federation: MongoFederationRepository;
+  readonly delivery: MongoDeliveryRepository;
   private closed = false;
 
   private constructor(private readonly client: MongoClient, private readonly db: Db, private readonly log: Logger) {
     this.apex = new MongoApexStore(db);
     this.instance = new MongoInstanceRepository(db);
+    this.accountCollections = new MongoAccountCollections(db);
+    this.accounts = new MongoAccountRepository(this.accountCollections);
+    this.sessions = new MongoSessionRepository(this.accountCollections);
+    this.personas = new MongoPersonaRepository(this.accountCollections);
+    this.invites = new MongoInviteRepository(this.accountCollections);
     this.federation = new MongoFederationRepository(db);
+    this.delivery = new MongoDeliveryRepository(db);
   }
 
   /**
@@ -65,7 +81,9 @@ export class MongoStore implements Store {
     const store = new MongoStore(client, client.db(dbName), log);
     try {
       await store.apex.setup();
+      await store.accountCollections.setup();
       await store.federation.setup();
+      await store.delivery.setup();
     } catch (error) {
       await client.close().catch(() => undefined);
       throw new StoreUnavailableError(

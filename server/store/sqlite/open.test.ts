@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { createLogger } from '../../logging/logger.js';
 import { StoreUnavailableError, openStore, type StoreUnavailableReason } from '../index.js';
+import { MIGRATIONS } from './migrations/index.js';
 import { DATABASE_FILE } from './open.js';
 
 const log = createLogger({ level: 'silent', logIpAddresses: false });
@@ -92,7 +93,7 @@ describe('SQLite store refuses what it cannot use, touching nothing', () => {
     db.close();
     const before = snapshot(dataDir);
     assert.deepEqual([...before.keys()], [DATABASE_FILE]);
-    await assertRefused(dataDir, 'schema-too-new', /has schema version 99 but this Hearth knows versions up to 2; .*downgrades are not supported/);
+    await assertRefused(dataDir, 'schema-too-new', new RegExp(`has schema version 99 but this Hearth knows versions up to ${MIGRATIONS.length}; .*downgrades are not supported`));
     assert.deepEqual(snapshot(dataDir), before);
   });
 

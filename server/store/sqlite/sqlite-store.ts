@@ -1,11 +1,15 @@
 import type { Database } from 'better-sqlite3';
 import type { Logger } from '../../logging/logger.js';
 import type { Store } from '../port.js';
+import { SqliteAccountRepository, SqliteInviteRepository } from './account-repository.js';
 import { SqliteApexStore } from './apex-store.js';
+import { SqliteDeliveryRepository } from './delivery-repository.js';
 import { SqliteFederationRepository } from './federation-repository.js';
 import { SqliteInstanceRepository } from './instance-repository.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { openSqliteDatabase } from './open.js';
+import { SqlitePersonaRepository } from './persona-repository.js';
+import { SqliteSessionRepository } from './session-repository.js';
 import { settle } from './settle.js';
 
 /** The embedded store: one SQLite file in the data directory. */
@@ -13,13 +17,23 @@ export class SqliteStore implements Store {
   readonly kind = 'sqlite';
   readonly apex: SqliteApexStore;
   readonly instance: SqliteInstanceRepository;
+  readonly accounts: SqliteAccountRepository;
+  readonly sessions: SqliteSessionRepository;
+  readonly personas: SqlitePersonaRepository;
+  readonly invites: SqliteInviteRepository;
   readonly federation: SqliteFederationRepository;
+  readonly delivery: SqliteDeliveryRepository;
   private closed = false;
 
   private constructor(private readonly db: Database, private readonly log: Logger) {
     this.apex = new SqliteApexStore(db, log);
     this.instance = new SqliteInstanceRepository(db);
+    this.accounts = new SqliteAccountRepository(db);
+    this.sessions = new SqliteSessionRepository(db);
+    this.personas = new SqlitePersonaRepository(db);
+    this.invites = new SqliteInviteRepository(db);
     this.federation = new SqliteFederationRepository(db);
+    this.delivery = new SqliteDeliveryRepository(db);
   }
 
   /**

@@ -1,0 +1,105 @@
+import type { Store } from '../../server/store/index.js';
+import type { ApexApi, ApexObject } from '../apex/apex-api.js';
+import type { InboxProcessor } from '../inbox/inbox-processor.js';
+import { first } from './persona-actor.js';
+import type { RemoteActors, ResolveError } from './remote-actors.js';
+
+const AS = 'https://www.w3.org/ns/activitystreams';
+
+export type ActionError = ResolveError | 'self' | 'not-following' | 'no-request' | 'unknown-persona';
+export type ActionResult<T = Record<string, never>> = { ok: true; value: T } | { ok: false; error: ActionError };
+
+/**
+ * What a persona does towards other actors: follow, unfollow, block, and
+ * approve or reject follow requests. Each sends the matching activity through
+ * apex's outbox (addressed to the other actor only) and updates the local
+ * collections at once.
+ */
+export class PersonaActions {
+  constructor(private readonly deps: { apex: ApexApi; store: Store; remote: RemoteActors; inbox: () => InboxProcessor }) {}
+
+  private async local(handle: string): Promise<ApexObject | undefined> {
+    const actor = (await this.deps.store.apex.getObject(this.deps.apex.utils.usernameToIRI(handle), true)) as ApexObject | null;
+    if (!actor) return undefined;
+    actor._local = actor._local ?? { blockList: [] };
+    return actor;
+  }
+
+  async follow(handle: string, target: string): Promise<ActionResult<{ actorId: string; followId: string }>> {
+    const me = await this.local(handle);
+    if (!me) return { ok: false, error: 'unknown-persona' };
+    const resolved = await this.deps.remote.resolve(target);
+    if (!resolved.ok) return resolved;
+    const them = resolved.actor;
+    if (them.id === me.id) return { ok: false, error: 'self' };
+    const { apex } = this.deps;
+    const follow = await apex.buildActivity('Follow', me.id, [them.id], { object: them.id });
+    await apex.addToOutbox(me, follow);
+    return { ok: true, value: { actorId: them.id, followId: follow.id } };
+  }
+
+  async unfollow(handle: string, target: string): Promise<ActionResult> {
+    const me = await this.local(handle);
+    if (!me) return { ok: false, error: 'unknown-persona' };
+    const resolved = await this.deps.remote.resolve(target);
+    if (!resolved.ok) return resolved;
+    const them = resolved.actor;
+    const { apex, store } = this.deps;
+    const outbox = first(me.outbox) ?? '';
+    const follow = await store.apex.findActivityByCollectionAndObjectId(outbox, them.id, true);
+    if (!follow || follow.type !== 'Follow') return { ok: false, error: 'not-following' };
+    const undo = await apex.buildActivity('Undo', me.id, [them.id], {
+      object: { '@context': AS, id: follow.id, type: 'Follow', actor: me.id, object: them.id },
+    });
+    await store.apex.removeActivity(follow, me.id);
+    await apex.publishActivity(me, undo);
+    return { ok: true, value: {} };
+  }
+
+  /** Blocks an actor: Block is sent to it, and every follow between the two ends. */
+  async block(handle: string, target: string): Promise<ActionResult> {
+    const me = await this.local(handle);
+    if (!me) return { ok: false, error: 'unknown-persona' };
+    const resolved = await this.deps.remote.resolve(target);
+    if (!resolved.ok) return resolved;
+    const them = resolved.actor;
+    const { apex, store } = this.deps;
+    for (const [collection, by] of [[first(me.followers), 'actor'], [first(me.following), 'object'], [first(me.outbox), 'object']] as const) {
+      if (!collection) continue;
+      const found = by === 'actor'
+        ? await store.apex.findActivityByCollectionAndActorId(collection, them.id, true)
+        : await store.apex.findActivityByCollectionAndObjectId(collection, them.id, true);
+      if (found && found.type === 'Follow') await store.apex.removeActivity(found, by === 'actor' ? them.id : me.id);
+    }
+    const block = await apex.buildActivity('Block', me.id, [them.id], { object: them.id });
+    block._meta = { ...(block._meta ?? {}), collection: [apex.utils.nameToBlockedIRI(handle)] };
+    await apex.addToOutbox(me, block);
+    return { ok: true, value: {} };
+  }
+
+  async followRequests(handle: string): Promise<ActionResult<{ requests: Array<{ id: string; actor: string; receivedAt: string }> }>> {
+    const me = await this.local(handle);
+    if (!me) return { ok: false, error: 'unknown-persona' };
+    const requests = await this.deps.store.federation.followRequests(me.id);
+    return { ok: true, value: { requests: requests.map((r) => ({ id: r.followId, actor: r.remoteActor, receivedAt: r.receivedAt })) } };
+  }
+
+  async decideFollowRequest(handle: string, followId: string, approve: boolean): Promise<ActionResult> {
+    const me = await this.local(handle);
+    if (!me) return { ok: false, error: 'unknown-persona' };
+    const { apex, store } = this.deps;
+    const requests = await store.federation.followRequests(me.id);
+    if (!requests.some((r) => r.followId === followId)) return { ok: false, error: 'no-request' };
+    const request = await store.federation.takeFollowRequest(followId);
+    const follow = (await store.apex.getActivity(followId, true)) as ApexObject | null;
+    if (!request || !follow) return { ok: false, error: 'no-request' };
+    if (approve) {
+      await this.deps.inbox().acceptFollow(me, follow);
+    } else {
+      const reject = await apex.buildActivity('Reject', me.id, [request.remoteActor], { object: followId });
+      await store.apex.removeActivity(follow, request.remoteActor);
+      await apex.addToOutbox(me, reject);
+    }
+    return { ok: true, value: {} };
+  }
+}

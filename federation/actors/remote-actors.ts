@@ -1,0 +1,74 @@
+import type { Logger } from '../../server/logging/logger.js';
+import type { Store } from '../../server/store/index.js';
+import type { ApexApi, ApexObject } from '../apex/apex-api.js';
+import { first } from './persona-actor.js';
+
+/** How remote documents are fetched: through the safe client (see federation/net). */
+export interface DocumentFetcher {
+  /** An ActivityPub document (content type and id checked), or null with the reason logged. */
+  activityPub(url: string): Promise<Record<string, unknown> | null>;
+  /** Any JSON document (WebFinger), or null. */
+  json(url: string): Promise<Record<string, unknown> | null>;
+}
+
+export type ResolveError = 'bad-address' | 'not-found' | 'not-an-actor';
+
+const ACCT = /^@?([a-z0-9_.-]{1,64})@([a-z0-9.-]{1,253}(?::\d{1,5})?)$/i;
+
+/**
+ * Remote actors: resolved from `handle@host` through WebFinger or from their
+ * URL, cached in the store, refreshed on demand.
+ */
+export class RemoteActors {
+  constructor(private readonly deps: { apex: ApexApi; store: Store; fetcher: DocumentFetcher; log: Logger; publicUrl: string }) {}
+
+  /** `handle@host`, `acct:handle@host` or an actor URL → the actor document (cached). */
+  async resolve(target: string): Promise<{ ok: true; actor: ApexObject } | { ok: false; error: ResolveError }> {
+    const cleaned = target.trim().replace(/^acct:/i, '');
+    let actorUrl: string | undefined;
+    const acct = ACCT.exec(cleaned);
+    if (acct) {
+      const [, user = '', host = ''] = acct;
+      const scheme = new URL(this.deps.publicUrl).protocol;
+      const jrd = await this.deps.fetcher.json(`${scheme}//${host}/.well-known/webfinger?resource=${encodeURIComponent(`acct:${user}@${host}`)}`);
+      const links = Array.isArray(jrd?.links) ? (jrd.links as Array<Record<string, unknown>>) : [];
+      const self = links.find((l) => l.rel === 'self' && typeof l.href === 'string' && typeof l.type === 'string' && /activity\+json|ld\+json/.test(l.type));
+      actorUrl = self?.href as string | undefined;
+      if (!actorUrl) return { ok: false, error: 'not-found' };
+    } else if (/^https?:\/\//i.test(cleaned)) {
+      actorUrl = cleaned;
+    } else {
+      return { ok: false, error: 'bad-address' };
+    }
+    const actor = await this.byUrl(actorUrl, false);
+    return actor ? { ok: true, actor } : { ok: false, error: 'not-an-actor' };
+  }
+
+  /** The cached actor, or a fresh fetch when missing or `refresh` is asked. */
+  async byUrl(url: string, refresh: boolean): Promise<ApexObject | null> {
+    const { apex, store } = this.deps;
+    const cached = refresh ? null : ((await store.apex.getObject(url, true)) as ApexObject | null);
+    if (cached) return cached;
+    const doc = await this.deps.fetcher.activityPub(url);
+    if (!doc) return null;
+    const actor = await apex.fromJSONLD(doc);
+    if (!actor.inbox || !['Person', 'Service', 'Application', 'Group', 'Organization'].includes(actor.type)) return null;
+    const existing = await store.apex.getObject(actor.id);
+    if (existing) await store.apex.updateObject(actor, null, true);
+    else await store.apex.saveObject(actor);
+    return actor;
+  }
+
+  /** The public key of a key id (`actor#main-key`), with its owner. */
+  async key(keyId: string, refresh: boolean): Promise<{ owner: string; publicKeyPem: string } | null> {
+    const url = keyId.split('#')[0] ?? keyId;
+    const actor = await this.byUrl(url, refresh);
+    if (!actor) return null;
+    const keys = (actor.publicKey as Array<Record<string, unknown>> | undefined) ?? [];
+    const key = keys.find((k) => first(k.id) === keyId) ?? (keys.length === 1 ? keys[0] : undefined);
+    const pem = first(key?.publicKeyPem);
+    const owner = first(key?.owner) ?? actor.id;
+    if (!pem || owner !== actor.id) return null;
+    return { owner, publicKeyPem: pem };
+  }
+}

@@ -1,0 +1,242 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '../../server/logging/logger.js';
+import type { ClaimedDeliveryJob, DeliveryOutcome, DeliveryRepository } from '../../server/store/index.js';
+import { judgeAttempt, nextAttemptAt, parseRetryAfter } from './schedule.js';
+import type { Clock, DeliveryHttpClient, DeliveryOptions, DeliverySigner } from './types.js';
+
+/** What deliveries are sent as. */
+const ACTIVITY_CONTENT_TYPE = 'application/activity+json';
+
+/** The runner's collaborators, built by {@link DeliveryQueue}. */
+export interface RunnerDeps {
+  readonly repository: DeliveryRepository;
+  readonly http: DeliveryHttpClient;
+  readonly sign: DeliverySigner;
+  readonly clock: Clock;
+  readonly random: () => number;
+  readonly log: Logger;
+  readonly options: DeliveryOptions;
+}
+
+/**
+ * Takes due jobs from the repository and posts them, at most `maxInFlight`
+ * at once and `maxPerHost` per host. Each claim leases the jobs in the store,
+ * so a job whose runner died is claimed again once its lease runs out
+ * (at-least-once). One pump at a time fills the free slots; it runs on
+ * start, on `kick()` (enqueue, a finished attempt) and every poll interval.
+ */
+export class DeliveryRunner {
+  private running = false;
+  private pumping = false;
+  private again = false;
+  private pumpDone: Promise<void> = Promise.resolve();
+  private timer: NodeJS.Timeout | undefined;
+  private lastHousekeeping = Number.NEGATIVE_INFINITY;
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly perHost = new Map<string, number>();
+
+  constructor(private readonly deps: RunnerDeps) {}
+
+  /** Deliveries being posted right now. */
+  get inFlightCount(): number {
+    return this.inFlight.size;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.kick();
+  }
+
+  /** Looks for due jobs now (coalesced: one pump at a time, re-run if kicked meanwhile). */
+  kick(): void {
+    if (!this.running) return;
+    this.again = true;
+    if (this.pumping) return;
+    this.pumping = true;
+    this.pumpDone = this.pump();
+  }
+
+  /**
+   * Stops claiming, then waits up to `stopTimeoutMs` for the posts in flight.
+   * Posts still running after that keep their leases: their jobs are claimed
+   * again once the leases run out, so nothing is lost.
+   */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    clearTimeout(this.timer);
+    await this.pumpDone;
+    if (this.inFlight.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      Promise.allSettled([...this.inFlight.values()]).then(() => false),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), this.deps.options.stopTimeoutMs))),
+    ]);
+    clearTimeout(timer);
+    if (timedOut) {
+      this.deps.log.warn({ inFlight: this.inFlight.size }, 'stopped with deliveries in flight; they are retried when their leases run out');
+    }
+  }
+
+  private async pump(): Promise<void> {
+    for (;;) {
+      this.again = false;
+      try {
+        await this.fill();
+      } catch (error) {
+        this.deps.log.error({ err: error }, 'delivery runner could not claim jobs');
+      }
+      if (!this.again || !this.running) break;
+    }
+    // No await between the check above and here: a kick() cannot slip through unseen.
+    this.pumping = false;
+    if (this.running) {
+      clearTimeout(this.timer);
+      this.timer = setTimeout(() => this.kick(), this.deps.options.pollIntervalMs);
+      // The runner alone does not keep the process alive.
+      this.timer.unref();
+    }
+  }
+
+  private async fill(): Promise<void> {
+    const { repository, options, clock } = this.deps;
+    const now = clock.now();
+    let free = options.maxInFlight - this.inFlight.size;
+    if (now.getTime() - this.lastHousekeeping >= options.housekeepingIntervalMs) {
+      this.lastHousekeeping = now.getTime();
+      free -= await this.housekeeping(now, free);
+    }
+    while (free > 0 && this.running) {
+      const exclude = [...this.perHost].filter(([, n]) => n >= options.maxPerHost).map(([host]) => host);
+      const hosts = await repository.dueHosts({ now, exclude, limit: free });
+      let claimed = 0;
+      for (const host of hosts) {
+        const room = Math.min(free, options.maxPerHost - (this.perHost.get(host) ?? 0));
+        if (room <= 0 || !this.running) continue;
+        const jobs = await repository.claim({ host, now, limit: room, leaseUntil: this.leaseUntil(now), claim: randomUUID() });
+        for (const job of jobs) this.launch(job, false);
+        claimed += jobs.length;
+        free -= jobs.length;
+      }
+      if (claimed === 0) break;
+    }
+  }
+
+  /** Expires old jobs, purges old rows, probes unavailable hosts; answers the slots the probes took. */
+  private async housekeeping(now: Date, free: number): Promise<number> {
+    const { repository, options, log } = this.deps;
+    const expired = await repository.expire({
+      // The last retry is scheduled at the deadline itself: leave it a lease's time to happen.
+      createdBefore: new Date(now.getTime() - options.retry.maxAgeMs - options.leaseMs),
+      now,
+      error: 'expired: not delivered within the retry window',
+    });
+    if (expired > 0) log.info({ expired }, 'delivery jobs expired');
+    await repository.purge({
+      endedBefore: new Date(now.getTime() - options.endedRetentionMs),
+      batchesCreatedBefore: new Date(now.getTime() - options.receiptRetentionMs),
+    });
+    let probes = 0;
+    for (const health of await repository.unavailableHosts()) {
+      if (probes >= free || !this.running) break;
+      if ((this.perHost.get(health.host) ?? 0) > 0) continue;
+      // Its last failure counts as a probe: a host that just became unavailable waits a full interval.
+      const lastTried = Math.max(health.lastProbeAt?.getTime() ?? 0, health.lastFailureAt?.getTime() ?? 0);
+      if (now.getTime() - lastTried < options.probeIntervalMs) continue;
+      const [job] = await repository.claim({ host: health.host, now, limit: 1, leaseUntil: this.leaseUntil(now), claim: randomUUID() });
+      if (job === undefined) continue;
+      await repository.markHostProbed(health.host, now);
+      log.info({ host: health.host }, 'probing unavailable host');
+      this.launch(job, true);
+      probes += 1;
+    }
+    return probes;
+  }
+
+  private leaseUntil(now: Date): Date {
+    return new Date(now.getTime() + this.deps.options.leaseMs);
+  }
+
+  private launch(job: ClaimedDeliveryJob, probe: boolean): void {
+    this.perHost.set(job.host, (this.perHost.get(job.host) ?? 0) + 1);
+    // Keyed by claim too: a job whose lease ran out under a stuck post may be claimed again alongside it.
+    const key = `${job.id}:${job.claim}`;
+    const done = this.attempt(job, probe)
+      .catch((error: unknown) => {
+        // After stop() the store may be closed under a late post: the lease covers that job.
+        const level = this.running ? 'error' : 'debug';
+        this.deps.log[level]({ err: error, host: job.host, job: job.id }, 'delivery attempt could not be recorded');
+      })
+      .finally(() => {
+        this.inFlight.delete(key);
+        const left = (this.perHost.get(job.host) ?? 1) - 1;
+        if (left > 0) this.perHost.set(job.host, left);
+        else this.perHost.delete(job.host);
+        this.kick();
+      });
+    this.inFlight.set(key, done);
+  }
+
+  /** One POST of one job, then its outcome and the host's health recorded. */
+  private async attempt(job: ClaimedDeliveryJob, probe: boolean): Promise<void> {
+    const { repository, http, sign, clock, log, options } = this.deps;
+    const fields = { host: job.host, job: job.id, attempt: job.attempts, probe };
+    const headers: Record<string, string> = { 'content-type': ACTIVITY_CONTENT_TYPE };
+    try {
+      Object.assign(headers, sign({ method: 'POST', url: job.inbox, headers, body: job.body, keyId: job.keyId, privateKeyPem: job.privateKeyPem, now: clock.now() }));
+    } catch (error) {
+      log.error({ ...fields, err: error }, 'cannot sign delivery; giving it up');
+      await this.settle(job, { state: 'failed', at: clock.now(), status: null, error: 'signing failed' });
+      return;
+    }
+    const verdict = judgeAttempt(await http.request(job.inbox, { method: 'POST', headers, body: job.body }));
+    const now = clock.now();
+    switch (verdict.kind) {
+      case 'delivered':
+        await this.settle(job, { state: 'delivered', at: now, status: verdict.status, error: null });
+        log.debug({ ...fields, status: verdict.status }, 'delivered');
+        await this.hostAnswered(job.host, now);
+        return;
+      case 'rejected':
+        await this.settle(job, { state: 'failed', at: now, status: verdict.status, error: verdict.error });
+        log.info({ ...fields, status: verdict.status, error: verdict.error }, 'delivery failed permanently');
+        if (verdict.hostAnswered) await this.hostAnswered(job.host, now);
+        return;
+      case 'retry': {
+        const retryAfterMs = parseRetryAfter(verdict.retryAfter, now);
+        const next = nextAttemptAt(job, now, options.retry, this.deps.random, retryAfterMs);
+        const outcome: DeliveryOutcome = next === undefined
+          ? { state: 'failed', at: now, status: verdict.status, error: `gave up after ${job.attempts} attempts: ${verdict.error}` }
+          : { state: 'pending', at: now, nextAttemptAt: next, status: verdict.status, error: verdict.error };
+        await this.settle(job, outcome);
+        if (next === undefined) log.info({ ...fields, status: verdict.status, error: verdict.error }, 'delivery given up');
+        else log.debug({ ...fields, status: verdict.status, error: verdict.error, retryAt: next.toISOString() }, 'delivery will be retried');
+        const health = await repository.recordHostFailure(job.host, now, options.unavailableAfterDays);
+        if (health.unavailable && (probe || health.failureDays.length === options.unavailableAfterDays)) {
+          log.warn({ host: job.host, failureDays: health.failureDays }, 'host unavailable: its deliveries wait for a successful probe');
+        }
+        return;
+      }
+      default: {
+        const unexpected: never = verdict;
+        throw new Error(`unexpected verdict ${JSON.stringify(unexpected)}`);
+      }
+    }
+  }
+
+  private async settle(job: ClaimedDeliveryJob, outcome: DeliveryOutcome): Promise<void> {
+    if (!(await this.deps.repository.settle(job.id, job.claim, outcome))) {
+      // Its lease ran out and another runner took it: that one's attempt decides.
+      this.deps.log.warn({ host: job.host, job: job.id }, 'delivery lease was lost before the attempt ended');
+    }
+  }
+
+  private async hostAnswered(host: string, now: Date): Promise<void> {
+    const { wasUnavailable } = await this.deps.repository.recordHostSuccess(host, now);
+    if (wasUnavailable) {
+      this.deps.log.info({ host }, 'host available again');
+      this.kick();
+    }
+  }
+}

@@ -1,0 +1,184 @@
+import { Router } from 'express';
+import type { Config } from '../config/index.js';
+import type { Logger } from '../server/logging/logger.js';
+import type { Store } from '../server/store/index.js';
+import type { ApexApi } from './apex/apex-api.js';
+import { AP_ROUTES, createApex } from './apex/create-apex.js';
+import { InstanceActor } from './actors/instance-actor.js';
+import { PersonaActions } from './actors/persona-actions.js';
+import { PersonaActors, type ActorPurgedListener } from './actors/persona-federation.js';
+import { RemoteActors, type DocumentFetcher } from './actors/remote-actors.js';
+import { DeliveryQueue, receiptHandler } from './delivery/index.js';
+import { activityPubReadRouter } from './http/activitypub-routes.js';
+import { inboxRouter } from './http/inbox-routes.js';
+import { socialRouter } from './http/social-routes.js';
+import { wellKnownRouter } from './http/well-known.js';
+import { InboxProcessor, type LocalPersonaSettings } from './inbox/inbox-processor.js';
+import { createDocumentLoader, installDocumentLoader } from './jsonld/index.js';
+import { SafeFetcher } from './net/index.js';
+import { createRequestSigner } from './signatures/index.js';
+
+export interface FederationDeps {
+  config: Config;
+  store: Store;
+  log: Logger;
+  version: string;
+  /** Persona settings the inbox needs (approve followers); the accounts layer answers. */
+  settings: LocalPersonaSettings;
+}
+
+/**
+ * Everything ActivityPub, assembled: the safe client, the instance actor,
+ * apex with its unsafe parts replaced, the durable delivery queue, the inbox,
+ * and the persona actors the accounts layer drives.
+ */
+export class Federation {
+  readonly apex: ApexApi;
+  readonly personas: PersonaActors;
+  readonly actions: PersonaActions;
+  readonly remote: RemoteActors;
+  readonly delivery: DeliveryQueue;
+  readonly inbox: InboxProcessor;
+  private readonly purgedListeners: ActorPurgedListener[] = [];
+
+  private constructor(
+    private readonly deps: FederationDeps,
+    private readonly fetcher: SafeFetcher,
+    private readonly instanceActor: InstanceActor,
+  ) {
+    const { config, store, log, version } = deps;
+    const publicUrl = config.http.publicUrl;
+    const flog = log.child({ module: 'federation' });
+
+    this.delivery = new DeliveryQueue({ repository: store.delivery, http: fetcher, log: log.child({ module: 'federation.delivery' }) });
+    const documents: DocumentFetcher = {
+      activityPub: async (url) => {
+        const result = await fetcher.fetchActivityPub(url, { sign: true });
+        if (!result.ok) flog.info({ url, reason: result.error.kind }, 'remote document refused');
+        return result.ok ? result.value : null;
+      },
+      json: async (url) => {
+        const result = await fetcher.request(url, { headers: { accept: 'application/jrd+json, application/json' } });
+        if (!result.ok || result.value.status !== 200) return null;
+        try {
+          const parsed = JSON.parse(result.value.body.toString('utf8')) as unknown;
+          return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null;
+        } catch {
+          return null;
+        }
+      },
+    };
+
+    this.apex = createApex({
+      publicUrl,
+      version,
+      store: store.apex,
+      log: flog,
+      openRegistrations: config.accounts.registration === 'open',
+      hooks: {
+        fetchDocument: (url) => documents.activityPub(url),
+        enqueueDelivery: async ({ actorId, keyId, privateKeyPem, body, inboxes }) => {
+          const result = await this.delivery.enqueue({ activity: body, inboxes, keyId, privateKeyPem });
+          if (!result.ok) flog.error({ reason: result.error.kind, actor: actorId }, 'delivery not queued');
+          else await store.federation.recordContacts(actorId, inboxes);
+        },
+      },
+    });
+    installDocumentLoader(this.apex, createDocumentLoader({
+      fetcher,
+      cache: {
+        get: async (url) => {
+          const cached = (await store.apex.getContext(url))?.document;
+          return typeof cached === 'object' && cached !== null ? (cached as Record<string, unknown>) : undefined;
+        },
+        put: async (url, doc) => {
+          await store.apex.saveContext({ documentUrl: url, contextUrl: null, document: doc });
+        },
+      },
+      log: log.child({ module: 'federation.jsonld' }),
+    }));
+
+    this.remote = new RemoteActors({ apex: this.apex, store, fetcher: documents, log: flog, publicUrl });
+    this.personas = new PersonaActors({
+      apex: this.apex,
+      store,
+      publicUrl,
+      log: flog,
+      deletions: {
+        sendDeletion: async ({ activity: doc, inboxes, keyId, privateKeyPem }) => {
+          const activity = { ...doc, id: String(doc.id) };
+          const receiptId = await this.delivery.createReceipt({ actorId: String(doc.actor) });
+          const result = await this.delivery.enqueue({ activity, inboxes, keyId, privateKeyPem, batchId: receiptId });
+          if (!result.ok) throw new Error(`deletion could not be queued: ${result.error.kind}`);
+          return { receiptId };
+        },
+      },
+      onPurged: () => this.purgedListeners,
+    });
+    this.inbox = new InboxProcessor({ apex: this.apex, store, log: log.child({ module: 'federation.inbox' }), personas: this.personas, settings: deps.settings });
+    this.actions = new PersonaActions({ apex: this.apex, store, remote: this.remote, inbox: () => this.inbox });
+  }
+
+  /** Loads the instance actor (creating its key pair on first boot) and builds everything. */
+  static async create(deps: FederationDeps): Promise<Federation> {
+    const { config, store, log, version } = deps;
+    const instanceActor = await InstanceActor.load(store.instance, config.http.publicUrl);
+    const fetcher = new SafeFetcher({
+      allowPrivate: config.federation.allowPrivate,
+      userAgent: `Hearth/${version} (+${config.http.publicUrl})`,
+      log: log.child({ module: 'federation.net' }),
+      signer: createRequestSigner({ keyId: instanceActor.keyId, privateKeyPem: instanceActor.privateKeyPem }),
+    });
+    return new Federation(deps, fetcher, instanceActor);
+  }
+
+  /** Subscribes to actor purges (local deletion or an inbound Delete): rooms remove the actor at once. */
+  onActorPurged(listener: ActorPurgedListener): void {
+    this.purgedListeners.push(listener);
+  }
+
+  /** All federation routes: discovery, ActivityPub documents, inboxes, deletion receipts. */
+  router(): Router {
+    const { store, log, config } = this.deps;
+    const router = Router();
+    router.use(wellKnownRouter({
+      apex: this.apex,
+      store,
+      publicUrl: config.http.publicUrl,
+      version: this.deps.version,
+      openRegistrations: () => config.accounts.registration === 'open',
+    }));
+    router.use(this.instanceActor.router());
+    router.use(inboxRouter({
+      store,
+      log: log.child({ module: 'federation.inbox' }),
+      remote: this.remote,
+      processor: this.inbox,
+      https: config.http.publicUrl.startsWith('https:'),
+    }));
+    router.get('/api/v1/deletions/:id', receiptHandler(this.delivery));
+    router.use(activityPubReadRouter(this.apex, store));
+    return router;
+  }
+
+  /** A persona's social actions (follow, unfollow, block, follow requests), for its owner. */
+  socialRouter(): Router {
+    return socialRouter({ config: this.deps.config, store: this.deps.store, actions: this.actions });
+  }
+
+  /** The URL of a persona's actor. */
+  actorUrl(handle: string): string {
+    return this.apex.utils.usernameToIRI(handle);
+  }
+
+  start(): void {
+    this.delivery.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.delivery.stop();
+    await this.fetcher.close();
+  }
+}
+
+export { AP_ROUTES };

@@ -1,0 +1,154 @@
+import express, { Router, type Request, type RequestHandler } from 'express';
+import { sendError } from '../../server/http/errors.js';
+import type { Logger } from '../../server/logging/logger.js';
+import type { Store } from '../../server/store/index.js';
+import { AP_ROUTES, SHARED_INBOX_PATH } from '../apex/create-apex.js';
+import type { RemoteActors } from '../actors/remote-actors.js';
+import type { InboxProcessor } from '../inbox/inbox-processor.js';
+import { parseInboundActivity, sameOrigin } from '../inbox/inbound-activity.js';
+import { verifyRequest, type ResolvedKey, type VerifyError } from '../signatures/index.js';
+import { HostRateLimiter } from './host-rate-limiter.js';
+
+/** Inbox bodies above this size get 413. */
+export const INBOX_BODY_LIMIT = 256 * 1024;
+/** A key that failed verification is refetched at most once per this window. */
+const KEY_REFRESH_WINDOW_MS = 60_000;
+
+const AP_CONTENT_TYPES = ['application/activity+json', 'application/ld+json', 'application/json'];
+
+export interface InboxRouteDeps {
+  store: Store;
+  log: Logger;
+  remote: RemoteActors;
+  processor: InboxProcessor;
+  /** Whether the public origin is https (for RFC 9421's @scheme). */
+  https: boolean;
+  /** Inbound activities allowed per remote host per minute. */
+  perHostPerMinute?: number;
+  /** Instances this server refuses (moderation); checked before anything else. */
+  isBlockedHost?: (host: string) => boolean;
+}
+
+type RawRequest = Request & { rawBody?: Buffer };
+
+function describe(error: VerifyError): string {
+  switch (error.kind) {
+    case 'missing-signature': return 'the request carries no HTTP signature';
+    case 'malformed-signature': return `the signature header is malformed: ${error.reason}`;
+    case 'unsupported-algorithm': return `signature algorithm ${error.algorithm} is not supported`;
+    case 'missing-signed-header': return `the signature does not cover ${error.header}`;
+    case 'missing-digest': return 'a request with a body must carry a Digest covered by the signature';
+    case 'digest-mismatch': return 'the digest does not match the body';
+    case 'invalid-date': return 'the date header is not a valid HTTP date';
+    case 'stale-date': return 'the signature date is more than 12 hours old';
+    case 'future-date': return 'the signature date is more than 1 hour in the future';
+    case 'unknown-key': return 'the signing key could not be found';
+    case 'bad-signature': return 'the signature does not verify';
+  }
+}
+
+/**
+ * POST /u/:actor/inbox and the shared inbox. Order matters: size and type,
+ * then the HTTP signature over the raw bytes (digest, date, key), then the
+ * signer must be the activity's actor, then per-host rate limits, then the
+ * duplicate check, and only then side effects. A request failing any check
+ * is answered 4xx and nothing of it is stored.
+ */
+export function inboxRouter(deps: InboxRouteDeps): Router {
+  const router = Router();
+  const limiter = new HostRateLimiter(deps.perHostPerMinute ?? 600, 60_000);
+  const lastRefresh = new Map<string, number>();
+  const log = deps.log;
+
+  const parseBody = express.json({
+    type: (req) => AP_CONTENT_TYPES.some((t) => (req.headers['content-type'] ?? '').toLowerCase().startsWith(t)),
+    limit: INBOX_BODY_LIMIT,
+    strict: true,
+    verify: (req, _res, buf) => {
+      (req as RawRequest).rawBody = Buffer.from(buf);
+    },
+  });
+
+  const resolveKey = async (keyId: string, options: { refresh: boolean }): Promise<ResolvedKey | null> => {
+    if (options.refresh) {
+      // Key rotation: refetch at most once per window per key, never in a loop.
+      const last = lastRefresh.get(keyId) ?? 0;
+      if (Date.now() - last < KEY_REFRESH_WINDOW_MS) return null;
+      lastRefresh.set(keyId, Date.now());
+      if (lastRefresh.size > 10_000) lastRefresh.clear();
+    }
+    return deps.remote.key(keyId, options.refresh);
+  };
+
+  const handle: RequestHandler = (req, res, next) => {
+    const raw = req as RawRequest;
+    if (!raw.rawBody) {
+      sendError(res, 415, 'unsupported_media_type', 'inbox accepts application/activity+json or application/ld+json');
+      return;
+    }
+    (async () => {
+      const verified = await verifyRequest({
+        method: req.method,
+        path: req.originalUrl,
+        headers: req.headers,
+        rawBody: raw.rawBody ?? Buffer.alloc(0),
+        now: new Date(),
+        resolveKey,
+        scheme: deps.https ? 'https' : 'http',
+      });
+      if (!verified.ok) {
+        log.warn({ reason: verified.error.kind }, 'inbox: signature refused');
+        sendError(res, 401, `signature_${verified.error.kind.replace(/-/g, '_')}`, describe(verified.error));
+        return;
+      }
+      const parsed = parseInboundActivity(req.body);
+      if (!parsed.ok) {
+        sendError(res, 400, 'not_an_activity', parsed.error.message);
+        return;
+      }
+      const activity = parsed.value;
+      if (verified.value.owner !== activity.actorId) {
+        sendError(res, 401, 'signer_not_actor', 'the signing key does not belong to the activity\'s actor');
+        return;
+      }
+      if (!sameOrigin(activity.id, activity.actorId)) {
+        sendError(res, 403, 'foreign_activity', 'the activity id is not on the actor\'s origin');
+        return;
+      }
+      const host = new URL(activity.actorId).host;
+      if (deps.isBlockedHost?.(host)) {
+        sendError(res, 403, 'instance_blocked', 'this instance does not accept activities from your server');
+        return;
+      }
+      if (!limiter.take(host)) {
+        res.set('Retry-After', String(limiter.retryAfterSeconds(host)));
+        sendError(res, 429, 'rate_limited', 'too many activities from your server; retry later');
+        return;
+      }
+      // Embedded objects from another origin are not trusted as given: the
+      // handlers only act on their id (and fetch from the origin if needed).
+      for (const [id] of activity.embedded) if (!sameOrigin(id, activity.actorId)) activity.embedded.delete(id);
+
+      if (!(await deps.store.federation.claimInbound(activity.id, new Date().toISOString()))) {
+        res.status(202).json({ status: 'duplicate' });
+        return;
+      }
+      try {
+        const outcome = await deps.processor.process(activity);
+        if (outcome.status === 202) {
+          res.status(202).json({ status: 'accepted' });
+        } else {
+          await deps.store.federation.releaseInbound(activity.id);
+          sendError(res, outcome.status, outcome.error, outcome.message);
+        }
+      } catch (e) {
+        await deps.store.federation.releaseInbound(activity.id);
+        throw e;
+      }
+    })().catch(next);
+  };
+
+  router.post(AP_ROUTES.inbox, parseBody, handle);
+  router.post(SHARED_INBOX_PATH, parseBody, handle);
+  return router;
+}

@@ -1,0 +1,108 @@
+import express, { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import type { Config } from '../../config/index.js';
+import { getAuth, requireSession } from '../../server/accounts/index.js';
+import { sendError } from '../../server/http/errors.js';
+import { assertNever } from '../../server/lib/result.js';
+import type { Store } from '../../server/store/index.js';
+import type { ActionError, PersonaActions } from '../actors/persona-actions.js';
+
+const targetBody = z.object({ target: z.string().min(3).max(2048) }).strict();
+const decisionBody = z.object({ id: z.string().url().max(2048) }).strict();
+
+function sendActionError(res: Response, error: ActionError): void {
+  switch (error) {
+    case 'bad-address':
+      sendError(res, 422, 'bad_address', 'target must be handle@host, acct:handle@host or an actor URL');
+      return;
+    case 'not-found':
+      sendError(res, 404, 'not_found', 'no such account on that instance');
+      return;
+    case 'not-an-actor':
+      sendError(res, 502, 'remote_unavailable', 'the remote actor could not be fetched or is not an actor');
+      return;
+    case 'self':
+      sendError(res, 422, 'self', 'a persona cannot follow or block itself');
+      return;
+    case 'not-following':
+      sendError(res, 404, 'not_following', 'this persona does not follow that actor');
+      return;
+    case 'no-request':
+      sendError(res, 404, 'no_request', 'no pending follow request with this id');
+      return;
+    case 'unknown-persona':
+      sendError(res, 404, 'not_found', 'no such persona');
+      return;
+    default:
+      assertNever(error, 'action error');
+  }
+}
+
+/**
+ * A persona's social actions towards other actors, for its owner only:
+ * follow, unfollow, block, and follow requests when it approves followers.
+ * Another account's persona answers 404, never revealing that it exists.
+ */
+export function socialRouter(deps: { config: Config; store: Store; actions: PersonaActions }): Router {
+  const router = Router();
+  const auth = requireSession({ config: deps.config, store: deps.store });
+  const json = express.json({ limit: '64kb', strict: true });
+
+  const owned = async (req: Request, res: Response): Promise<string | undefined> => {
+    const handle = String(req.params.handle ?? '').toLowerCase();
+    const persona = await deps.store.personas.findByHandle(handle);
+    if (!persona || persona.accountId !== getAuth(req).account.id) {
+      sendError(res, 404, 'not_found', 'no such persona');
+      return undefined;
+    }
+    return handle;
+  };
+
+  const withTarget = (run: (handle: string, target: string) => Promise<{ ok: true; value: unknown } | { ok: false; error: ActionError }>) =>
+    (req: Request, res: Response, next: (e?: unknown) => void): void => {
+      (async () => {
+        const body = targetBody.safeParse(req.body);
+        if (!body.success) {
+          sendError(res, 400, 'invalid_body', body.error.issues[0]?.message ?? 'expected { target }');
+          return;
+        }
+        const handle = await owned(req, res);
+        if (!handle) return;
+        const result = await run(handle, body.data.target);
+        if (result.ok) res.status(200).json(result.value);
+        else sendActionError(res, result.error);
+      })().catch(next);
+    };
+
+  router.post('/api/v1/personas/:handle/follow', auth, json, withTarget((h, t) => deps.actions.follow(h, t)));
+  router.post('/api/v1/personas/:handle/unfollow', auth, json, withTarget((h, t) => deps.actions.unfollow(h, t)));
+  router.post('/api/v1/personas/:handle/block', auth, json, withTarget((h, t) => deps.actions.block(h, t)));
+
+  router.get('/api/v1/personas/:handle/follow-requests', auth, (req, res, next) => {
+    (async () => {
+      const handle = await owned(req, res);
+      if (!handle) return;
+      const result = await deps.actions.followRequests(handle);
+      if (result.ok) res.json(result.value);
+      else sendActionError(res, result.error);
+    })().catch(next);
+  });
+
+  for (const [path, approve] of [['approve', true], ['reject', false]] as const) {
+    router.post(`/api/v1/personas/:handle/follow-requests/${path}`, auth, json, (req, res, next) => {
+      (async () => {
+        const body = decisionBody.safeParse(req.body);
+        if (!body.success) {
+          sendError(res, 400, 'invalid_body', body.error.issues[0]?.message ?? 'expected { id }');
+          return;
+        }
+        const handle = await owned(req, res);
+        if (!handle) return;
+        const result = await deps.actions.decideFollowRequest(handle, body.data.id, approve);
+        if (result.ok) res.json({});
+        else sendActionError(res, result.error);
+      })().catch(next);
+    });
+  }
+  return router;
+}

@@ -1,0 +1,189 @@
+import type { Logger } from '../../server/logging/logger.js';
+import type { Store } from '../../server/store/index.js';
+import type { ApexApi, ApexObject } from '../apex/apex-api.js';
+import { first } from '../actors/persona-actor.js';
+import type { PersonaActors } from '../actors/persona-federation.js';
+import { sameOrigin, type InboundActivity } from './inbound-activity.js';
+
+/** Outcome of processing one verified activity: the HTTP status to answer, and why on refusals. */
+export type InboxOutcome = { status: 202 } | { status: 400 | 403 | 404 | 422; error: string; message: string };
+
+/** What the processor needs to know about local personas. */
+export interface LocalPersonaSettings {
+  /** Whether the persona approves followers by hand; undefined when it is not a local persona. */
+  approveFollowers(actorId: string): Promise<boolean | undefined>;
+}
+
+export interface InboxProcessorDeps {
+  apex: ApexApi;
+  store: Store;
+  log: Logger;
+  personas: PersonaActors;
+  settings: LocalPersonaSettings;
+}
+
+const accepted: InboxOutcome = { status: 202 };
+const refuse = (status: 400 | 403 | 404 | 422, error: string, message: string): InboxOutcome => ({ status, error, message });
+
+/**
+ * Side effects of inbound activities, keyed by type (Follow, Accept, Reject,
+ * Undo, Block, Update, Delete, Flag). Runs only on activities whose HTTP
+ * signature was verified and whose signer is the activity's actor.
+ */
+export class InboxProcessor {
+  private readonly handlers: Record<string, (a: InboundActivity) => Promise<InboxOutcome>> = {
+    Follow: (a) => this.follow(a),
+    Accept: (a) => this.acceptOrReject(a, 'accept'),
+    Reject: (a) => this.acceptOrReject(a, 'reject'),
+    Undo: (a) => this.undo(a),
+    Block: (a) => this.block(a),
+    Update: (a) => this.update(a),
+    Delete: (a) => this.delete(a),
+    Flag: (a) => this.flag(a),
+  };
+
+  constructor(private readonly deps: InboxProcessorDeps) {}
+
+  process(activity: InboundActivity): Promise<InboxOutcome> {
+    const handler = this.handlers[activity.type];
+    // Activity types this server has no use for are accepted and dropped.
+    return handler ? handler(activity) : Promise.resolve(accepted);
+  }
+
+  private isLocal(id: string): boolean {
+    return id.toLowerCase().startsWith(`${this.deps.apex.baseUrl.toLowerCase()}/`);
+  }
+
+  private async localActor(id: string): Promise<ApexObject | undefined> {
+    if (!this.isLocal(id)) return undefined;
+    const actor = (await this.deps.store.apex.getObject(id, true)) as ApexObject | null;
+    if (!actor || actor.type !== 'Person' || !actor._meta?.privateKey) return undefined;
+    actor._local = actor._local ?? { blockList: [] };
+    return actor;
+  }
+
+  private async follow(a: InboundActivity): Promise<InboxOutcome> {
+    const targetId = a.objectIds[0];
+    const target = targetId ? await this.localActor(targetId) : undefined;
+    if (!target) return refuse(404, 'unknown_target', 'the followed actor is not on this instance');
+    const { apex, store } = this.deps;
+    const follow = await apex.fromJSONLD({ '@context': 'https://www.w3.org/ns/activitystreams', id: a.id, type: 'Follow', actor: a.actorId, object: target.id });
+    follow._meta = { collection: [] };
+    await store.apex.saveActivity(follow);
+    if (await this.deps.settings.approveFollowers(target.id)) {
+      await store.federation.putFollowRequest({ followId: a.id, localActor: target.id, remoteActor: a.actorId, receivedAt: new Date().toISOString() });
+      return accepted;
+    }
+    await this.acceptFollow(target, follow);
+    return accepted;
+  }
+
+  /** Adds the follower and sends Accept(Follow); also used when an owner approves a request. */
+  async acceptFollow(target: ApexObject, follow: ApexObject): Promise<void> {
+    const { apex } = this.deps;
+    await apex.acceptFollow(target, follow);
+    const follower = first(follow.actor);
+    if (!follower) return;
+    const accept = await apex.buildActivity('Accept', target.id, [follower], { object: follow.id });
+    await apex.addToOutbox(target, accept);
+  }
+
+  private async acceptOrReject(a: InboundActivity, kind: 'accept' | 'reject'): Promise<InboxOutcome> {
+    const { store } = this.deps;
+    const followId = a.objectIds[0];
+    if (!followId) return refuse(400, 'missing_object', `${kind} needs the Follow as its object`);
+    const follow = await store.apex.getActivity(followId, true);
+    if (!follow) return accepted; // a follow we never sent (or already undone): nothing to do
+    const follower = await this.localActor(first(follow.actor) ?? '');
+    if (!follower || first(follow.object) !== a.actorId) {
+      return refuse(403, 'not_owner', `only the followed actor may ${kind} this follow`);
+    }
+    const following = first(follower.following);
+    if (!following) return accepted;
+    if (kind === 'accept') await store.apex.updateActivityMeta(follow, 'collection', following);
+    else await store.apex.removeActivity(follow, follower.id);
+    return accepted;
+  }
+
+  private async undo(a: InboundActivity): Promise<InboxOutcome> {
+    const { store } = this.deps;
+    const targetId = a.objectIds[0];
+    if (!targetId) return refuse(400, 'missing_object', 'Undo needs the undone activity as its object');
+    const undone = await store.apex.getActivity(targetId, true);
+    if (!undone) {
+      await store.federation.takeFollowRequest(targetId);
+      return accepted;
+    }
+    if (first(undone.actor) !== a.actorId) return refuse(403, 'not_owner', 'only the actor of an activity may undo it');
+    await store.apex.removeActivity(undone, a.actorId);
+    await store.federation.takeFollowRequest(targetId);
+    return accepted;
+  }
+
+  /** A remote actor blocks a local persona: every follow between the two ends, both ways. */
+  private async block(a: InboundActivity): Promise<InboxOutcome> {
+    const target = await this.localActor(a.objectIds[0] ?? '');
+    if (!target) return accepted;
+    const { store } = this.deps;
+    const followers = first(target.followers);
+    const following = first(target.following);
+    if (followers) {
+      const theirs = await store.apex.findActivityByCollectionAndActorId(followers, a.actorId, true);
+      if (theirs) await store.apex.removeActivity(theirs, a.actorId);
+    }
+    if (following) {
+      const ours = await store.apex.findActivityByCollectionAndObjectId(following, a.actorId, true);
+      if (ours) await store.apex.removeActivity(ours, target.id);
+    }
+    return accepted;
+  }
+
+  private async update(a: InboundActivity): Promise<InboxOutcome> {
+    const objectId = a.objectIds[0];
+    if (!objectId) return refuse(400, 'missing_object', 'Update needs an object');
+    if (!sameOrigin(objectId, a.actorId)) return refuse(403, 'not_owner', 'an actor may only update objects of its own origin');
+    const { apex, store } = this.deps;
+    const embedded = a.embedded.get(objectId);
+    if (objectId !== a.actorId) {
+      const cached = await store.apex.getObject(objectId);
+      const owner = cached ? (first(cached.attributedTo) ?? first(cached.actor)) : undefined;
+      if (cached && owner !== a.actorId) return refuse(403, 'not_owner', 'the sender does not own this object');
+      return accepted; // nothing of this server's depends on remote objects other than actors yet
+    }
+    if (!embedded) return accepted;
+    const actor = await apex.fromJSONLD({ '@context': (a.raw['@context'] ?? apex.context), ...embedded });
+    const cached = await store.apex.getObject(a.actorId);
+    if (cached) await store.apex.updateObject(actor, a.actorId, true);
+    return accepted;
+  }
+
+  private async delete(a: InboundActivity): Promise<InboxOutcome> {
+    const objectId = a.objectIds[0];
+    if (!objectId) return refuse(400, 'missing_object', 'Delete needs an object');
+    if (objectId === a.actorId) {
+      await this.deps.personas.purgeRemoteActor(a.actorId);
+      return accepted;
+    }
+    if (!sameOrigin(objectId, a.actorId)) return refuse(403, 'not_owner', 'an actor may only delete objects of its own origin');
+    const cached = await this.deps.store.apex.getObject(objectId);
+    if (!cached) return accepted;
+    const owner = first(cached.attributedTo) ?? first(cached.actor);
+    if (owner !== a.actorId) return refuse(403, 'not_owner', 'the sender does not own this object');
+    await this.deps.store.federation.purgeActor(objectId);
+    return accepted;
+  }
+
+  private async flag(a: InboundActivity): Promise<InboxOutcome> {
+    const objects = a.objectIds.filter((id) => this.isLocal(id));
+    if (objects.length === 0) return accepted;
+    await this.deps.store.federation.putReport({
+      activityId: a.id,
+      reporter: a.actorId,
+      objects,
+      content: a.content.slice(0, 5_000),
+      receivedAt: new Date().toISOString(),
+    });
+    this.deps.log.info({ reporter: a.actorId, objects: objects.length }, 'report received');
+    return accepted;
+  }
+}

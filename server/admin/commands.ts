@@ -1,0 +1,91 @@
+/**
+ * The administration commands, apart from the process plumbing in cli.ts so
+ * that tests run them against a real store.
+ */
+import { InviteService, MAX_INVITES_AT_ONCE, USERNAME_PATTERN, normalizeUsername } from '../accounts/index.js';
+import { assertNever } from '../lib/result.js';
+import type { Store } from '../store/index.js';
+
+/** Bad input on the command line: printed as one line, exit code 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export const USAGE =
+  'usage: node dist/server/admin/cli.js [--config <file>] <command>; commands: ' +
+  'invite create [--count N] | account grant-admin <username> | account revoke-admin <username>';
+
+export type AdminCommand =
+  | { kind: 'invite-create'; count: number }
+  | { kind: 'grant-admin'; username: string }
+  | { kind: 'revoke-admin'; username: string };
+
+/** Splits the arguments into configuration flags (for loadProcessConfig) and one command. */
+export function parseAdminArgs(argv: readonly string[]): { configArgs: string[]; command: AdminCommand } {
+  const configArgs: string[] = [];
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    if (arg === '--config') {
+      const value = argv[++i];
+      if (value === undefined) throw new UsageError('--config: missing value; expected --config <path to a JSON file>');
+      configArgs.push(arg, value);
+    } else if (arg.startsWith('--config=')) configArgs.push(arg);
+    else rest.push(arg);
+  }
+  return { configArgs, command: parseCommand(rest) };
+}
+
+function parseCommand(args: readonly string[]): AdminCommand {
+  const [group, action, ...more] = args;
+  if (group === 'invite' && action === 'create') return { kind: 'invite-create', count: parseCount(more) };
+  if (group === 'account' && (action === 'grant-admin' || action === 'revoke-admin')) {
+    const [name, ...extra] = more;
+    if (name === undefined || name.startsWith('-')) throw new UsageError(`account ${action}: missing <username>`);
+    if (extra.length > 0) throw new UsageError(`account ${action}: unexpected argument "${extra[0]}"`);
+    const username = normalizeUsername(name);
+    if (!USERNAME_PATTERN.test(username)) throw new UsageError(`account ${action}: "${name}" is not a valid username (3 to 32 of a-z 0-9 _ . -)`);
+    return { kind: action, username };
+  }
+  if (group === undefined) throw new UsageError(`no command given; ${USAGE}`);
+  throw new UsageError(`unknown command "${args.join(' ')}"; ${USAGE}`);
+}
+
+function parseCount(args: readonly string[]): number {
+  if (args.length === 0) return 1;
+  const [flag, value, ...extra] = args;
+  let text: string | undefined;
+  if (flag === '--count') text = value;
+  else if (flag?.startsWith('--count=')) {
+    text = flag.slice('--count='.length);
+    if (value !== undefined) extra.unshift(value);
+  } else throw new UsageError(`invite create: unexpected argument "${flag}"; expected --count N`);
+  if (extra.length > 0) throw new UsageError(`invite create: unexpected argument "${extra[0]}"`);
+  const count = text !== undefined && /^\d{1,3}$/.test(text) ? Number(text) : NaN;
+  if (!(count >= 1 && count <= MAX_INVITES_AT_ONCE)) {
+    throw new UsageError(`invite create: --count must be an integer from 1 to ${MAX_INVITES_AT_ONCE}`);
+  }
+  return count;
+}
+
+/** Runs one command; `out` receives the lines meant for standard output. */
+export async function runAdminCommand(command: AdminCommand, deps: { store: Store; out: (line: string) => void }): Promise<void> {
+  switch (command.kind) {
+    case 'invite-create': {
+      const codes = await new InviteService({ store: deps.store }).create(command.count);
+      for (const code of codes) deps.out(code);
+      return;
+    }
+    case 'grant-admin':
+    case 'revoke-admin': {
+      const grant = command.kind === 'grant-admin';
+      if (!(await deps.store.accounts.setAdmin(command.username, grant))) {
+        throw new UsageError(`no account with username "${command.username}"`);
+      }
+      deps.out(`${command.username} is ${grant ? 'now' : 'no longer'} an administrator`);
+      return;
+    }
+    default:
+      assertNever(command, 'admin command');
+  }
+}

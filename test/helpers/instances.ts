@@ -1,0 +1,92 @@
+/**
+ * Several real instances as separate processes, each with its own host name
+ * (mapped to its own loopback address by the test resolver) and real HTTPS
+ * with a certificate authority generated for the test run.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { createTestCa, type TestCa } from './test-ca.js';
+import { freePortOn, REPO_ROOT, startServerProcess, tempDir, type ServerProcess } from './server-process.js';
+
+export interface TestInstance {
+  name: string;
+  host: string;
+  /** `https://<name>.hearth.test:<port>` */
+  url: string;
+  dataDir: string;
+  proc: ServerProcess;
+  stop(): Promise<void>;
+}
+
+export interface InstanceCluster {
+  ca: TestCa;
+  instances: TestInstance[];
+  /** Environment every process that talks to the instances needs (the CA, the resolver). */
+  clientEnv: NodeJS.ProcessEnv;
+  stop(): Promise<void>;
+}
+
+const RESOLVER = path.join(REPO_ROOT, 'dist', 'test', 'helpers', 'test-resolver.js');
+
+/** Starts one instance per name: `a` → https://a.hearth.test:<port> on 127.0.0.<n+2>. */
+export async function startInstances(names: readonly string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<InstanceCluster> {
+  const root = tempDir('hearth-cluster-');
+  const ca = createTestCa(path.join(root, 'ca'));
+  const hosts = names.map((name, i) => ({ name, host: `${name}.hearth.test`, ip: `127.0.0.${i + 2}` }));
+  const resolverHosts = hosts.map((h) => `${h.host}=${h.ip}`).join(',');
+  const clientEnv: NodeJS.ProcessEnv = {
+    NODE_EXTRA_CA_CERTS: ca.caCertFile,
+    TEST_RESOLVER_HOSTS: resolverHosts,
+    NODE_OPTIONS: `--import=${RESOLVER}`,
+  };
+  const instances: TestInstance[] = [];
+  try {
+    for (const h of hosts) {
+      const port = await freePortOn(h.ip);
+      const cert = ca.issue([h.host]);
+      const dataDir = path.join(root, h.name);
+      fs.mkdirSync(dataDir);
+      const url = `https://${h.host}:${port}`;
+      const proc = startServerProcess({
+        env: {
+          ...clientEnv,
+          HEARTH_HOST: h.ip,
+          HEARTH_PORT: String(port),
+          HEARTH_PUBLIC_URL: url,
+          HEARTH_DATA_DIR: dataDir,
+          HEARTH_TLS_CERT: cert.certFile,
+          HEARTH_TLS_KEY: cert.keyFile,
+          HEARTH_MEDIA_WORKERS: '1',
+          HEARTH_FEDERATION_ALLOW_PRIVATE: '127.0.0.0/8',
+          HEARTH_LOG_LEVEL: 'debug',
+          ...extraEnv,
+        },
+      });
+      instances.push({
+        name: h.name,
+        host: `${h.host}:${port}`,
+        url,
+        dataDir,
+        proc,
+        async stop() {
+          if (proc.child.exitCode === null && proc.child.signalCode === null) {
+            proc.kill('SIGTERM');
+            await proc.exited;
+          }
+        },
+      });
+    }
+    await Promise.all(instances.map((i) => i.proc.waitForLog((l) => l.msg === 'listening', 30_000)));
+  } catch (e) {
+    for (const i of instances) i.proc.kill('SIGKILL');
+    throw e;
+  }
+  return {
+    ca,
+    instances,
+    clientEnv,
+    async stop() {
+      await Promise.all(instances.map((i) => i.stop()));
+    },
+  };
+}
