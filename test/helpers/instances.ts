@@ -19,6 +19,8 @@ export interface TestInstance {
 }
 
 export interface InstanceCluster {
+  /** Folder of the run: CA, data directories, and each instance's log after stop(). */
+  root: string;
   ca: TestCa;
   instances: TestInstance[];
   /** Environment every process that talks to the instances needs (the CA, the resolver). */
@@ -73,6 +75,8 @@ export async function startInstances(names: readonly string[], extraEnv: NodeJS.
             proc.kill('SIGTERM');
             await proc.exited;
           }
+          // Kept beside the data for a failed run to be read afterwards.
+          fs.writeFileSync(path.join(root, `${h.name}.log`), proc.rawStdout() + proc.stderr());
         },
       });
     }
@@ -82,6 +86,7 @@ export async function startInstances(names: readonly string[], extraEnv: NodeJS.
     throw e;
   }
   return {
+    root,
     ca,
     instances,
     clientEnv,

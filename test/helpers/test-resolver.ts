@@ -6,6 +6,7 @@
  * Test-only: never loaded by the product.
  */
 import dns from 'node:dns';
+import { syncBuiltinESMExports } from 'node:module';
 
 const table = new Map<string, string>();
 for (const pair of (process.env.TEST_RESOLVER_HOSTS ?? '').split(',')) {
@@ -41,4 +42,6 @@ if (table.size > 0) {
     const family = address.includes(':') ? 6 : 4;
     return Promise.resolve(options?.all ? [{ address, family }] : { address, family });
   };
+  // ES modules that imported `lookup` by name hold a binding that only this updates.
+  syncBuiltinESMExports();
 }

@@ -1,0 +1,149 @@
+/**
+ * Two real instances as separate processes, each under its own host name with
+ * real HTTPS (a CA generated for this run): personas follow, update, unfollow
+ * and block across them, and a deleted persona disappears from the other side.
+ */
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import { clusterAgent, TestClient } from '../helpers/http-client.js';
+import { startInstances, type InstanceCluster, type TestInstance } from '../helpers/instances.js';
+import { waitFor } from '../helpers/server-process.js';
+
+const AP = { accept: 'application/activity+json' };
+
+interface Collection {
+  totalItems?: number;
+  first?: string;
+  orderedItems?: string[];
+}
+
+/**
+ * What anyone sees of a persona's followers or following: the count only.
+ * Members are not listed publicly (a social graph can out people); the
+ * owner sees them in the export.
+ */
+async function publicCount(client: TestClient, url: string): Promise<number> {
+  const res = await client.get<Collection>(url, AP);
+  assert.equal(res.status, 200, `${url}: ${res.text}`);
+  assert.equal(typeof res.body.first, 'string');
+  const page = await client.get<Collection>(res.body.first ?? '', AP);
+  assert.deepEqual(page.body.orderedItems ?? [], [], 'no members listed publicly');
+  return res.body.totalItems ?? 0;
+}
+
+/** The owner's view of a persona's relationships (its export). */
+async function relationships(client: TestClient, base: string, handle: string): Promise<{ followers: string[]; following: string[] }> {
+  const res = await client.get<{ followers: string[]; following: string[] }>(`${base}/api/v1/personas/${handle}/export`);
+  assert.equal(res.status, 200, res.text);
+  return res.body;
+}
+
+/** Reads an instance's database directly, read-only: what it has cached of a remote actor. */
+function cachedActor(instance: TestInstance, actorId: string): Record<string, unknown> | undefined {
+  const db = new Database(path.join(instance.dataDir, 'hearth.sqlite'), { readonly: true });
+  try {
+    const row = db.prepare('SELECT doc FROM apex_objects WHERE id = ?').get(actorId) as { doc: string } | undefined;
+    return row ? (JSON.parse(row.doc) as Record<string, unknown>) : undefined;
+  } finally {
+    db.close();
+  }
+}
+
+async function signUp(client: TestClient, base: string, username: string, handle: string): Promise<string> {
+  const account = await client.post(`${base}/api/v1/accounts`, { username, password: `${username} has a long password` });
+  assert.equal(account.status, 201, account.text);
+  const persona = await client.post<{ actorId: string }>(`${base}/api/v1/personas`, { handle, displayName: handle.toUpperCase(), summary: '' });
+  assert.equal(persona.status, 201, persona.text);
+  return persona.body.actorId;
+}
+
+describe('federation between two instances over HTTPS', () => {
+  let cluster: InstanceCluster;
+  let a: TestInstance;
+  let b: TestInstance;
+  let onA: TestClient;
+  let onB: TestClient;
+  let owl: string;
+  let fox: string;
+
+  before(async () => {
+    cluster = await startInstances(['a', 'b']);
+    [a, b] = cluster.instances as [TestInstance, TestInstance];
+    const agent = clusterAgent(cluster.ca.caCertFile, { 'a.hearth.test': '127.0.0.2', 'b.hearth.test': '127.0.0.3' });
+    onA = new TestClient(agent);
+    onB = new TestClient(agent);
+    owl = await signUp(onA, a.url, 'alice', 'owl');
+    fox = await signUp(onB, b.url, 'bob', 'fox');
+  });
+  after(async () => {
+    await cluster?.stop();
+  });
+
+  it('follows across instances: B follows A by handle@host, A accepts, both collections show it', async () => {
+    const res = await onB.post(`${b.url}/api/v1/personas/fox/follow`, { target: `owl@${a.host}` });
+    assert.equal(res.status, 200, res.text);
+    assert.equal((res.body as { actorId: string }).actorId, owl);
+    await waitFor(async () => (await relationships(onA, a.url, 'owl')).followers.includes(fox), 10_000, 'A to list fox as a follower');
+    await waitFor(async () => (await relationships(onB, b.url, 'fox')).following.includes(owl), 10_000, 'B to list owl as followed (Accept delivered)');
+    assert.equal(await publicCount(onB, `${owl}/followers`), 1, 'the public count, seen from anywhere');
+    assert.equal(await publicCount(onA, `${fox}/following`), 1);
+  });
+
+  it('delivers profile updates: B\'s cached copy of A\'s persona changes', async () => {
+    const res = await onA.request('PATCH', `${a.url}/api/v1/personas/owl`, { displayName: 'Night Owl' });
+    assert.equal(res.status, 200, res.text);
+    await waitFor(() => {
+      const cached = cachedActor(b, owl);
+      const name = cached?.name;
+      return Array.isArray(name) && name[0] === 'Night Owl';
+    }, 10_000, 'B to receive Update(Person)');
+  });
+
+  it('unfollows: Undo(Follow) removes the follower on A', async () => {
+    const res = await onB.post(`${b.url}/api/v1/personas/fox/unfollow`, { target: owl });
+    assert.equal(res.status, 200, res.text);
+    await waitFor(async () => !(await relationships(onA, a.url, 'owl')).followers.includes(fox), 10_000, 'A to drop the follower');
+    assert.ok(!(await relationships(onB, b.url, 'fox')).following.includes(owl));
+    assert.equal(await publicCount(onB, `${owl}/followers`), 0);
+    // Follow again for the deletion test below.
+    assert.equal((await onB.post(`${b.url}/api/v1/personas/fox/follow`, { target: owl })).status, 200);
+    await waitFor(async () => (await relationships(onA, a.url, 'owl')).followers.includes(fox), 10_000, 'the new follow to arrive');
+    await waitFor(async () => (await relationships(onB, b.url, 'fox')).following.includes(owl), 10_000, 'the new Accept to arrive');
+  });
+
+  it('deletes for real: B purges its copy and the follow, and A\'s receipt shows B acknowledged', async () => {
+    const wrong = await onA.request('DELETE', `${a.url}/api/v1/personas/owl`, { password: 'not the password' });
+    assert.equal(wrong.status, 403);
+    assert.equal((await onA.get(owl, AP)).status, 200, 'nothing deleted on a wrong password');
+
+    const res = await onA.request<{ receipts: Array<{ handle: string; receiptId: string }>; notice: string }>('DELETE', `${a.url}/api/v1/personas/owl`, {
+      password: 'alice has a long password',
+    });
+    assert.equal(res.status, 200, res.text);
+    assert.match(res.body.notice, /copies/i);
+    const receiptId = res.body.receipts[0]?.receiptId;
+    assert.ok(receiptId);
+
+    const gone = await onA.get<{ type: string }>(owl, AP);
+    assert.equal(gone.status, 410);
+    assert.equal(gone.body.type, 'Tombstone');
+    assert.equal((await onA.get(`${a.url}/.well-known/webfinger?resource=${encodeURIComponent(`acct:owl@${a.host}`)}`)).status, 410);
+
+    const receipt = await waitFor(async () => {
+      const r = await onA.get<{ instances: Array<{ host: string; state: string; status?: number }> }>(`${a.url}/api/v1/deletions/${receiptId}`);
+      const entry = r.body.instances?.find((i) => i.host === b.host);
+      return entry?.state === 'acknowledged' ? entry : undefined;
+    }, 15_000, 'B to acknowledge the Delete');
+    assert.ok(receipt.status !== undefined && receipt.status >= 200 && receipt.status < 300, JSON.stringify(receipt));
+
+    assert.equal(cachedActor(b, owl), undefined, 'B no longer holds a copy of the deleted persona');
+    assert.ok(!(await relationships(onB, b.url, 'fox')).following.includes(owl), 'the follow is gone on B');
+    assert.equal(await publicCount(onB, `${fox}/following`), 0);
+
+    // The receipt keeps working for whoever holds its id, with no session at all.
+    const anonymous = new TestClient(clusterAgent(cluster.ca.caCertFile, { 'a.hearth.test': '127.0.0.2' }));
+    assert.equal((await anonymous.get(`${a.url}/api/v1/deletions/${receiptId}`)).status, 200);
+  });
+});
