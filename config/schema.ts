@@ -65,6 +65,8 @@ export const configSchema = z
       .object({
         /** CIDR ranges remote fetches may reach despite being private; empty by default. */
         allowPrivate: z.array(cidr).default([]),
+        /** Inbound activities accepted per remote host per minute (more get 429). */
+        inboundPerHostPerMinute: z.number().int().min(1).max(1_000_000).default(600),
       })
       .strict()
       .prefault({}),
@@ -136,6 +138,7 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   { name: 'HEARTH_MEDIA_RTC_MIN_PORT', path: ['media', 'rtcMinPort'], kind: 'int', expected: 'an integer from 1 to 65535' },
   { name: 'HEARTH_MEDIA_RTC_MAX_PORT', path: ['media', 'rtcMaxPort'], kind: 'int', expected: 'an integer from 1 to 65535' },
   { name: 'HEARTH_FEDERATION_ALLOW_PRIVATE', path: ['federation', 'allowPrivate'], kind: 'list', expected: 'comma-separated CIDR ranges such as 127.0.0.0/8,::1/128' },
+  { name: 'HEARTH_FEDERATION_INBOUND_RATE', path: ['federation', 'inboundPerHostPerMinute'], kind: 'int', expected: 'an integer from 1 to 1000000 (activities per remote host per minute)' },
   { name: 'HEARTH_REGISTRATION', path: ['accounts', 'registration'], kind: 'string', expected: 'one of open, invite, closed' },
   { name: 'HEARTH_MAX_PERSONAS', path: ['accounts', 'maxPersonas'], kind: 'int', expected: 'an integer from 1 to 100' },
   { name: 'HEARTH_ROOM_IDLE_SECONDS', path: ['rooms', 'idleTimeoutSeconds'], kind: 'int', expected: 'an integer from 5 to 86400' },

@@ -155,6 +155,7 @@ export class Federation {
       remote: this.remote,
       processor: this.inbox,
       https: config.http.publicUrl.startsWith('https:'),
+      perHostPerMinute: config.federation.inboundPerHostPerMinute,
     }));
     router.get('/api/v1/deletions/:id', receiptHandler(this.delivery));
     router.use(activityPubReadRouter(this.apex, store));

@@ -30,12 +30,20 @@ export interface InstanceCluster {
 
 const RESOLVER = path.join(REPO_ROOT, 'dist', 'test', 'helpers', 'test-resolver.js');
 
+export interface ClusterOptions {
+  /** Environment for every instance (after the defaults). */
+  env?: NodeJS.ProcessEnv;
+  /** More test host names the instances must resolve (fake remote servers), name → loopback IP. */
+  extraHosts?: Record<string, string>;
+}
+
 /** Starts one instance per name: `a` → https://a.hearth.test:<port> on 127.0.0.<n+2>. */
-export async function startInstances(names: readonly string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<InstanceCluster> {
+export async function startInstances(names: readonly string[], options: ClusterOptions = {}): Promise<InstanceCluster> {
+  const extraEnv = options.env ?? {};
   const root = tempDir('hearth-cluster-');
   const ca = createTestCa(path.join(root, 'ca'));
   const hosts = names.map((name, i) => ({ name, host: `${name}.hearth.test`, ip: `127.0.0.${i + 2}` }));
-  const resolverHosts = hosts.map((h) => `${h.host}=${h.ip}`).join(',');
+  const resolverHosts = [...hosts.map((h) => `${h.host}=${h.ip}`), ...Object.entries(options.extraHosts ?? {}).map(([h, ip]) => `${h}=${ip}`)].join(',');
   const clientEnv: NodeJS.ProcessEnv = {
     NODE_EXTRA_CA_CERTS: ca.caCertFile,
     TEST_RESOLVER_HOSTS: resolverHosts,

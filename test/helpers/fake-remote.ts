@@ -1,0 +1,149 @@
+/**
+ * A scripted remote ActivityPub server for tests, run in the test process:
+ * serves Mastodon-shaped actors over HTTPS (certificate from the run's test
+ * CA) and records what is delivered to its inboxes. Its actors sign requests
+ * with their own keys, so the instance under test sees a real peer. Named a
+ * fake: it is not Mastodon, it sends what Mastodon sends.
+ */
+import { generateKeyPairSync } from 'node:crypto';
+import fs from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { TestCa } from './test-ca.js';
+
+export interface FakeActor {
+  id: string;
+  keyId: string;
+  privateKeyPem: string;
+  publicKeyPem: string;
+  inbox: string;
+}
+
+export interface ReceivedRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+type Route = (req: IncomingMessage, res: ServerResponse, body: string) => boolean;
+
+export class FakeRemote {
+  readonly received: ReceivedRequest[] = [];
+  private readonly actors = new Map<string, FakeActor>();
+  private readonly routes: Route[] = [];
+  private server!: https.Server;
+  origin = '';
+
+  private constructor(readonly host: string, private readonly ip: string) {}
+
+  /** Starts the server on `ip` (mapped to `host` by the test resolver) with a certificate from `ca`. */
+  static async start(ca: TestCa, host: string, ip: string): Promise<FakeRemote> {
+    const remote = new FakeRemote(host, ip);
+    const cert = ca.issue([host]);
+    remote.server = https.createServer({ cert: fs.readFileSync(cert.certFile), key: fs.readFileSync(cert.keyFile) }, (req, res) => {
+      let body = '';
+      req.setEncoding('utf8');
+      req.on('data', (c: string) => (body += c));
+      req.on('end', () => remote.handle(req, res, body));
+    });
+    await new Promise<void>((resolve) => remote.server.listen(0, ip, () => resolve()));
+    remote.origin = `https://${host}:${(remote.server.address() as AddressInfo).port}`;
+    return remote;
+  }
+
+  /** Adds a Mastodon-shaped actor at /users/<name> with a fresh RSA-2048 key. */
+  addActor(name: string): FakeActor {
+    const { publicKey, privateKey } = generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    });
+    const id = `${this.origin}/users/${name}`;
+    const actor = { id, keyId: `${id}#main-key`, privateKeyPem: privateKey, publicKeyPem: publicKey, inbox: `${id}/inbox` };
+    this.actors.set(name, actor);
+    return actor;
+  }
+
+  /** The actor document as Mastodon serves it (its inline context terms included). */
+  actorDocument(actor: FakeActor): Record<string, unknown> {
+    const name = actor.id.split('/').pop() ?? '';
+    return {
+      '@context': [
+        'https://www.w3.org/ns/activitystreams',
+        'https://w3id.org/security/v1',
+        {
+          manuallyApprovesFollowers: 'as:manuallyApprovesFollowers',
+          toot: 'http://joinmastodon.org/ns#',
+          featured: { '@id': 'toot:featured', '@type': '@id' },
+          featuredTags: { '@id': 'toot:featuredTags', '@type': '@id' },
+          alsoKnownAs: { '@id': 'as:alsoKnownAs', '@type': '@id' },
+          movedTo: { '@id': 'as:movedTo', '@type': '@id' },
+          schema: 'http://schema.org#',
+          PropertyValue: 'schema:PropertyValue',
+          value: 'schema:value',
+          discoverable: 'toot:discoverable',
+          indexable: 'toot:indexable',
+          memorial: 'toot:memorial',
+          focalPoint: { '@container': '@list', '@id': 'toot:focalPoint' },
+        },
+      ],
+      id: actor.id,
+      type: 'Person',
+      following: `${actor.id}/following`,
+      followers: `${actor.id}/followers`,
+      inbox: actor.inbox,
+      outbox: `${actor.id}/outbox`,
+      featured: `${actor.id}/collections/featured`,
+      featuredTags: `${actor.id}/collections/tags`,
+      preferredUsername: name,
+      name: name.toUpperCase(),
+      summary: '<p>a fake Mastodon account</p>',
+      url: `${this.origin}/@${name}`,
+      manuallyApprovesFollowers: false,
+      discoverable: false,
+      indexable: false,
+      published: '2024-01-01T00:00:00Z',
+      memorial: false,
+      publicKey: { id: actor.keyId, owner: actor.id, publicKeyPem: actor.publicKeyPem },
+      tag: [],
+      attachment: [],
+      endpoints: { sharedInbox: `${this.origin}/inbox` },
+    };
+  }
+
+  /** A custom route, tried before the built-in ones; return true when handled. */
+  route(handler: Route): void {
+    this.routes.push(handler);
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse, body: string): void {
+    const path = req.url ?? '/';
+    for (const r of this.routes) if (r(req, res, body)) return;
+    if (req.method === 'POST') {
+      this.received.push({ method: 'POST', path, headers: req.headers, body });
+      res.writeHead(202).end();
+      return;
+    }
+    const name = /^\/users\/([a-z0-9_]+)$/.exec(path)?.[1];
+    const actor = name ? this.actors.get(name) : undefined;
+    if (req.method === 'GET' && actor) {
+      res.writeHead(200, { 'content-type': 'application/activity+json; charset=utf-8' }).end(JSON.stringify(this.actorDocument(actor)));
+      return;
+    }
+    res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"Record not found"}');
+  }
+
+  /** POSTs received at a path, parsed. */
+  deliveries(path: string): Array<{ headers: ReceivedRequest['headers']; activity: Record<string, unknown> }> {
+    return this.received
+      .filter((r) => r.path === path)
+      .map((r) => ({ headers: r.headers, activity: JSON.parse(r.body) as Record<string, unknown> }));
+  }
+
+  close(): Promise<void> {
+    this.server.closeAllConnections();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}
