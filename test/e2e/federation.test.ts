@@ -113,6 +113,46 @@ describe('federation between two instances over HTTPS', () => {
     await waitFor(async () => (await relationships(onB, b.url, 'fox')).following.includes(owl), 10_000, 'the new Accept to arrive');
   });
 
+  it('lets a persona that approves followers decide: requests wait, approve sends Accept, reject sends Reject', async () => {
+    const lark = (await onA.post<{ actorId: string }>(`${a.url}/api/v1/personas`, { handle: 'lark', displayName: 'Lark' })).body.actorId;
+    assert.equal((await onA.request('PATCH', `${a.url}/api/v1/personas/lark`, { approveFollowers: true })).status, 200);
+    const larkDoc = await onB.get<{ manuallyApprovesFollowers: boolean }>(lark, AP);
+    assert.equal(larkDoc.body.manuallyApprovesFollowers, true);
+    assert.equal((await onB.post(`${b.url}/api/v1/personas/fox/follow`, { target: lark })).status, 200);
+    const pending = await waitFor(async () => {
+      const r = await onA.get<{ requests: Array<{ id: string; actor: string }> }>(`${a.url}/api/v1/personas/lark/follow-requests`);
+      return r.body.requests?.length === 1 ? r.body.requests : undefined;
+    }, 10_000, 'the follow request to wait for approval');
+    assert.equal(pending[0]?.actor, fox);
+    assert.ok(!(await relationships(onA, a.url, 'lark')).followers.includes(fox), 'not a follower before approval');
+    assert.equal((await onA.post(`${a.url}/api/v1/personas/lark/follow-requests/approve`, { id: pending[0]?.id })).status, 200);
+    await waitFor(async () => (await relationships(onB, b.url, 'fox')).following.includes(lark), 10_000, 'the Accept to reach B');
+    assert.ok((await relationships(onA, a.url, 'lark')).followers.includes(fox));
+    const again = await onA.post(`${a.url}/api/v1/personas/lark/follow-requests/approve`, { id: pending[0]?.id });
+    assert.equal(again.status, 404, 'a decided request is gone');
+
+    // A second persona on B asks and is rejected.
+    assert.equal((await onB.post(`${b.url}/api/v1/personas`, { handle: 'vole', displayName: 'Vole' })).status, 201);
+    const vole = `${b.url}/u/vole`;
+    assert.equal((await onB.post(`${b.url}/api/v1/personas/vole/follow`, { target: lark })).status, 200);
+    const second = await waitFor(async () => {
+      const r = await onA.get<{ requests: Array<{ id: string; actor: string }> }>(`${a.url}/api/v1/personas/lark/follow-requests`);
+      return r.body.requests?.find((q) => q.actor === vole);
+    }, 10_000, 'the second request');
+    assert.equal((await onA.post(`${a.url}/api/v1/personas/lark/follow-requests/reject`, { id: second.id })).status, 200);
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.ok(!(await relationships(onA, a.url, 'lark')).followers.includes(vole));
+    assert.ok(!(await relationships(onB, b.url, 'vole')).following.includes(lark));
+  });
+
+  it('blocks across instances: the block ends the follow on both sides', async () => {
+    const lark = `${a.url}/u/lark`;
+    assert.ok((await relationships(onA, a.url, 'lark')).followers.includes(fox), 'fox follows lark from the previous test');
+    assert.equal((await onA.post(`${a.url}/api/v1/personas/lark/block`, { target: fox })).status, 200);
+    assert.ok(!(await relationships(onA, a.url, 'lark')).followers.includes(fox), 'A drops the follower at once');
+    await waitFor(async () => !(await relationships(onB, b.url, 'fox')).following.includes(lark), 10_000, 'B to drop the follow after the Block');
+  });
+
   it('deletes for real: B purges its copy and the follow, and A\'s receipt shows B acknowledged', async () => {
     const wrong = await onA.request('DELETE', `${a.url}/api/v1/personas/owl`, { password: 'not the password' });
     assert.equal(wrong.status, 403);
