@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../server/logging/logger.js';
@@ -116,7 +117,26 @@ export class Federation {
       onPurged: () => this.purgedListeners,
     });
     this.inbox = new InboxProcessor({ apex: this.apex, store, log: log.child({ module: 'federation.inbox' }), personas: this.personas, settings: deps.settings });
-    this.actions = new PersonaActions({ apex: this.apex, store, remote: this.remote, inbox: () => this.inbox });
+    this.actions = new PersonaActions({
+      apex: this.apex,
+      store,
+      remote: this.remote,
+      inbox: () => this.inbox,
+      reports: {
+        sendReport: async ({ targetActor, inbox, comment }) => {
+          const activity = {
+            '@context': 'https://www.w3.org/ns/activitystreams',
+            id: `${publicUrl}/reports/${randomUUID()}`,
+            type: 'Flag',
+            actor: instanceActor.id,
+            object: [targetActor],
+            content: comment,
+          };
+          const result = await this.delivery.enqueue({ activity, inboxes: [inbox], keyId: instanceActor.keyId, privateKeyPem: instanceActor.privateKeyPem });
+          if (!result.ok) throw new Error(`report could not be queued: ${result.error.kind}`);
+        },
+      },
+    });
   }
 
   /** Loads the instance actor (creating its key pair on first boot) and builds everything. */

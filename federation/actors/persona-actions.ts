@@ -15,8 +15,25 @@ export type ActionResult<T = Record<string, never>> = { ok: true; value: T } | {
  * apex's outbox (addressed to the other actor only) and updates the local
  * collections at once.
  */
+/** Sends a report as the instance actor (so the reporter's persona is never revealed to the other server). */
+export interface ReportSender {
+  sendReport(input: { targetActor: string; inbox: string; comment: string }): Promise<void>;
+}
+
 export class PersonaActions {
-  constructor(private readonly deps: { apex: ApexApi; store: Store; remote: RemoteActors; inbox: () => InboxProcessor }) {}
+  constructor(private readonly deps: { apex: ApexApi; store: Store; remote: RemoteActors; inbox: () => InboxProcessor; reports: ReportSender }) {}
+
+  /** Reports a remote actor to its instance (a Flag from this instance's actor, as Mastodon does). */
+  async report(target: string, comment: string): Promise<ActionResult<{ actorId: string }>> {
+    const resolved = await this.deps.remote.resolve(target);
+    if (!resolved.ok) return resolved;
+    const them = resolved.actor;
+    const endpoints = (them.endpoints as Array<{ sharedInbox?: unknown }> | undefined)?.[0];
+    const inbox = first(endpoints?.sharedInbox) ?? first(them.inbox);
+    if (!inbox) return { ok: false, error: 'not-an-actor' };
+    await this.deps.reports.sendReport({ targetActor: them.id, inbox, comment });
+    return { ok: true, value: { actorId: them.id } };
+  }
 
   private async local(handle: string): Promise<ApexObject | undefined> {
     const actor = (await this.deps.store.apex.getObject(this.deps.apex.utils.usernameToIRI(handle), true)) as ApexObject | null;

@@ -9,6 +9,7 @@ import type { ActionError, PersonaActions } from '../actors/persona-actions.js';
 
 const targetBody = z.object({ target: z.string().min(3).max(2048) }).strict();
 const decisionBody = z.object({ id: z.string().url().max(2048) }).strict();
+const reportBody = z.object({ target: z.string().min(3).max(2048), comment: z.string().max(1000).default('') }).strict();
 
 function sendActionError(res: Response, error: ActionError): void {
   switch (error) {
@@ -77,6 +78,20 @@ export function socialRouter(deps: { config: Config; store: Store; actions: Pers
   router.post('/api/v1/personas/:handle/follow', auth, json, withTarget((h, t) => deps.actions.follow(h, t)));
   router.post('/api/v1/personas/:handle/unfollow', auth, json, withTarget((h, t) => deps.actions.unfollow(h, t)));
   router.post('/api/v1/personas/:handle/block', auth, json, withTarget((h, t) => deps.actions.block(h, t)));
+
+  // Reports go out from the instance actor: the other server never learns which persona reported.
+  router.post('/api/v1/reports', auth, json, (req, res, next) => {
+    (async () => {
+      const body = reportBody.safeParse(req.body);
+      if (!body.success) {
+        sendError(res, 400, 'invalid_body', body.error.issues[0]?.message ?? 'expected { target, comment }');
+        return;
+      }
+      const result = await deps.actions.report(body.data.target, body.data.comment);
+      if (result.ok) res.status(202).json(result.value);
+      else sendActionError(res, result.error);
+    })().catch(next);
+  });
 
   router.get('/api/v1/personas/:handle/follow-requests', auth, (req, res, next) => {
     (async () => {

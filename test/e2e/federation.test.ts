@@ -153,6 +153,23 @@ describe('federation between two instances over HTTPS', () => {
     await waitFor(async () => !(await relationships(onB, b.url, 'fox')).following.includes(lark), 10_000, 'B to drop the follow after the Block');
   });
 
+  it('reports across instances as the instance actor, never naming the reporting persona', async () => {
+    const res = await onB.post(`${b.url}/api/v1/reports`, { target: owl, comment: 'testing reports' });
+    assert.equal(res.status, 202, res.text);
+    const report = await waitFor(() => {
+      const db = new Database(path.join(a.dataDir, 'hearth.sqlite'), { readonly: true });
+      try {
+        return db.prepare('SELECT reporter, objects, content FROM fed_reports').get() as { reporter: string; objects: string; content: string } | undefined;
+      } finally {
+        db.close();
+      }
+    }, 10_000, 'A to store the report');
+    assert.equal(report.reporter, `${b.url}/actor`);
+    assert.deepEqual(JSON.parse(report.objects), [owl]);
+    assert.equal(report.content, 'testing reports');
+    assert.ok(!JSON.stringify(report).includes('fox'));
+  });
+
   it('deletes for real: B purges its copy and the follow, and A\'s receipt shows B acknowledged', async () => {
     const wrong = await onA.request('DELETE', `${a.url}/api/v1/personas/owl`, { password: 'not the password' });
     assert.equal(wrong.status, 403);
