@@ -108,6 +108,9 @@ export class Federation {
       deletions: {
         sendDeletion: async ({ activity: doc, inboxes, keyId, privateKeyPem }) => {
           const activity = { ...doc, id: String(doc.id) };
+          // Nothing else of a deleted persona goes out any more: only its Delete.
+          const cancelled = await this.delivery.cancelForKey(keyId);
+          if (cancelled > 0) flog.info({ cancelled }, 'pending deliveries of a deleted persona cancelled');
           const receiptId = await this.delivery.createReceipt({ actorId: String(doc.actor) });
           const result = await this.delivery.enqueue({ activity, inboxes, keyId, privateKeyPem, batchId: receiptId });
           if (!result.ok) throw new Error(`deletion could not be queued: ${result.error.kind}`);

@@ -5,6 +5,7 @@
  * nothing behind; a genuine Mastodon-shaped follow is accepted, once.
  */
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
@@ -157,6 +158,31 @@ describe('inbox security and interoperability', () => {
     assert.match(sig, /headers="\(request-target\) host date digest"/);
     assert.match(String(accept.headers.digest ?? ''), /^SHA-256=/);
     assert.equal(accept.activity.actor, owl);
+  });
+
+  it('refetches a rotated key once, and never again within the refresh window', async () => {
+    const actorPath = new URL(mallory.id).pathname;
+    remote.rotateKey(mallory);
+    const before = remote.getCount(actorPath);
+    const rotated = await post(mallory, follow(mallory));
+    assert.equal(rotated.status, 202, `a request signed with the new key passes after one refetch: ${rotated.text}`);
+    assert.equal(remote.getCount(actorPath), before + 1);
+    const forged = await post(mallory, follow(mallory), { signer: { ...mallory, privateKeyPem: eve.privateKeyPem } });
+    assert.equal(forged.status, 401);
+    assert.equal(remote.getCount(actorPath), before + 1, 'no second refetch inside the window');
+  });
+
+  it('signs what it sends so that the http-signature library (what apex and others use) verifies it', async () => {
+    const accept = remote.deliveries('/inbox').find((d) => d.activity.type === 'Accept');
+    assert.ok(accept, 'an Accept was delivered earlier');
+    const owlDoc = await client.get<{ publicKey: { publicKeyPem: string } }>(owl, { accept: 'application/activity+json' });
+    const httpSignature = createRequire(import.meta.url)('http-signature') as {
+      parseRequest(req: unknown): unknown;
+      verifySignature(parsed: unknown, pem: string): boolean;
+    };
+    const parsed = httpSignature.parseRequest({ method: 'POST', url: '/inbox', httpVersion: '1.1', headers: accept.headers });
+    assert.equal(httpSignature.verifySignature(parsed, owlDoc.body.publicKey.publicKeyPem), true);
+    assert.equal(httpSignature.verifySignature(parsed, eve.publicKeyPem), false, 'and not with another key');
   });
 
   it('answers 413 to an inbox body over 256 KiB', async () => {

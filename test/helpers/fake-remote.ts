@@ -27,6 +27,14 @@ export interface ReceivedRequest {
   body: string;
 }
 
+function newKeyPair(): { publicKey: string; privateKey: string } {
+  return generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
+}
+
 type Route = (req: IncomingMessage, res: ServerResponse, body: string) => boolean;
 
 export class FakeRemote {
@@ -55,15 +63,23 @@ export class FakeRemote {
 
   /** Adds a Mastodon-shaped actor at /users/<name> with a fresh RSA-2048 key. */
   addActor(name: string): FakeActor {
-    const { publicKey, privateKey } = generateKeyPairSync('rsa', {
-      modulusLength: 2048,
-      publicKeyEncoding: { type: 'spki', format: 'pem' },
-      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-    });
+    const { publicKey, privateKey } = newKeyPair();
     const id = `${this.origin}/users/${name}`;
     const actor = { id, keyId: `${id}#main-key`, privateKeyPem: privateKey, publicKeyPem: publicKey, inbox: `${id}/inbox` };
     this.actors.set(name, actor);
     return actor;
+  }
+
+  /** Replaces an actor's key pair (key rotation); the key id stays the same. */
+  rotateKey(actor: FakeActor): void {
+    const { publicKey, privateKey } = newKeyPair();
+    actor.publicKeyPem = publicKey;
+    actor.privateKeyPem = privateKey;
+  }
+
+  /** How many GETs a path received (e.g. actor document refetches). */
+  getCount(path: string): number {
+    return this.received.filter((r) => r.method === 'GET' && r.path === path).length;
   }
 
   /** The actor document as Mastodon serves it (its inline context terms included). */
@@ -120,6 +136,7 @@ export class FakeRemote {
 
   private handle(req: IncomingMessage, res: ServerResponse, body: string): void {
     const path = req.url ?? '/';
+    if (req.method === 'GET') this.received.push({ method: 'GET', path, headers: req.headers, body: '' });
     for (const r of this.routes) if (r(req, res, body)) return;
     if (req.method === 'POST') {
       this.received.push({ method: 'POST', path, headers: req.headers, body });
@@ -138,7 +155,7 @@ export class FakeRemote {
   /** POSTs received at a path, parsed. */
   deliveries(path: string): Array<{ headers: ReceivedRequest['headers']; activity: Record<string, unknown> }> {
     return this.received
-      .filter((r) => r.path === path)
+      .filter((r) => r.method === 'POST' && r.path === path)
       .map((r) => ({ headers: r.headers, activity: JSON.parse(r.body) as Record<string, unknown> }));
   }
 
