@@ -35,6 +35,16 @@ export class PersonaActions {
     return { ok: true, value: { actorId: them.id } };
   }
 
+  /** The local persona and the resolved other actor, or why not. */
+  private async pair(handle: string, target: string): Promise<{ ok: true; me: ApexObject; them: ApexObject } | { ok: false; error: ActionError }> {
+    const me = await this.local(handle);
+    if (!me) return { ok: false, error: 'unknown-persona' };
+    const resolved = await this.deps.remote.resolve(target);
+    if (!resolved.ok) return resolved;
+    if (resolved.actor.id === me.id) return { ok: false, error: 'self' };
+    return { ok: true, me, them: resolved.actor };
+  }
+
   private async local(handle: string): Promise<ApexObject | undefined> {
     const actor = (await this.deps.store.apex.getObject(this.deps.apex.utils.usernameToIRI(handle), true)) as ApexObject | null;
     if (!actor) return undefined;
@@ -43,12 +53,9 @@ export class PersonaActions {
   }
 
   async follow(handle: string, target: string): Promise<ActionResult<{ actorId: string; followId: string }>> {
-    const me = await this.local(handle);
-    if (!me) return { ok: false, error: 'unknown-persona' };
-    const resolved = await this.deps.remote.resolve(target);
-    if (!resolved.ok) return resolved;
-    const them = resolved.actor;
-    if (them.id === me.id) return { ok: false, error: 'self' };
+    const pair = await this.pair(handle, target);
+    if (!pair.ok) return pair;
+    const { me, them } = pair;
     const { apex } = this.deps;
     const follow = await apex.buildActivity('Follow', me.id, [them.id], { object: them.id });
     await apex.addToOutbox(me, follow);
@@ -56,11 +63,9 @@ export class PersonaActions {
   }
 
   async unfollow(handle: string, target: string): Promise<ActionResult> {
-    const me = await this.local(handle);
-    if (!me) return { ok: false, error: 'unknown-persona' };
-    const resolved = await this.deps.remote.resolve(target);
-    if (!resolved.ok) return resolved;
-    const them = resolved.actor;
+    const pair = await this.pair(handle, target);
+    if (!pair.ok) return pair;
+    const { me, them } = pair;
     const { apex, store } = this.deps;
     const outbox = first(me.outbox) ?? '';
     const follow = await store.apex.findActivityByCollectionAndObjectId(outbox, them.id, true);
@@ -75,11 +80,9 @@ export class PersonaActions {
 
   /** Blocks an actor: Block is sent to it, and every follow between the two ends. */
   async block(handle: string, target: string): Promise<ActionResult> {
-    const me = await this.local(handle);
-    if (!me) return { ok: false, error: 'unknown-persona' };
-    const resolved = await this.deps.remote.resolve(target);
-    if (!resolved.ok) return resolved;
-    const them = resolved.actor;
+    const pair = await this.pair(handle, target);
+    if (!pair.ok) return pair;
+    const { me, them } = pair;
     const { apex, store } = this.deps;
     for (const [collection, by] of [[first(me.followers), 'actor'], [first(me.following), 'object'], [first(me.outbox), 'object']] as const) {
       if (!collection) continue;

@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { MASTODON_ACTOR } from '../../federation/jsonld/test-fixtures/actors.js';
 import type { TestCa } from './test-ca.js';
 
 export interface FakeActor {
@@ -86,25 +87,7 @@ export class FakeRemote {
   actorDocument(actor: FakeActor): Record<string, unknown> {
     const name = actor.id.split('/').pop() ?? '';
     return {
-      '@context': [
-        'https://www.w3.org/ns/activitystreams',
-        'https://w3id.org/security/v1',
-        {
-          manuallyApprovesFollowers: 'as:manuallyApprovesFollowers',
-          toot: 'http://joinmastodon.org/ns#',
-          featured: { '@id': 'toot:featured', '@type': '@id' },
-          featuredTags: { '@id': 'toot:featuredTags', '@type': '@id' },
-          alsoKnownAs: { '@id': 'as:alsoKnownAs', '@type': '@id' },
-          movedTo: { '@id': 'as:movedTo', '@type': '@id' },
-          schema: 'http://schema.org#',
-          PropertyValue: 'schema:PropertyValue',
-          value: 'schema:value',
-          discoverable: 'toot:discoverable',
-          indexable: 'toot:indexable',
-          memorial: 'toot:memorial',
-          focalPoint: { '@container': '@list', '@id': 'toot:focalPoint' },
-        },
-      ],
+      '@context': MASTODON_ACTOR['@context'],
       id: actor.id,
       type: 'Person',
       following: `${actor.id}/following`,
