@@ -185,6 +185,13 @@ describe('inbox security and interoperability', () => {
     assert.equal(httpSignature.verifySignature(parsed, eve.publicKeyPem), false, 'and not with another key');
   });
 
+  it('accepts a follow from a Fedify-shaped actor (data-integrity, DID and multikey contexts)', async () => {
+    const bob = remote.addActor('fedibob', 'fedify');
+    const res = await post(bob, follow(bob));
+    assert.equal(res.status, 202, res.text);
+    await waitFor(() => remote.deliveries('/inbox').some((d) => d.activity.type === 'Accept' && JSON.stringify(d.activity).includes('fedibob')), 10_000, 'the Accept for the Fedify actor');
+  });
+
   it('answers 413 to an inbox body over 256 KiB', async () => {
     const big = follow(mallory, { padding: 'x'.repeat(300 * 1024) });
     const res = await post(mallory, big);

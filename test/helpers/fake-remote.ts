@@ -10,10 +10,12 @@ import fs from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { MASTODON_ACTOR } from '../../federation/jsonld/test-fixtures/actors.js';
+import { FEDIFY_ACTOR, MASTODON_ACTOR } from '../../federation/jsonld/test-fixtures/actors.js';
 import type { TestCa } from './test-ca.js';
 
 export interface FakeActor {
+  /** Which server's shapes the actor document takes. */
+  style: 'mastodon' | 'fedify';
   id: string;
   keyId: string;
   privateKeyPem: string;
@@ -63,10 +65,10 @@ export class FakeRemote {
   }
 
   /** Adds a Mastodon-shaped actor at /users/<name> with a fresh RSA-2048 key. */
-  addActor(name: string): FakeActor {
+  addActor(name: string, style: FakeActor['style'] = 'mastodon'): FakeActor {
     const { publicKey, privateKey } = newKeyPair();
     const id = `${this.origin}/users/${name}`;
-    const actor = { id, keyId: `${id}#main-key`, privateKeyPem: privateKey, publicKeyPem: publicKey, inbox: `${id}/inbox` };
+    const actor = { style, id, keyId: `${id}#main-key`, privateKeyPem: privateKey, publicKeyPem: publicKey, inbox: `${id}/inbox` };
     this.actors.set(name, actor);
     return actor;
   }
@@ -83,8 +85,20 @@ export class FakeRemote {
     return this.received.filter((r) => r.method === 'GET' && r.path === path).length;
   }
 
-  /** The actor document as Mastodon serves it (its inline context terms included). */
+  /** The actor document as Mastodon (or a Fedify-based server) serves it, context terms included. */
   actorDocument(actor: FakeActor): Record<string, unknown> {
+    const doc = this.mastodonDocument(actor);
+    if (actor.style === 'mastodon') return doc;
+    // Fedify: data-integrity, DID and multikey contexts, a typed key, and an Ed25519 assertion method.
+    return {
+      ...doc,
+      '@context': FEDIFY_ACTOR['@context'],
+      publicKey: { id: actor.keyId, type: 'CryptographicKey', owner: actor.id, publicKeyPem: actor.publicKeyPem },
+      assertionMethod: [{ ...FEDIFY_ACTOR.assertionMethod[0], id: `${actor.id}#ed25519-key`, controller: actor.id }],
+    };
+  }
+
+  private mastodonDocument(actor: FakeActor): Record<string, unknown> {
     const name = actor.id.split('/').pop() ?? '';
     return {
       '@context': MASTODON_ACTOR['@context'],
