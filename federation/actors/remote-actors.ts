@@ -51,7 +51,14 @@ export class RemoteActors {
     if (cached) return cached;
     const doc = await this.deps.fetcher.activityPub(url);
     if (!doc) return null;
-    const actor = await apex.fromJSONLD(doc);
+    let actor: ApexObject;
+    try {
+      actor = await apex.fromJSONLD(doc);
+    } catch (e) {
+      // Invalid JSON-LD or a context that cannot be had: this one document is refused.
+      this.deps.log.info({ url, reason: e instanceof Error ? e.message : String(e) }, 'remote actor is not usable JSON-LD');
+      return null;
+    }
     if (!actor.inbox || !['Person', 'Service', 'Application', 'Group', 'Organization'].includes(actor.type)) return null;
     const existing = await store.apex.getObject(actor.id);
     if (existing) await store.apex.updateObject(actor, null, true);

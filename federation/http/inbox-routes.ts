@@ -6,6 +6,7 @@ import { AP_ROUTES, SHARED_INBOX_PATH } from '../apex/create-apex.js';
 import type { RemoteActors } from '../actors/remote-actors.js';
 import type { InboxProcessor } from '../inbox/inbox-processor.js';
 import { parseInboundActivity, sameOrigin } from '../inbox/inbound-activity.js';
+import { findContextUnavailable } from '../jsonld/index.js';
 import { verifyRequest, type ResolvedKey, type VerifyError } from '../signatures/index.js';
 import { HostRateLimiter } from './host-rate-limiter.js';
 
@@ -143,6 +144,11 @@ export function inboxRouter(deps: InboxRouteDeps): Router {
         }
       } catch (e) {
         await deps.store.federation.releaseInbound(activity.id);
+        const context = findContextUnavailable(e);
+        if (context) {
+          sendError(res, 422, 'context_unavailable', `a JSON-LD context of this activity cannot be loaded: ${context.url}`);
+          return;
+        }
         throw e;
       }
     })().catch(next);

@@ -192,6 +192,23 @@ describe('inbox security and interoperability', () => {
     await waitFor(() => remote.deliveries('/inbox').some((d) => d.activity.type === 'Accept' && JSON.stringify(d.activity).includes('fedibob')), 10_000, 'the Accept for the Fedify actor');
   });
 
+  it('refuses, with a 4xx and never a 500, documents whose JSON-LD context cannot be had', async () => {
+    const odd = remote.addActor('odd');
+    odd.extraContext = `${remote.origin}/contexts/missing`;
+    const res = await post(odd, follow(odd));
+    assert.equal(res.status, 401, `the key of an actor whose document cannot be processed is unknown: ${res.text}`);
+    const update = await post(eve, {
+      '@context': [AS, `${remote.origin}/contexts/missing`],
+      id: `${eve.id}#updates/${++seq}`,
+      type: 'Update',
+      actor: eve.id,
+      object: { id: eve.id, type: 'Person', name: 'Eve again' },
+    });
+    assert.equal(update.status, 422, update.text);
+    assert.equal(update.body.error, 'context_unavailable');
+    assert.equal((await client.get(`${a.url}/healthz`)).status, 200);
+  });
+
   it('answers 413 to an inbox body over 256 KiB', async () => {
     const big = follow(mallory, { padding: 'x'.repeat(300 * 1024) });
     const res = await post(mallory, big);

@@ -16,6 +16,8 @@ import type { TestCa } from './test-ca.js';
 export interface FakeActor {
   /** Which server's shapes the actor document takes. */
   style: 'mastodon' | 'fedify';
+  /** A further JSON-LD context URL the actor document names (e.g. one that cannot be fetched). */
+  extraContext?: string;
   id: string;
   keyId: string;
   privateKeyPem: string;
@@ -88,6 +90,7 @@ export class FakeRemote {
   /** The actor document as Mastodon (or a Fedify-based server) serves it, context terms included. */
   actorDocument(actor: FakeActor): Record<string, unknown> {
     const doc = this.mastodonDocument(actor);
+    if (actor.extraContext) doc['@context'] = [...(doc['@context'] as unknown[]), actor.extraContext];
     if (actor.style === 'mastodon') return doc;
     // Fedify: data-integrity, DID and multikey contexts, a typed key, and an Ed25519 assertion method.
     return {
