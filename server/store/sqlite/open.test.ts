@@ -116,3 +116,21 @@ describe('SQLite store refuses what it cannot use, touching nothing', () => {
     assert.ok(fs.statSync(file).size > 0);
   });
 });
+
+describe('SQLite store deletes for real', () => {
+  it('leaves no trace of a deleted value in the database file or its WAL', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-secure-delete-'));
+    const marker = 'persona-display-name-that-must-vanish';
+    const store = await openStore({ dataDir, log });
+    for (let i = 0; i < 50; i++) await store.instance.put(`k${i}`, { filler: 'x'.repeat(200), i });
+    await store.instance.put('secret', { name: marker });
+    await store.instance.delete('secret');
+    await store.close();
+    const bytes = Buffer.concat(fs.readdirSync(dataDir).map((f) => fs.readFileSync(path.join(dataDir, f))));
+    assert.ok(bytes.length > 0);
+    assert.equal(bytes.includes(Buffer.from(marker)), false, 'the deleted value is still in the file');
+    const reopened = await openStore({ dataDir, log });
+    assert.equal(await reopened.instance.get('k49').then((v) => (v as { i: number }).i), 49, 'the other rows are intact');
+    await reopened.close();
+  });
+});

@@ -54,6 +54,9 @@ export function openSqliteDatabase(dataDir: string, migrations: readonly Migrati
     // crash of the process or of the machine (NORMAL may lose the last ones).
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
+    // Deleted rows are overwritten with zeros, not left in free pages of the
+    // file: deletion of a persona or an account must be real on disk too.
+    db.pragma('secure_delete = ON');
     const applied = runMigrations(db, migrations, log);
     log.info({ file, schemaVersion: Math.max(version, ...applied) }, 'sqlite store open');
     return db;
