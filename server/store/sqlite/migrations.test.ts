@@ -51,8 +51,8 @@ describe('SQLite migrations', () => {
     openSqliteDatabase(dataDir, MIGRATIONS, log).close();
     const next: Migration = {
       version: MIGRATIONS.length + 1,
-      name: 'rooms',
-      up: (db) => db.exec('CREATE TABLE rooms (id TEXT PRIMARY KEY) STRICT'),
+      name: 'next-feature',
+      up: (db) => db.exec('CREATE TABLE next_feature (id TEXT PRIMARY KEY) STRICT'),
     };
     const broken: Migration = {
       version: MIGRATIONS.length + 2,
@@ -67,8 +67,8 @@ describe('SQLite migrations', () => {
       assert.throws(() => runMigrations(db, [...MIGRATIONS, next, broken], log), /migration bug/);
       const versions = db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all();
       assert.deepEqual(versions, [...MIGRATIONS.map((m) => m.version), next.version]);
-      const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('rooms', 'half_done')").pluck().all();
-      assert.deepEqual(tables, ['rooms']);
+      const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('next_feature', 'half_done')").pluck().all();
+      assert.deepEqual(tables, ['next_feature']);
       assert.deepEqual(runMigrations(db, [...MIGRATIONS, next], log), []);
     } finally {
       db.close();
@@ -82,12 +82,13 @@ describe('SQLite migrations', () => {
     assert.doesNotThrow(() => validateMigrations(MIGRATIONS));
   });
 
-  it('opens with WAL, synchronous FULL, foreign keys on and a busy timeout', () => {
+  it('opens with WAL, synchronous FULL, foreign keys on, secure delete and a busy timeout', () => {
     const db = openSqliteDatabase(dataDir, MIGRATIONS, log);
     try {
       assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
       assert.equal(db.pragma('synchronous', { simple: true }), 2); // FULL
       assert.equal(db.pragma('foreign_keys', { simple: true }), 1);
+      assert.equal(db.pragma('secure_delete', { simple: true }), 1);
       assert.ok((db.pragma('busy_timeout', { simple: true }) as number) >= 1000);
     } finally {
       db.close();

@@ -121,9 +121,13 @@ describe('SQLite store deletes for real', () => {
   it('leaves no trace of a deleted value in the database file or its WAL', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-secure-delete-'));
     const marker = 'persona-display-name-that-must-vanish';
+    const first = await openStore({ dataDir, log });
+    for (let i = 0; i < 50; i++) await first.instance.put(`k${i}`, { filler: 'x'.repeat(200), i });
+    await first.instance.put('secret', { name: marker });
+    // Closing checkpoints: the value is now in the database file itself, as long-lived data is.
+    await first.close();
+    assert.equal(fs.readFileSync(path.join(dataDir, 'hearth.sqlite')).includes(Buffer.from(marker)), true, 'the value reached the file');
     const store = await openStore({ dataDir, log });
-    for (let i = 0; i < 50; i++) await store.instance.put(`k${i}`, { filler: 'x'.repeat(200), i });
-    await store.instance.put('secret', { name: marker });
     await store.instance.delete('secret');
     await store.close();
     const bytes = Buffer.concat(fs.readdirSync(dataDir).map((f) => fs.readFileSync(path.join(dataDir, f))));
