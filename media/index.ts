@@ -14,3 +14,5 @@ export {
   type WorkerRef,
   type WorkerSlotStats,
 } from './worker-pool.js';
+export { DEFAULT_PEER_CAPS, RoomMedia, type ConsumerInfo, type MediaOpError, type PeerCaps, type RoomMediaCloseReason, type RoomMediaEvents, type RoomMediaOptions, type TransportInfo } from './room-media.js';
+export { RoomMediaRegistry } from './room-media-registry.js';

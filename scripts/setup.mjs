@@ -16,9 +16,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WORKER_BUILD_PACKAGES, cachedWorkerPath, ensureWorker } from '../media/worker-build/build-worker.mjs';
+import { buildWeb } from './build-web.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const STAMP = path.join(ROOT, 'node_modules', '.hearth-install-stamp');
+/** System packages only the test suite needs. */
+const TEST_PACKAGES = ['chromium'];
 
 
 function say(msg) {
@@ -115,6 +118,11 @@ async function setup() {
     }
   }
   buildTypeScript();
+  try {
+    await buildWeb();
+  } catch (e) {
+    fail(`browser client bundle failed: ${e.message}`);
+  }
   return { MEDIASOUP_WORKER_BIN: workerBin };
 }
 
@@ -152,6 +160,8 @@ async function main() {
     }
     case 'test': {
       const extra = await setup();
+      // The browser tests drive Debian's Chromium (never a downloaded browser).
+      ensureSystemPackages(TEST_PACKAGES, 'the browser tests');
       say('typecheck: ok (the TypeScript build above is strict)');
       say('lint');
       const lint = run(process.execPath, [path.join(ROOT, 'node_modules', 'eslint', 'bin', 'eslint.js'), '.']);

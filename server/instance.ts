@@ -9,6 +9,7 @@ import { Federation } from '../federation/index.js';
 import { MediaWorkerPool } from '../media/index.js';
 import { createAccountsRouter, PersonaHooks } from './accounts/index.js';
 import { createApp } from './http/app.js';
+import { createRooms, type Rooms } from './rooms/index.js';
 import type { Logger } from './logging/logger.js';
 import { openStore, type Store } from './store/index.js';
 
@@ -18,6 +19,7 @@ export interface Instance {
   readonly store: Store;
   readonly media: MediaWorkerPool;
   readonly federation: Federation;
+  readonly rooms: Rooms;
   readonly server: http.Server | https.Server;
   /** The address actually bound (port 0 in tests picks a free one). */
   readonly address: AddressInfo;
@@ -123,11 +125,22 @@ export async function startInstance(config: Config, log: Logger): Promise<Instan
     throw e;
   }
   federation.start();
+  const rooms = createRooms({ config, store, media, log, hooks });
+  try {
+    await rooms.ready;
+  } catch (e) {
+    await rooms.close();
+    await federation.stop();
+    await media.close();
+    await store.close();
+    throw e;
+  }
 
   const app = createApp({
     log,
     routers: [
       createAccountsRouter({ config, store, federation: federation.personas, log, hooks }),
+      rooms.router,
       federation.socialRouter(),
       federation.router(),
     ],
@@ -143,11 +156,13 @@ export async function startInstance(config: Config, log: Logger): Promise<Instan
   try {
     server = tls ? https.createServer(tls, app) : http.createServer(app);
   } catch (e) {
+    await rooms.close();
     await federation.stop();
     await media.close();
     await store.close();
     throw new StartupError(`HEARTH_TLS_CERT/HEARTH_TLS_KEY: not a usable certificate and key (${(e as Error).message})`, { cause: e });
   }
+  rooms.attach(server);
   server.keepAliveTimeout = 5_000;
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
@@ -161,6 +176,7 @@ export async function startInstance(config: Config, log: Logger): Promise<Instan
   try {
     address = await listen(server, config.http.host, config.http.port);
   } catch (e) {
+    await rooms.close();
     await federation.stop();
     await media.close();
     await store.close();
@@ -172,6 +188,8 @@ export async function startInstance(config: Config, log: Logger): Promise<Instan
   const close = (): Promise<void> => {
     closing ??= (async () => {
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      // WebSockets are not idle HTTP connections: close them (and the rooms) first.
+      await rooms.close();
       server.closeIdleConnections();
       // In-flight requests get a short grace period, then their sockets are cut.
       const grace = setTimeout(() => {
@@ -187,5 +205,5 @@ export async function startInstance(config: Config, log: Logger): Promise<Instan
     return closing;
   };
 
-  return { config, store, media, federation, server, address, close };
+  return { config, store, media, federation, rooms, server, address, close };
 }

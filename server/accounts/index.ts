@@ -29,7 +29,7 @@ import { SessionService } from './session.service.js';
 
 export type { PersonaFederation, PersonaProfile } from './persona-federation.js';
 export { PersonaHooks, type HostedRoomsProvider, type PersonaDeletedEvent, type PersonaDeletedListener } from './hooks.js';
-export { getAuth, requireAdmin, requireSession, sameOriginGuard, type SessionAuthDeps } from './session-auth.js';
+export { getAuth, requireAdmin, requireSession, sameOriginGuard, sessionFromCookieHeader, type SessionAuthDeps } from './session-auth.js';
 export { SESSION_COOKIE, type ActingPersona, type AuthContext } from './session.service.js';
 export { DEVICE_COOKIE } from './known-devices.js';
 export { InviteService, MAX_INVITES_AT_ONCE } from './invite.service.js';

@@ -125,3 +125,18 @@ export const requireAdmin: RequestHandler = (req, res, next) => {
   if (!getAuth(req).account.isAdmin) return sendAccountsError(res, { kind: 'not_admin' });
   next();
 };
+
+/**
+ * Who a raw Cookie header belongs to, for transports that are not express
+ * routes (the signaling WebSocket upgrade): the session's identity, or
+ * undefined without a live session. Does not renew the cookie.
+ */
+export function sessionFromCookieHeader(deps: SessionAuthDeps): (cookieHeader: string | undefined) => Promise<AuthContext | undefined> {
+  const resolver = new SessionResolver(deps.store, deps.now);
+  return async (cookieHeader) => {
+    if (!cookieHeader) return undefined;
+    const token = readCookie({ headers: { cookie: cookieHeader } } as Request, SESSION_COOKIE);
+    if (!token || !TOKEN.test(token)) return undefined;
+    return (await resolver.resolve(token))?.auth;
+  };
+}

@@ -6,6 +6,7 @@
  */
 
 import type { AccountRepository, InviteRepository, PersonaRepository, SessionRepository } from './accounts-port.js';
+import type { RoomRepository } from './rooms-port.js';
 
 /**
  * A JSON-LD record as activitypub-express keeps it: compacted with `@set`
@@ -372,6 +373,8 @@ export interface Store {
   readonly federation: FederationRepository;
   /** The durable outbound delivery queue (federation/delivery). */
   readonly delivery: DeliveryRepository;
+  /** Rooms and room bans (see rooms-port.ts). */
+  readonly rooms: RoomRepository;
   /** Whether the database answers right now (for health checks); never throws. */
   ping(): Promise<boolean>;
   /** Flushes and releases the database; idempotent. Other methods reject afterwards. */

@@ -8,6 +8,7 @@ import { MongoApexStore } from './apex-mongo-store.js';
 import { MongoDeliveryRepository } from './delivery-repository.js';
 import { MongoFederationRepository } from './federation-repository.js';
 import { MongoInstanceRepository } from './instance-repository.js';
+import { MongoRoomRepository } from './room-repository.js';
 import { MongoPersonaRepository, MongoSessionRepository } from './persona-repository.js';
 
 /** Boot fails this fast when no server answers. */
@@ -27,6 +28,7 @@ export class MongoStore implements Store {
   private readonly accountCollections: MongoAccountCollections;
   readonly federation: MongoFederationRepository;
   readonly delivery: MongoDeliveryRepository;
+  readonly rooms: MongoRoomRepository;
   private closed = false;
 
   private constructor(private readonly client: MongoClient, private readonly db: Db, private readonly log: Logger) {
@@ -39,6 +41,7 @@ export class MongoStore implements Store {
     this.invites = new MongoInviteRepository(this.accountCollections);
     this.federation = new MongoFederationRepository(db);
     this.delivery = new MongoDeliveryRepository(db);
+    this.rooms = new MongoRoomRepository(db);
   }
 
   /**
@@ -84,6 +87,7 @@ export class MongoStore implements Store {
       await store.accountCollections.setup();
       await store.federation.setup();
       await store.delivery.setup();
+      await store.rooms.setup();
     } catch (error) {
       await client.close().catch(() => undefined);
       throw new StoreUnavailableError(

@@ -8,6 +8,7 @@ import { SqliteFederationRepository } from './federation-repository.js';
 import { SqliteInstanceRepository } from './instance-repository.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { openSqliteDatabase } from './open.js';
+import { SqliteRoomRepository } from './room-repository.js';
 import { SqlitePersonaRepository } from './persona-repository.js';
 import { SqliteSessionRepository } from './session-repository.js';
 import { settle } from './settle.js';
@@ -23,6 +24,7 @@ export class SqliteStore implements Store {
   readonly invites: SqliteInviteRepository;
   readonly federation: SqliteFederationRepository;
   readonly delivery: SqliteDeliveryRepository;
+  readonly rooms: SqliteRoomRepository;
   private closed = false;
 
   private constructor(private readonly db: Database, private readonly log: Logger) {
@@ -34,6 +36,7 @@ export class SqliteStore implements Store {
     this.invites = new SqliteInviteRepository(db);
     this.federation = new SqliteFederationRepository(db);
     this.delivery = new SqliteDeliveryRepository(db);
+    this.rooms = new SqliteRoomRepository(db);
   }
 
   /**

@@ -1,0 +1,27 @@
+/** Room lifecycle errors as HTTP answers, in one exhaustive switch. */
+import type { Response } from 'express';
+import { sendError } from '../http/errors.js';
+import { assertNever } from '../lib/result.js';
+import type { RoomLifecycleError } from './errors.js';
+
+export function sendRoomError(res: Response, error: RoomLifecycleError): void {
+  const send = (status: number, message: string): void => sendError(res, status, error.kind, message);
+  switch (error.kind) {
+    case 'invalid_request':
+      return send(400, error.message);
+    case 'no_persona':
+      return send(403, 'pick or create a persona first: rooms are hosted by a persona');
+    case 'room_not_found':
+      return send(404, 'there is no room with this id that you may see');
+    case 'not_host':
+      return send(403, 'only the host of this room may do this');
+    case 'bad_state':
+      return send(409, `the room is ${error.state}; this is not possible now`);
+    case 'guests_public_only':
+      return send(403, 'sign in to join this room: guests may only listen to public rooms');
+    case 'media_unavailable':
+      return send(503, 'no media server is available right now; try again shortly');
+    default:
+      return assertNever(error, 'room error');
+  }
+}

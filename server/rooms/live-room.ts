@@ -1,0 +1,248 @@
+/**
+ * A live room: its stage (the pure state machine), the connected
+ * participants' links, its media (through the registry's per-room queue) and
+ * its idle timer. It turns what the stage answers into effects: new grants,
+ * closed or paused producers, departures, and a broadcast of the new state to
+ * everyone in the room.
+ */
+import type { Logger } from 'pino';
+import type { RoomMedia, RoomMediaRegistry } from '../../media/index.js';
+import { err, ok, type Result } from '../lib/result.js';
+import type { RoomRecord } from '../store/index.js';
+import type { RoomOpError } from './errors.js';
+import type { Grant, GrantIssuer } from './grants.js';
+import { canPublish, RoomStage, type Arrival, type LeaveReason, type Role, type StageChange, type StageError, type StageSnapshot } from './stage.js';
+
+/** Events the room pushes to a participant (see docs/protocol/signaling.md). */
+export type RoomEvent =
+  | { event: 'room'; data: StageSnapshot & { roomId: string } }
+  | { event: 'grant'; data: GrantView }
+  | { event: 'invited'; data: { roomId: string } }
+  | { event: 'producerAdded'; data: { producerId: string; participantId: string } }
+  | { event: 'producerClosed'; data: { producerId: string; participantId: string } }
+  | { event: 'activeSpeaker'; data: { participantId: string | null } }
+  | { event: 'reconnect'; data: { reason: 'worker_died'; routerRtpCapabilities: unknown } };
+
+/** A grant as the client gets it. */
+export interface GrantView {
+  token: string;
+  role: Role;
+  canPublish: boolean;
+  canSubscribe: boolean;
+  expiresAt: number;
+}
+
+/** How the room reaches one connected participant (a signaling session). */
+export interface PeerLink {
+  send(event: RoomEvent): void;
+  /** The participant is out of the room (removed, banned, replaced, room ended). */
+  departed(reason: LeaveReason): void;
+}
+
+/** What a join answers. */
+export interface JoinAnswer {
+  participantId: string;
+  grant: GrantView;
+  routerRtpCapabilities: unknown;
+  room: StageSnapshot & { roomId: string };
+  producers: { producerId: string; participantId: string }[];
+}
+
+export interface LiveRoomDeps {
+  registry: RoomMediaRegistry;
+  grants: GrantIssuer;
+  log: Logger;
+  idleMs: number;
+  /** Nobody was in the room for idleMs. */
+  onIdle(room: LiveRoom): void;
+  /** A persona was banned (the service persists it). */
+  onBan(room: LiveRoom, participantId: string): void;
+}
+
+export class LiveRoom {
+  readonly stage: RoomStage;
+  readonly #links = new Map<string, PeerLink>();
+  readonly #deps: LiveRoomDeps;
+  readonly #log: Logger;
+  #idle: NodeJS.Timeout | undefined;
+  #media: RoomMedia | undefined;
+
+  constructor(readonly record: RoomRecord, deps: LiveRoomDeps) {
+    this.stage = new RoomStage(record.hostPersonaId, record.maxSpeakers);
+    this.#deps = deps;
+    this.#log = deps.log.child({ room: record.id });
+    this.#armIdle();
+  }
+
+  get id(): string {
+    return this.record.id;
+  }
+
+  get ended(): boolean {
+    return this.stage.ended;
+  }
+
+  /** The room's current media (tests, metrics). */
+  get media(): RoomMedia | undefined {
+    return this.#media;
+  }
+
+  async join(arrival: Arrival, link: PeerLink): Promise<Result<JoinAnswer, RoomOpError>> {
+    const media = await this.#ensureMedia();
+    if (!media.ok) return media;
+    const joined = this.stage.join(arrival);
+    if (!joined.ok) return err({ kind: 'stage', error: joined.error });
+    clearTimeout(this.#idle);
+    this.#idle = undefined;
+    const previous = this.#links.get(arrival.id);
+    this.#links.set(arrival.id, link);
+    if (previous) {
+      media.value.closePeer(arrival.id);
+      previous.departed('replaced');
+    }
+    const grant = await this.#grant(arrival.id);
+    await this.#effects({ ...joined.value.change, departed: [] });
+    return ok({
+      participantId: arrival.id,
+      grant,
+      routerRtpCapabilities: media.value.rtpCapabilities,
+      room: this.#snapshot(arrival.id),
+      producers: media.value.producers().map((p) => ({ producerId: p.producerId, participantId: p.peerId })),
+    });
+  }
+
+  /** The participant's connection went away (or it asked to leave). Ignored for a replaced link. */
+  async leave(participantId: string, link: PeerLink): Promise<void> {
+    if (this.#links.get(participantId) !== link) return;
+    this.#links.delete(participantId);
+    this.#media?.closePeer(participantId);
+    const left = this.stage.leave(participantId, 'left');
+    if (left.ok) await this.#effects({ ...left.value, departed: [] });
+    this.#armIdle();
+  }
+
+  /** Runs a stage operation and applies its effects. */
+  async apply(op: (stage: RoomStage) => Result<StageChange, StageError>): Promise<Result<null, RoomOpError>> {
+    const result = op(this.stage);
+    if (!result.ok) return err({ kind: 'stage', error: result.error });
+    await this.#effects(result.value);
+    return ok(null);
+  }
+
+  /** Ends the room for everyone and closes its media. */
+  async end(reason: LeaveReason): Promise<void> {
+    clearTimeout(this.#idle);
+    this.#idle = undefined;
+    if (!this.stage.ended) await this.#effects(this.stage.close(reason));
+    await this.#deps.registry.close(this.id);
+    this.#media = undefined;
+  }
+
+  /** A fresh grant for a participant still in the room. */
+  async refreshGrant(participantId: string): Promise<Result<GrantView, RoomOpError>> {
+    if (!this.stage.participant(participantId)) return err({ kind: 'stage', error: 'not_in_room' });
+    return ok(await this.#grant(participantId));
+  }
+
+  /**
+   * Checks a grant for a media operation: valid, this room's, this
+   * participant's, and (for publishing) both the grant and the live role allow it.
+   */
+  async authorize(participantId: string, token: string, need: 'publish' | 'subscribe' | 'any'): Promise<Result<{ grant: Grant; media: RoomMedia }, RoomOpError>> {
+    const checked = await this.#deps.grants.verify(token, { roomId: this.id, participantId });
+    if (!checked.ok) return err({ kind: 'grant', error: checked.error });
+    const p = this.stage.participant(participantId);
+    if (!p) return err({ kind: 'stage', error: 'not_in_room' });
+    if (need === 'publish' && (!checked.value.canPublish || !canPublish(p.role))) return err({ kind: 'stage', error: 'not_allowed' });
+    if (need === 'subscribe' && !checked.value.canSubscribe) return err({ kind: 'stage', error: 'not_allowed' });
+    const media = this.#media;
+    if (!media || media.closed) return err({ kind: 'media_unavailable' });
+    return ok({ grant: checked.value, media });
+  }
+
+  /** After a producer was created: a producer of a muted speaker starts paused server-side. */
+  async afterProduce(participantId: string): Promise<void> {
+    const p = this.stage.participant(participantId);
+    if (p?.muted) await this.#media?.setPaused(participantId, true);
+  }
+
+  async #ensureMedia(): Promise<Result<RoomMedia, RoomOpError>> {
+    const got = await this.#deps.registry.getOrCreate(this.id);
+    if (!got.ok) return err({ kind: 'media_unavailable' });
+    if (got.value.created || this.#media !== got.value.media) this.#watch(got.value.media);
+    return ok(got.value.media);
+  }
+
+  #watch(media: RoomMedia): void {
+    this.#media = media;
+    media.on('producerAdded', ({ peerId, producerId }) => this.#broadcast({ event: 'producerAdded', data: { producerId, participantId: peerId } }, peerId));
+    media.on('producerClosed', ({ peerId, producerId }) => this.#broadcast({ event: 'producerClosed', data: { producerId, participantId: peerId } }, peerId));
+    media.on('activeSpeaker', ({ peerId }) => this.#broadcast({ event: 'activeSpeaker', data: { participantId: peerId } }));
+    media.once('close', (reason) => {
+      if (reason !== 'worker_died' || this.stage.ended || this.#media !== media) return;
+      this.#log.warn('room media lost with its worker; moving the room to a live worker');
+      void this.#recover();
+    });
+  }
+
+  /** The worker died: a new router on a live worker, and every client is told to reconnect its transports. */
+  async #recover(): Promise<void> {
+    this.#media = undefined;
+    const media = await this.#ensureMedia();
+    if (!media.ok) {
+      this.#log.error('no live media worker to move the room to');
+      return;
+    }
+    this.#broadcast({ event: 'reconnect', data: { reason: 'worker_died', routerRtpCapabilities: media.value.rtpCapabilities } });
+  }
+
+  async #grant(participantId: string): Promise<GrantView> {
+    const p = this.stage.participant(participantId);
+    const role: Role = p?.role ?? 'listener';
+    const { token, grant } = await this.#deps.grants.issue({
+      roomId: this.id, participantId, role, canPublish: canPublish(role), canSubscribe: true,
+    });
+    return { token, role, canPublish: grant.canPublish, canSubscribe: grant.canSubscribe, expiresAt: grant.exp };
+  }
+
+  async #effects(change: StageChange): Promise<void> {
+    for (const { id, reason } of change.departed) {
+      const link = this.#links.get(id);
+      this.#links.delete(id);
+      this.#media?.closePeer(id);
+      if (reason === 'banned') this.#deps.onBan(this, id);
+      link?.departed(reason);
+    }
+    for (const id of change.publishChanged) {
+      const p = this.stage.participant(id);
+      if (!p) continue;
+      if (!canPublish(p.role)) this.#media?.closeProducer(id);
+      this.#links.get(id)?.send({ event: 'grant', data: await this.#grant(id) });
+    }
+    for (const id of change.muteChanged) {
+      const p = this.stage.participant(id);
+      if (p) await this.#media?.setPaused(id, p.muted);
+    }
+    if (change.invited) this.#links.get(change.invited)?.send({ event: 'invited', data: { roomId: this.id } });
+    for (const [id, link] of this.#links) link.send({ event: 'room', data: this.#snapshot(id) });
+    this.#armIdle();
+  }
+
+  #snapshot(viewer: string): StageSnapshot & { roomId: string } {
+    return { roomId: this.id, ...this.stage.snapshot(viewer) };
+  }
+
+  #broadcast(event: RoomEvent, except?: string): void {
+    for (const [id, link] of this.#links) if (id !== except) link.send(event);
+  }
+
+  #armIdle(): void {
+    if (this.stage.ended || this.#links.size > 0 || this.#idle) return;
+    this.#idle = setTimeout(() => {
+      this.#idle = undefined;
+      if (this.#links.size === 0 && !this.stage.ended) this.#deps.onIdle(this);
+    }, this.#deps.idleMs);
+    this.#idle.unref();
+  }
+}
+

@@ -1,0 +1,105 @@
+/** The rooms HTTP API on a real store and a real mediasoup worker. */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Client } from '../../test/helpers/accounts-harness.js';
+import { startRoomsHarness, type RoomsHarness } from '../../test/helpers/rooms-harness.js';
+import { waitFor } from '../../test/helpers/server-process.js';
+
+describe('rooms HTTP API', () => {
+  let h: RoomsHarness;
+  before(async () => (h = await startRoomsHarness({ idleSeconds: 5 })));
+  after(() => h.close());
+
+  it('creates a live room hosted by the acting persona, with a random id', async () => {
+    const { client } = await h.person('host_a');
+    const res = await client.post('/api/v1/rooms', { title: 'Late night', description: 'talk', visibility: 'public', maxSpeakers: 4 });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    assert.equal(res.body.state, 'live');
+    assert.equal(res.body.visibility, 'public');
+    assert.equal(res.body.maxSpeakers, 4);
+    assert.deepEqual(res.body.host, { handle: 'host_a', displayName: 'HOST_A' });
+    assert.match(String(res.body.id), /^[A-Za-z0-9_-]{22}$/);
+    const second = await client.post('/api/v1/rooms', { title: 'Another', visibility: 'public' });
+    assert.notEqual(second.body.id, res.body.id);
+    assert.equal((await client.get(`/api/v1/rooms/${String(res.body.id)}`)).body.title, 'Late night');
+    const guest = new Client(h.baseUrl);
+    assert.equal((await guest.get(`/api/v1/rooms/${String(res.body.id)}`)).status, 200, 'guests see public rooms');
+  });
+
+  it('refuses bad bodies with 400 and the error shape, and anonymous writes with 401', async () => {
+    const { client } = await h.person('host_b');
+    for (const body of [{}, { title: 'x', visibility: 'secret' }, { title: 'x', visibility: 'public', extra: 1 }, { title: '', visibility: 'public' }, { title: 'x', visibility: 'public', maxSpeakers: 0 }]) {
+      const res = await client.post('/api/v1/rooms', body);
+      assert.equal(res.status, 400, JSON.stringify(body));
+      assert.equal(res.body.error, 'invalid_request');
+      assert.equal(typeof res.body.message, 'string');
+    }
+    const anonymous = await new Client(h.baseUrl).post('/api/v1/rooms', { title: 'x', visibility: 'public' });
+    assert.equal(anonymous.status, 401);
+    assert.equal((await client.get('/api/v1/rooms/nope')).status, 404);
+  });
+
+  it('schedules, starts (host only) and ends rooms; wrong states are 409', async () => {
+    const { client } = await h.person('host_c');
+    const { client: other } = await h.person('other_c');
+    const when = new Date(Date.now() + 3_600_000).toISOString();
+    const res = await client.post('/api/v1/rooms', { title: 'Later', visibility: 'public', scheduledFor: when });
+    assert.equal(res.body.state, 'scheduled');
+    const id = String(res.body.id);
+    assert.equal((await other.post(`/api/v1/rooms/${id}/start`)).status, 403);
+    const started = await client.post(`/api/v1/rooms/${id}/start`);
+    assert.equal(started.status, 200);
+    assert.equal(started.body.state, 'live');
+    assert.equal((await client.post(`/api/v1/rooms/${id}/start`)).status, 409);
+    const ended = await client.post(`/api/v1/rooms/${id}/end`);
+    assert.equal(ended.body.state, 'ended');
+    assert.ok(ended.body.endedAt);
+    const again = await client.post(`/api/v1/rooms/${id}/end`);
+    assert.deepEqual([again.status, again.body.error], [409, 'bad_state']);
+  });
+
+  it('lists live and scheduled rooms by visibility', async () => {
+    const { client: host } = await h.person('host_d');
+    const { client: viewer } = await h.person('viewer_d');
+    const ids: Record<string, string> = {};
+    for (const visibility of ['public', 'unlisted', 'followers', 'invite']) {
+      ids[visibility] = String((await host.post('/api/v1/rooms', { title: `room ${visibility}`, visibility })).body.id);
+    }
+    const seen = (list: { rooms: { id: string }[] }): string[] => list.rooms.map((r) => r.id);
+    const mine = seen((await host.get('/api/v1/rooms')).body as never);
+    for (const v of ['public', 'unlisted', 'followers', 'invite']) assert.ok(mine.includes(ids[v]!), `host sees own ${v}`);
+    const theirs = seen((await viewer.get('/api/v1/rooms')).body as never);
+    assert.ok(theirs.includes(ids.public!));
+    for (const v of ['unlisted', 'followers', 'invite']) assert.ok(!theirs.includes(ids[v]!), `viewer does not list ${v}`);
+    assert.equal((await viewer.get(`/api/v1/rooms/${ids.unlisted}`)).status, 200, 'unlisted: visible with the id');
+    assert.equal((await viewer.get(`/api/v1/rooms/${ids.invite}`)).status, 404);
+    assert.equal((await new Client(h.baseUrl).get(`/api/v1/rooms/${ids.unlisted}`)).status, 404, 'guests: public only');
+  });
+
+  it('ends a live room nobody joined after the idle timeout', { timeout: 20_000 }, async () => {
+    const { client } = await h.person('host_e');
+    const id = String((await client.post('/api/v1/rooms', { title: 'Empty', visibility: 'public' })).body.id);
+    await waitFor(async () => (await client.get(`/api/v1/rooms/${id}`)).body.state === 'ended', 10_000, 'the idle room to end');
+  });
+
+  it('publishes the grant keys as a JWKS', async () => {
+    const res = await new Client(h.baseUrl).get('/.well-known/hearth/jwks.json');
+    assert.equal(res.status, 200);
+    const keys = res.body.keys as { kty: string; crv: string; kid: string; d?: string }[];
+    assert.equal(keys.length, 1);
+    assert.equal(keys[0]?.kty, 'EC');
+    assert.equal(keys[0]?.d, undefined, 'no private part');
+  });
+
+  it('ends hosted rooms when the persona is deleted and lists them in its export', async () => {
+    const { client, personaId } = await h.person('host_f');
+    const id = String((await client.post('/api/v1/rooms', { title: 'Mine', visibility: 'public' })).body.id);
+    const hosted = (await h.hooks.hostedRooms({ personaId, handle: 'host_f' })) as { id: string }[];
+    assert.deepEqual(hosted.map((r) => r.id), [id]);
+    await h.store.rooms.addBan('some-room', personaId, new Date());
+    await h.hooks.emitPersonaDeleted({ personaId, handle: 'host_f', actorId: null });
+    assert.equal((await h.store.rooms.get(id))?.state, 'ended');
+    assert.equal(await h.store.rooms.isBanned('some-room', personaId), false, 'its bans are forgotten');
+    assert.equal(h.rooms.service.live(id), undefined, 'no longer live in memory');
+  });
+});

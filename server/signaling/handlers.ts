@@ -1,0 +1,130 @@
+/**
+ * One handler per message type (a map, not a switch): each takes the peer's
+ * session and the validated message and answers a Result.
+ */
+import type { types } from 'mediasoup';
+import type { MediaOpError } from '../../media/index.js';
+import { err, ok, type Result } from '../lib/result.js';
+import type { LiveRoom, RoomOpError, RoomService, RoomStage, StageChange, StageError } from '../rooms/index.js';
+import { signalErrorOf } from './errors.js';
+import type { ClientMessage, MessageType, SignalError } from './protocol.js';
+
+/** What a handler may use of the peer's session. */
+export interface HandlerSession {
+  readonly participantId: string;
+  readonly personaId: string | null;
+  readonly handle: string | null;
+  readonly displayName: string | null;
+  /** The room this peer is in, if any. */
+  room: LiveRoom | undefined;
+  /** Joins `room` as this peer. */
+  join(room: LiveRoom, hidden: boolean): Promise<Result<unknown, RoomOpError>>;
+  leave(): Promise<void>;
+}
+
+export interface HandlerContext {
+  session: HandlerSession;
+  rooms: RoomService;
+}
+
+type Answer = Result<unknown, SignalError>;
+type Handler<K extends MessageType> = (ctx: HandlerContext, msg: Extract<ClientMessage, { type: K }>) => Promise<Answer>;
+export type Handlers = { [K in MessageType]: Handler<K> };
+
+const fromRoom = <T>(r: Result<T, RoomOpError>): Answer => (r.ok ? ok(r.value) : err(signalErrorOf(r.error)));
+const notJoined = (): Answer => err({ code: 'not_joined', message: 'join a room first' });
+
+/** A stage operation by the session's participant on itself. */
+function selfOp(op: (stage: RoomStage, me: string) => Result<StageChange, StageError>) {
+  return async (ctx: HandlerContext): Promise<Answer> => {
+    const room = ctx.session.room;
+    if (!room) return notJoined();
+    return fromRoom(await room.apply((stage) => op(stage, ctx.session.participantId)));
+  };
+}
+
+/** A stage operation by the session's participant on another one. */
+function targetOp(op: (stage: RoomStage, me: string, target: string) => Result<StageChange, StageError>) {
+  return async (ctx: HandlerContext, msg: { participantId: string }): Promise<Answer> => {
+    const room = ctx.session.room;
+    if (!room) return notJoined();
+    return fromRoom(await room.apply((stage) => op(stage, ctx.session.participantId, msg.participantId)));
+  };
+}
+
+/** A media operation, after the grant was checked for `need`. */
+function mediaOp<M extends { grant: string }>(
+  need: 'publish' | 'subscribe' | 'any',
+  run: (room: LiveRoom, media: NonNullable<LiveRoom['media']>, me: string, msg: M) => Promise<Answer>,
+) {
+  return async (ctx: HandlerContext, msg: M): Promise<Answer> => {
+    const room = ctx.session.room;
+    if (!room) return notJoined();
+    const allowed = await room.authorize(ctx.session.participantId, msg.grant, need);
+    if (!allowed.ok) return fromRoom(allowed);
+    return run(room, allowed.value.media, ctx.session.participantId, msg);
+  };
+}
+const media = <T>(r: Result<T, MediaOpError>): Answer =>
+  r.ok ? ok(r.value) : err(signalErrorOf({ kind: 'media', error: r.error }));
+
+export const HANDLERS: Handlers = {
+  async join(ctx, msg) {
+    if (ctx.session.room) return err({ code: 'already_joined', message: 'leave the current room first' });
+    const viewer = { personaId: ctx.session.personaId };
+    const room = await ctx.rooms.openForJoin(msg.roomId, viewer);
+    if (!room.ok) return fromRoom(room);
+    if (viewer.personaId && (await ctx.rooms.isBanned(msg.roomId, viewer.personaId))) {
+      return err(signalErrorOf({ kind: 'stage', error: 'banned' }));
+    }
+    return fromRoom(await ctx.session.join(room.value, msg.hidden ?? false));
+  },
+  async leave(ctx) {
+    if (!ctx.session.room) return notJoined();
+    await ctx.session.leave();
+    return ok(null);
+  },
+  ping: () => Promise.resolve(ok({ pong: true })),
+  raiseHand: selfOp((s, me) => s.raiseHand(me)),
+  lowerHand: selfOp((s, me) => s.lowerHand(me)),
+  acceptInvite: selfOp((s, me) => s.acceptInvite(me)),
+  declineInvite: selfOp((s, me) => s.declineInvite(me)),
+  unmute: selfOp((s, me) => s.unmute(me)),
+  invite: targetOp((s, me, t) => s.invite(me, t)),
+  moveToAudience: targetOp((s, me, t) => s.moveToAudience(me, t)),
+  mute: targetOp((s, me, t) => s.mute(me, t)),
+  allowUnmute: targetOp((s, me, t) => s.allowUnmute(me, t)),
+  remove: targetOp((s, me, t) => s.remove(me, t)),
+  ban: targetOp((s, me, t) => s.ban(me, t)),
+  promote: targetOp((s, me, t) => s.promote(me, t)),
+  demote: targetOp((s, me, t) => s.demote(me, t)),
+  async endRoom(ctx) {
+    const room = ctx.session.room;
+    if (!room) return notJoined();
+    const role = room.stage.participant(ctx.session.participantId)?.role;
+    if (role !== 'host' && role !== 'moderator') return err(signalErrorOf({ kind: 'stage', error: 'not_allowed' }));
+    await ctx.rooms.endRoom(room.id, 'room_ended');
+    return ok(null);
+  },
+  async refreshGrant(ctx) {
+    const room = ctx.session.room;
+    if (!room) return notJoined();
+    return fromRoom(await room.refreshGrant(ctx.session.participantId));
+  },
+  createTransport: mediaOp('any', async (_room, m, me) => media(await m.createTransport(me))),
+  connectTransport: mediaOp('any', async (_room, m, me, msg: Extract<ClientMessage, { type: 'connectTransport' }>) =>
+    media(await m.connectTransport(me, msg.transportId, msg.dtlsParameters as unknown as types.DtlsParameters))),
+  restartIce: mediaOp('any', async (_room, m, me, msg: Extract<ClientMessage, { type: 'restartIce' }>) =>
+    media(await m.restartIce(me, msg.transportId))),
+  produce: mediaOp('publish', async (room, m, me, msg: Extract<ClientMessage, { type: 'produce' }>) => {
+    const produced = await m.produce(me, msg.transportId, msg.rtpParameters as unknown as types.RtpParameters, msg.paused ?? false);
+    if (produced.ok) await room.afterProduce(me);
+    return media(produced);
+  }),
+  consume: mediaOp('subscribe', async (_room, m, me, msg: Extract<ClientMessage, { type: 'consume' }>) =>
+    media(await m.consume(me, msg.transportId, msg.producerId, msg.rtpCapabilities as unknown as types.RtpCapabilities))),
+  resumeConsumer: mediaOp('subscribe', async (_room, m, me, msg: Extract<ClientMessage, { type: 'resumeConsumer' }>) =>
+    media(await m.resumeConsumer(me, msg.consumerId))),
+  listProducers: mediaOp('subscribe', (_room, m) =>
+    Promise.resolve(ok({ producers: m.producers().map((p) => ({ producerId: p.producerId, participantId: p.peerId })) }))),
+};

@@ -1,0 +1,142 @@
+/**
+ * One connected peer: parses and validates each message, applies the rate
+ * limit, dispatches to the handler of its type, answers with the same id,
+ * and relays the room's events. Bad input gets an error answer; only
+ * repeated abuse closes the connection (4400, 4429).
+ */
+import type { Logger } from 'pino';
+import type WebSocket from 'ws';
+import type { JoinAnswer, LeaveReason, LiveRoom, PeerLink, RoomEvent, RoomOpError, RoomService } from '../rooms/index.js';
+import { err, ok, type Result } from '../lib/result.js';
+import { LEAVE_CODES } from './errors.js';
+import { HANDLERS, type HandlerSession } from './handlers.js';
+import { CLOSE_CODES, MAX_MESSAGE_BYTES, MESSAGE_TYPES, clientMessage, type Answer, type RequestId, type SignalError } from './protocol.js';
+import { TokenBucket, type SignalLimits } from './rate-limit.js';
+
+/** Who is on the other end: a persona of this instance, or an anonymous guest. */
+export type PeerIdentity =
+  | { kind: 'persona'; personaId: string; handle: string; displayName: string }
+  | { kind: 'guest'; guestId: string };
+
+export class PeerSession implements HandlerSession {
+  room: LiveRoom | undefined;
+  #link: PeerLink | undefined;
+  readonly #bucket: TokenBucket;
+  #invalid = 0;
+  #limited = 0;
+  #queue: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly ws: WebSocket,
+    readonly identity: PeerIdentity,
+    private readonly deps: { rooms: RoomService; log: Logger; limits: SignalLimits },
+  ) {
+    this.#bucket = new TokenBucket(deps.limits.burst, deps.limits.perSecond);
+  }
+
+  get participantId(): string {
+    return this.identity.kind === 'persona' ? this.identity.personaId : this.identity.guestId;
+  }
+
+  get personaId(): string | null {
+    return this.identity.kind === 'persona' ? this.identity.personaId : null;
+  }
+
+  get handle(): string | null {
+    return this.identity.kind === 'persona' ? this.identity.handle : null;
+  }
+
+  get displayName(): string | null {
+    return this.identity.kind === 'persona' ? this.identity.displayName : null;
+  }
+
+  /** One raw frame from the socket. Requests of one peer run in order. */
+  receive(data: Buffer, isBinary: boolean): void {
+    if (!this.#bucket.take()) {
+      this.#answer({ id: null, ok: false, error: { code: 'rate_limited', message: 'slow down: too many messages' } });
+      if (++this.#limited > this.deps.limits.maxRateLimited) this.ws.close(CLOSE_CODES.flood, 'flooding');
+      return;
+    }
+    const parsed = this.#parse(data, isBinary);
+    if (!parsed.ok) {
+      this.#answer({ id: parsed.error.id, ok: false, error: parsed.error.error });
+      if (++this.#invalid > this.deps.limits.maxInvalid) this.ws.close(CLOSE_CODES.protocolAbuse, 'too many invalid messages');
+      return;
+    }
+    const msg = parsed.value;
+    this.#queue = this.#queue.then(async () => {
+      let answer: Result<unknown, SignalError>;
+      try {
+        const handler = HANDLERS[msg.type] as (ctx: unknown, m: unknown) => Promise<Result<unknown, SignalError>>;
+        answer = await handler({ session: this, rooms: this.deps.rooms }, msg);
+      } catch (error) {
+        this.deps.log.error({ err: error, type: msg.type }, 'signaling handler failed');
+        answer = err({ code: 'internal', message: 'internal error' });
+      }
+      this.#answer(answer.ok ? { id: msg.id, ok: true, data: answer.value } : { id: msg.id, ok: false, error: answer.error });
+    });
+  }
+
+  #parse(data: Buffer, isBinary: boolean) {
+    type Bad = { id: RequestId | null; error: SignalError };
+    const bad = (id: RequestId | null, code: SignalError['code'], message: string): Result<never, Bad> => err({ id, error: { code, message } });
+    if (data.length > MAX_MESSAGE_BYTES) return bad(null, 'too_large', `messages are at most ${MAX_MESSAGE_BYTES} bytes`);
+    if (isBinary) return bad(null, 'bad_json', 'send text frames with JSON');
+    let raw: unknown;
+    try {
+      raw = JSON.parse(data.toString('utf8'));
+    } catch {
+      return bad(null, 'bad_json', 'the message is not JSON');
+    }
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return bad(null, 'invalid_message', 'a message is a JSON object');
+    const { id, type } = raw as { id?: unknown; type?: unknown };
+    const readableId = (typeof id === 'string' && id.length <= 64) || (typeof id === 'number' && Number.isSafeInteger(id)) ? id : null;
+    if (typeof type !== 'string' || !MESSAGE_TYPES.has(type)) return bad(readableId, 'unknown_type', 'unknown message type');
+    const checked = clientMessage.safeParse(raw);
+    if (!checked.success) {
+      const issue = checked.error.issues[0];
+      const where = issue && issue.path.length > 0 ? `${issue.path.map(String).join('.')}: ` : '';
+      return bad(readableId, 'invalid_message', `${where}${issue?.message ?? 'invalid message'}`);
+    }
+    return ok(checked.data);
+  }
+
+  async join(room: LiveRoom, hidden: boolean): Promise<Result<JoinAnswer, RoomOpError>> {
+    const link: PeerLink = {
+      send: (event: RoomEvent) => this.#send(event),
+      departed: (reason: LeaveReason) => {
+        if (this.#link !== link) return;
+        this.room = undefined;
+        this.#link = undefined;
+        this.#send({ event: 'left', data: { roomId: room.id, reason: LEAVE_CODES[reason] } });
+      },
+    };
+    this.room = room;
+    this.#link = link;
+    const joined = await room.join(
+      { id: this.participantId, kind: this.identity.kind, handle: this.handle, displayName: this.displayName, hidden },
+      link,
+    );
+    if (!joined.ok && this.#link === link) {
+      this.room = undefined;
+      this.#link = undefined;
+    }
+    return joined;
+  }
+
+  async leave(): Promise<void> {
+    const room = this.room;
+    const link = this.#link;
+    this.room = undefined;
+    this.#link = undefined;
+    if (room && link) await room.leave(this.participantId, link);
+  }
+
+  #answer(answer: Answer): void {
+    this.#send(answer);
+  }
+
+  #send(message: unknown): void {
+    if (this.ws.readyState === this.ws.OPEN) this.ws.send(JSON.stringify(message));
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * Real WebRTC: headless Chromium pages running the reference client against
+ * a real server and real mediasoup workers. Audio is judged by inbound-rtp
+ * bytesReceived and totalAudioEnergy, never by one audioLevel sample.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { audioStats, HAVE_CHROMIUM, openRoomPage, waitForAudio, type BrowserPeer } from '../helpers/browser.js';
+import { startRoomsHarness, type RoomsHarness } from '../helpers/rooms-harness.js';
+
+const skip = HAVE_CHROMIUM ? {} : { skip: 'no /usr/bin/chromium (npm test installs it when run as root)' };
+
+describe('rooms in the browser (Chromium, real WebRTC, real workers)', skip, () => {
+  let h: RoomsHarness;
+  const peers: BrowserPeer[] = [];
+  before(async () => {
+    h = await startRoomsHarness({ workers: 2 });
+  });
+  after(async () => {
+    for (const p of peers) await p.close();
+    await h.close();
+  });
+
+  const join = async (roomId: string, cookie?: string): Promise<BrowserPeer> => {
+    const peer = await openRoomPage(h.baseUrl, roomId, cookie);
+    peers.push(peer);
+    await peer.page.getByRole('button', { name: 'Join and listen' }).click({ timeout: 10_000 });
+    await peer.page.getByRole('status').filter({ hasText: /Joined|on stage/ }).waitFor({ timeout: 10_000 });
+    return peer;
+  };
+
+  it('carries a speaker to every listener, through invite and accept; mute stops it; worker death recovers', { timeout: 120_000 }, async () => {
+    const host = await h.person('br_host');
+    const listener = await h.person('br_listener');
+    const roomId = String((await host.client.post('/api/v1/rooms', { title: 'Browser', visibility: 'public' })).body.id);
+
+    const hostPage = await join(roomId, host.cookie);
+    const listenerPage = await join(roomId, listener.cookie);
+    const guestPage = await join(roomId);
+
+    // The host is on stage and speaks: both listeners hear it.
+    await waitForAudio(listenerPage.page, 15_000);
+    await waitForAudio(guestPage.page, 15_000);
+
+    // The listener raises a hand, is invited, accepts in the page, and is heard by the guest and the host.
+    await listenerPage.page.getByRole('button', { name: 'Raise hand' }).click({ timeout: 5_000 });
+    const hostSignal = await h.signal(host.cookie);
+    // The host's page holds the host's place; a second host connection would replace it, so moderate from the service.
+    hostSignal.close();
+    const live = h.rooms.service.live(roomId);
+    assert.ok(live);
+    await live.apply((s) => s.invite(host.personaId, listener.personaId));
+    await listenerPage.page.getByRole('button', { name: 'Accept invitation to speak' }).click({ timeout: 5_000 });
+    await listenerPage.page.getByRole('button', { name: 'Mute microphone' }).waitFor({ timeout: 5_000 });
+    await waitForAudio(hostPage.page, 15_000);
+    const guestBefore = await audioStats(guestPage.page);
+    assert.equal(guestBefore.consumers, 2, 'the guest consumes both speakers');
+
+    // The speaker mutes in the page: the server pauses the producer and the host stops receiving.
+    await listenerPage.page.getByRole('button', { name: 'Mute microphone' }).click({ timeout: 5_000 });
+    await listenerPage.page.getByRole('button', { name: 'Unmute microphone' }).waitFor({ timeout: 5_000 });
+    await new Promise((r) => setTimeout(r, 400));
+    const mutedStart = await audioStats(hostPage.page);
+    await new Promise((r) => setTimeout(r, 1_000));
+    const mutedEnd = await audioStats(hostPage.page);
+    assert.ok(mutedEnd.bytesReceived - mutedStart.bytesReceived < 500, `muted: ${mutedEnd.bytesReceived - mutedStart.bytesReceived} bytes in 1 s`);
+    await listenerPage.page.getByRole('button', { name: 'Unmute microphone' }).click({ timeout: 5_000 });
+    await waitForAudio(hostPage.page, 5_000, mutedEnd);
+
+    // Active-speaker events reach a plain signaling client, at most five a second.
+    const watcher = await h.signal();
+    await watcher.ok('join', { roomId });
+    const from = watcher.events.length;
+    await watcher.event('activeSpeaker', (d) => typeof d.participantId === 'string', 10_000, from);
+    const windowStart = watcher.events.length;
+    await new Promise((r) => setTimeout(r, 2_000));
+    const inWindow = watcher.events.slice(windowStart).filter((e) => e.event === 'activeSpeaker').length;
+    assert.ok(inWindow <= 11, `${inWindow} active-speaker events in 2 s`);
+    watcher.close();
+
+    // Worker death: the room moves to the other worker and audio resumes within 3 s.
+    const pid = live.media?.workerPid;
+    assert.ok(pid);
+    const killedAt = Date.now();
+    process.kill(pid, 'SIGKILL');
+    await guestPage.page.getByRole('status').filter({ hasText: 'Audio reconnected.' }).waitFor({ timeout: 10_000 });
+    const resumed = await waitForAudio(guestPage.page, 10_000);
+    const took = Date.now() - killedAt;
+    assert.ok(resumed.consumers >= 1);
+    assert.ok(took < 3_000, `audio resumed ${took} ms after the worker died`);
+    assert.notEqual(live.media?.workerPid, pid, 'the room is on another worker');
+  });
+});

@@ -1,0 +1,96 @@
+/**
+ * Headless Debian Chromium driven by playwright-core (never a downloaded
+ * browser), one fresh profile per participant, fake microphone.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const CHROMIUM_FLAGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
+  '--allow-loopback-in-peer-connection', '--autoplay-policy=no-user-gesture-required',
+];
+
+export interface BrowserPeer {
+  context: BrowserContext;
+  page: Page;
+  close(): Promise<void>;
+}
+
+/**
+ * A continuous 440 Hz tone (48 kHz, 16-bit mono, 5 s, looped by Chromium) as
+ * the fake microphone: Chromium's default fake device beeps briefly once a
+ * second, too quiet on average for an audio-level observer.
+ */
+function toneFile(dir: string): string {
+  const rate = 48_000;
+  const samples = rate * 5;
+  const buf = Buffer.alloc(44 + samples * 2);
+  buf.write('RIFF', 0);
+  buf.writeUInt32LE(36 + samples * 2, 4);
+  buf.write('WAVEfmt ', 8);
+  buf.writeUInt32LE(16, 16);
+  buf.writeUInt16LE(1, 20);
+  buf.writeUInt16LE(1, 22);
+  buf.writeUInt32LE(rate, 24);
+  buf.writeUInt32LE(rate * 2, 28);
+  buf.writeUInt16LE(2, 32);
+  buf.writeUInt16LE(16, 34);
+  buf.write('data', 36);
+  buf.writeUInt32LE(samples * 2, 40);
+  for (let i = 0; i < samples; i++) buf.writeInt16LE(Math.round(Math.sin((2 * Math.PI * 440 * i) / rate) * 0.3 * 32767), 44 + i * 2);
+  const file = path.join(dir, 'tone.wav');
+  fs.writeFileSync(file, buf);
+  return file;
+}
+
+/** Whether the browser tests can run here. */
+export const HAVE_CHROMIUM = fs.existsSync(CHROMIUM);
+
+/** A browser with its own fresh profile, the session cookie set, on the room page. */
+export async function openRoomPage(baseUrl: string, roomId: string, cookie?: string): Promise<BrowserPeer> {
+  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-chromium-'));
+  const tone = toneFile(fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-tone-')));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_FLAGS, `--use-file-for-fake-audio-capture=${tone}`], timeout: 30_000,
+  });
+  if (cookie) {
+    const cookies = cookie.split(';').map((kv) => kv.trim().split('=')).map(([name = '', value = '']) => ({ name, value, url: baseUrl }));
+    await context.addCookies(cookies);
+  }
+  const page = context.pages()[0] ?? (await context.newPage());
+  await page.goto(`${baseUrl}/rooms/${roomId}`, { timeout: 15_000 });
+  return {
+    context, page,
+    async close() {
+      await context.close().catch(() => undefined);
+      fs.rmSync(userDataDir, { recursive: true, force: true });
+      fs.rmSync(path.dirname(tone), { recursive: true, force: true });
+    },
+  };
+}
+
+export interface AudioStats {
+  bytesReceived: number;
+  totalAudioEnergy: number;
+  consumers: number;
+}
+
+export function audioStats(page: Page): Promise<AudioStats> {
+  return page.evaluate(() => (window as unknown as { hearth: { audioStats(): Promise<AudioStats> } }).hearth.audioStats());
+}
+
+/** Polls until the page receives audio with energy beyond `after` (bytes and energy both grow). */
+export async function waitForAudio(page: Page, timeoutMs: number, after: AudioStats = { bytesReceived: 0, totalAudioEnergy: 0, consumers: 0 }): Promise<AudioStats> {
+  const deadline = Date.now() + timeoutMs;
+  let last: AudioStats | undefined;
+  while (Date.now() < deadline) {
+    last = await audioStats(page);
+    if (last.bytesReceived > after.bytesReceived && last.totalAudioEnergy > after.totalAudioEnergy) return last;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no audio within ${timeoutMs} ms (last: ${JSON.stringify(last)})`);
+}

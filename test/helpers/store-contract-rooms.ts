@@ -1,0 +1,55 @@
+/** Contract cases of the rooms repository: every adapter must behave exactly so. */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { it } from 'node:test';
+import type { RoomRecord } from '../../server/store/index.js';
+import type { ContractContext } from './store-contract.js';
+
+export function room(hostPersonaId: string, extra: Partial<RoomRecord> = {}): RoomRecord {
+  return {
+    id: randomBytes(16).toString('base64url'), hostPersonaId, title: 'Night talk', description: 'ünïcödé ✓',
+    visibility: 'public', state: 'live', maxSpeakers: 10, createdAt: new Date('2025-06-01T10:00:00.000Z'),
+    scheduledFor: null, startedAt: new Date('2025-06-01T10:00:00.000Z'), endedAt: null, ...extra,
+  };
+}
+
+export function defineRoomsContract(ctx: ContractContext): void {
+  it('creates rooms once and reads them back field for field', async () => {
+    const { rooms } = ctx.store();
+    const r = room('p-1', { scheduledFor: new Date('2025-06-02T00:00:00.000Z'), state: 'scheduled', startedAt: null });
+    assert.equal(await rooms.create(r), true);
+    assert.equal(await rooms.create({ ...r, title: 'other' }), false);
+    assert.deepEqual(await rooms.get(r.id), r);
+    assert.equal(await rooms.get('missing'), undefined);
+  });
+
+  it('updates the lifecycle and lists open rooms and rooms by host, oldest first', async () => {
+    const { rooms } = ctx.store();
+    const a = room('p-1', { createdAt: new Date('2025-06-01T10:00:00.000Z') });
+    const b = room('p-2', { createdAt: new Date('2025-06-01T11:00:00.000Z'), state: 'scheduled', startedAt: null });
+    const c = room('p-1', { createdAt: new Date('2025-06-01T12:00:00.000Z') });
+    for (const r of [c, a, b]) await rooms.create(r);
+    assert.deepEqual((await rooms.listOpen()).map((r) => r.id), [a.id, b.id, c.id]);
+    const endedAt = new Date('2025-06-01T13:00:00.000Z');
+    assert.deepEqual(await rooms.update(a.id, { state: 'ended', endedAt }), { ...a, state: 'ended', endedAt });
+    assert.equal(await rooms.update('missing', { state: 'ended' }), undefined);
+    assert.deepEqual((await rooms.listOpen()).map((r) => r.id), [b.id, c.id]);
+    assert.deepEqual((await rooms.listByHost('p-1')).map((r) => [r.id, r.state]), [[a.id, 'ended'], [c.id, 'live']]);
+    const reopened = await ctx.reopen();
+    assert.deepEqual(await reopened.rooms.get(a.id), { ...a, state: 'ended', endedAt });
+  });
+
+  it('keeps bans per room and forgets a subject everywhere', async () => {
+    const { rooms } = ctx.store();
+    const at = new Date('2025-06-01T10:00:00.000Z');
+    await rooms.addBan('r1', 'p-9', at);
+    await rooms.addBan('r1', 'p-9', at);
+    await rooms.addBan('r2', 'p-9', at);
+    await rooms.addBan('r2', 'p-8', at);
+    assert.equal(await rooms.isBanned('r1', 'p-9'), true);
+    assert.equal(await rooms.isBanned('r1', 'p-8'), false);
+    assert.equal(await rooms.deleteBansOf('p-9'), 2);
+    assert.equal(await rooms.isBanned('r2', 'p-9'), false);
+    assert.equal(await rooms.isBanned('r2', 'p-8'), true);
+  });
+}
