@@ -14,6 +14,7 @@ import { activityPubReadRouter } from './http/activitypub-routes.js';
 import { inboxRouter } from './http/inbox-routes.js';
 import { socialRouter } from './http/social-routes.js';
 import { wellKnownRouter } from './http/well-known.js';
+import { parseInboundActivity } from './inbox/inbound-activity.js';
 import { InboxProcessor, type LocalPersonaSettings } from './inbox/inbox-processor.js';
 import { createDocumentLoader, installDocumentLoader } from './jsonld/index.js';
 import { SafeFetcher } from './net/index.js';
@@ -79,9 +80,15 @@ export class Federation {
       hooks: {
         fetchDocument: (url) => documents.activityPub(url),
         enqueueDelivery: async ({ actorId, keyId, privateKeyPem, body, inboxes }) => {
-          const result = await this.delivery.enqueue({ activity: body, inboxes, keyId, privateKeyPem });
+          // Personas of this instance are delivered to in-process: no HTTP
+          // round trip to ourselves, no signature to check on our own word.
+          const local = inboxes.filter((i) => i.startsWith(`${publicUrl}/`));
+          const remote = inboxes.filter((i) => !i.startsWith(`${publicUrl}/`));
+          if (local.length > 0) await this.deliverLocally(body);
+          if (remote.length === 0) return;
+          const result = await this.delivery.enqueue({ activity: body, inboxes: remote, keyId, privateKeyPem });
           if (!result.ok) flog.error({ reason: result.error.kind, actor: actorId }, 'delivery not queued');
-          else await store.federation.recordContacts(actorId, inboxes);
+          else await store.federation.recordContacts(actorId, remote);
         },
       },
     });
@@ -140,6 +147,27 @@ export class Federation {
         },
       },
     });
+  }
+
+  /** Runs an activity of one local persona addressed to another through the inbox handlers, once. */
+  private async deliverLocally(body: string): Promise<void> {
+    const { store, log } = this.deps;
+    const parsed = parseInboundActivity(JSON.parse(body) as unknown);
+    if (!parsed.ok) {
+      log.error({ reason: parsed.error.message }, 'local delivery: not an activity');
+      return;
+    }
+    if (!(await store.federation.claimInbound(parsed.value.id, new Date().toISOString()))) return;
+    const outcome = await this.inbox.process(parsed.value);
+    if (outcome.status !== 202) log.warn({ status: outcome.status, reason: outcome.error }, 'local delivery refused');
+  }
+
+  /** Whether `followerActorId` follows `actorId` (an accepted follow), for followers-only rooms. */
+  async isFollower(actorId: string, followerActorId: string): Promise<boolean> {
+    const actor = await this.deps.store.apex.getObject(actorId);
+    const followers = Array.isArray(actor?.followers) ? (actor.followers as unknown[])[0] : actor?.followers;
+    if (typeof followers !== 'string') return false;
+    return (await this.deps.store.apex.findActivityByCollectionAndActorId(followers, followerActorId)) !== null;
   }
 
   /** Loads the instance actor (creating its key pair on first boot) and builds everything. */

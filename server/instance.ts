@@ -125,7 +125,20 @@ export async function startInstance(config: Config, log: Logger): Promise<Instan
     throw e;
   }
   federation.start();
-  const rooms = createRooms({ config, store, media, log, hooks });
+  const rooms = createRooms({
+    config,
+    store,
+    media,
+    log,
+    hooks,
+    audience: {
+      isFollower: async (hostPersonaId, viewerPersonaId) => {
+        const [host, viewer] = await Promise.all([store.personas.findById(hostPersonaId), store.personas.findById(viewerPersonaId)]);
+        if (!host?.actorId || !viewer?.actorId) return false;
+        return federation.isFollower(host.actorId, viewer.actorId);
+      },
+    },
+  });
   try {
     await rooms.ready;
   } catch (e) {

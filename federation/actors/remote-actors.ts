@@ -27,7 +27,11 @@ export class RemoteActors {
     const cleaned = target.trim().replace(/^acct:/i, '');
     let actorUrl: string | undefined;
     const acct = ACCT.exec(cleaned);
-    if (acct) {
+    const ownHost = new URL(this.deps.publicUrl).host.toLowerCase();
+    if (acct && acct[2]?.toLowerCase() === ownHost) {
+      // A persona of this instance: no WebFinger round trip to ourselves.
+      actorUrl = this.deps.apex.utils.usernameToIRI((acct[1] ?? '').toLowerCase());
+    } else if (acct) {
       const [, user = '', host = ''] = acct;
       const scheme = new URL(this.deps.publicUrl).protocol;
       const jrd = await this.deps.fetcher.json(`${scheme}//${host}/.well-known/webfinger?resource=${encodeURIComponent(`acct:${user}@${host}`)}`);
@@ -47,6 +51,11 @@ export class RemoteActors {
   /** The cached actor, or a fresh fetch when missing or `refresh` is asked. */
   async byUrl(url: string, refresh: boolean): Promise<ApexObject | null> {
     const { apex, store } = this.deps;
+    if (url.toLowerCase().startsWith(`${this.deps.publicUrl.toLowerCase()}/`)) {
+      // Our own actors live in the store; never fetch ourselves.
+      const local = (await store.apex.getObject(url.toLowerCase(), true)) as ApexObject | null;
+      return local && local.type !== 'Tombstone' ? local : null;
+    }
     const cached = refresh ? null : ((await store.apex.getObject(url, true)) as ApexObject | null);
     if (cached) return cached;
     const doc = await this.deps.fetcher.activityPub(url);
