@@ -15,6 +15,13 @@ export type {
   ApexStore,
   ApexStreamItem,
   ActorTombstone,
+  FederationRepository,
+  FollowRequest,
+  InboundReport,
+  InstanceRepository,
+  Store,
+} from './port.js';
+export type {
   ClaimedDeliveryJob,
   DeliveryBatch,
   DeliveryBatchJob,
@@ -23,13 +30,8 @@ export type {
   DeliveryJobState,
   DeliveryOutcome,
   DeliveryRepository,
-  FederationRepository,
-  FollowRequest,
-  InboundReport,
   NewDeliveryJob,
-  InstanceRepository,
-  Store,
-} from './port.js';
+} from './delivery-port.js';
 export type {
   AccountRecord,
   AccountRepository,
@@ -42,7 +44,7 @@ export type {
   SessionRecord,
   SessionRepository,
 } from './accounts-port.js';
-export type { RoomLifecycle, RoomPatch, RoomRecord, RoomRepository, RoomVisibility } from './rooms-port.js';
+export type { RoomInvitation, RoomLifecycle, RoomPatch, RoomRecord, RoomRepository, RoomVisibility } from './rooms-port.js';
 export { StoreUnavailableError, type StoreUnavailableReason } from './errors.js';
 /** The SQLite database's file name inside the data directory (for backups and operations docs). */
 export { DATABASE_FILE as SQLITE_DATABASE_FILE } from './sqlite/open.js';

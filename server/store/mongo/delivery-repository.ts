@@ -9,7 +9,7 @@ import type {
   DeliveryOutcome,
   DeliveryRepository,
   NewDeliveryJob,
-} from '../port.js';
+} from '../delivery-port.js';
 
 interface JobDocument {
   _id: ObjectId;

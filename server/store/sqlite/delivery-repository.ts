@@ -9,7 +9,7 @@ import type {
   DeliveryOutcome,
   DeliveryRepository,
   NewDeliveryJob,
-} from '../port.js';
+} from '../delivery-port.js';
 import { settle } from './settle.js';
 
 interface JobRow {
