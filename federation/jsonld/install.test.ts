@@ -5,6 +5,7 @@ import { err, type Result } from '../../server/lib/result.js';
 import { silentLogger } from '../net/test-fixtures/servers.js';
 import { createDocumentLoader, installDocumentLoader, type DocumentLoader, type JsonObject, type RemoteDocument } from './index.js';
 import { FEDIFY_ACTOR } from './test-fixtures/actors.js';
+import { AP_ROUTES } from '../apex/create-apex.js';
 
 /** The slice of an activitypub-express instance these tests drive. */
 interface Apex {
@@ -16,22 +17,7 @@ type ApexFactory = (settings: Record<string, unknown>) => Apex;
 const createApex = createRequire(import.meta.url)('activitypub-express') as ApexFactory;
 
 function realApex(): Apex {
-  const routes = {
-    actor: '/u/:actor',
-    object: '/o/:id',
-    activity: '/a/:id',
-    inbox: '/u/:actor/inbox',
-    outbox: '/u/:actor/outbox',
-    followers: '/u/:actor/followers',
-    following: '/u/:actor/following',
-    liked: '/u/:actor/liked',
-    collections: '/u/:actor/c/:id',
-    blocked: '/u/:actor/blocked',
-    rejections: '/u/:actor/rejections',
-    rejected: '/u/:actor/rejected',
-    shares: '/a/:id/shares',
-    likes: '/a/:id/likes',
-  };
+  const routes = AP_ROUTES;
   // The store is never reached: contexts no longer go through apex's store.
   return createApex({ name: 'hearth-test', version: '0', domain: 'rooms.example', actorParam: 'actor', objectParam: 'id', routes, store: {}, logger: silentLogger() });
 }
