@@ -75,37 +75,73 @@ function listen(server: http.Server | https.Server, host: string, port: number):
   });
 }
 
+/** Runs the undo steps of a failed boot in reverse order, then rethrows. */
+async function unwind(undo: Array<() => Promise<void>>, error: unknown): Promise<never> {
+  for (const step of undo.reverse()) {
+    try {
+      await step();
+    } catch {
+      // keep unwinding: the original error is the one to report
+    }
+  }
+  throw error;
+}
+
 /**
- * Boots an instance in the order config -> store -> media -> http. A failure
- * at any step closes what was already opened, so nothing is left half-open
- * and no stored data is touched.
+ * Boots an instance. The port is bound first, before the store is opened:
+ * a port already in use stops the process before anything could be written.
+ * Until the rest is up, requests get 503. Then store -> media -> federation
+ * -> rooms -> HTTP app. A failure at any step closes what was opened.
  */
 export async function startInstance(config: Config, log: Logger): Promise<Instance> {
   const version = readVersion();
   const tls = readTls(config);
-  const store = await openStore({
-    dataDir: config.storage.dataDir,
-    ...(config.storage.mongodbUrl ? { mongodbUrl: config.storage.mongodbUrl } : {}),
-    log,
-  });
-  const media = new MediaWorkerPool({
-    size: config.media.workers,
-    logLevel: config.media.logLevel,
-    rtcMinPort: config.media.rtcMinPort,
-    rtcMaxPort: config.media.rtcMaxPort,
-    log,
-  });
+  let handler: http.RequestListener = (_req, res) => {
+    res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' });
+    res.end(JSON.stringify({ error: 'starting', message: 'the server is starting; retry in a moment' }));
+  };
+  let server: http.Server | https.Server;
   try {
-    await media.start();
+    const dispatch: http.RequestListener = (req, res) => handler(req, res);
+    server = tls ? https.createServer(tls, dispatch) : http.createServer(dispatch);
   } catch (e) {
-    await media.close();
-    await store.close();
-    throw e;
+    throw new StartupError(`HEARTH_TLS_CERT/HEARTH_TLS_KEY: not a usable certificate and key (${(e as Error).message})`, { cause: e });
   }
+  server.keepAliveTimeout = 5_000;
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  const address = await listen(server, config.http.host, config.http.port);
 
-  const hooks = new PersonaHooks();
+  const undo: Array<() => Promise<void>> = [() => new Promise<void>((resolve) => server.close(() => resolve()))];
+  let store: Store;
+  let media: MediaWorkerPool;
   let federation: Federation;
+  let rooms: Rooms;
+  const hooks = new PersonaHooks();
   try {
+    store = await openStore({
+      dataDir: config.storage.dataDir,
+      ...(config.storage.mongodbUrl ? { mongodbUrl: config.storage.mongodbUrl } : {}),
+      log,
+    });
+    const openedStore = store;
+    undo.push(() => openedStore.close());
+    media = new MediaWorkerPool({
+      size: config.media.workers,
+      logLevel: config.media.logLevel,
+      rtcMinPort: config.media.rtcMinPort,
+      rtcMaxPort: config.media.rtcMaxPort,
+      log,
+    });
+    const pool = media;
+    undo.push(() => pool.close());
+    await media.start();
+
     federation = await Federation.create({
       config,
       store,
@@ -115,38 +151,33 @@ export async function startInstance(config: Config, log: Logger): Promise<Instan
         approveFollowers: async (actorId) => {
           const prefix = `${config.http.publicUrl.toLowerCase()}/u/`;
           if (!actorId.toLowerCase().startsWith(prefix)) return undefined;
-          return (await store.personas.findByHandle(actorId.slice(prefix.length).toLowerCase()))?.approveFollowers;
+          return (await openedStore.personas.findByHandle(actorId.slice(prefix.length).toLowerCase()))?.approveFollowers;
         },
       },
     });
-  } catch (e) {
-    await media.close();
-    await store.close();
-    throw e;
-  }
-  federation.start();
-  const rooms = createRooms({
-    config,
-    store,
-    media,
-    log,
-    hooks,
-    audience: {
-      isFollower: async (hostPersonaId, viewerPersonaId) => {
-        const [host, viewer] = await Promise.all([store.personas.findById(hostPersonaId), store.personas.findById(viewerPersonaId)]);
-        if (!host?.actorId || !viewer?.actorId) return false;
-        return federation.isFollower(host.actorId, viewer.actorId);
+    const fed = federation;
+    undo.push(() => fed.stop());
+    federation.start();
+
+    rooms = createRooms({
+      config,
+      store,
+      media,
+      log,
+      hooks,
+      audience: {
+        isFollower: async (hostPersonaId, viewerPersonaId) => {
+          const [host, viewer] = await Promise.all([openedStore.personas.findById(hostPersonaId), openedStore.personas.findById(viewerPersonaId)]);
+          if (!host?.actorId || !viewer?.actorId) return false;
+          return fed.isFollower(host.actorId, viewer.actorId);
+        },
       },
-    },
-  });
-  try {
+    });
+    const openedRooms = rooms;
+    undo.push(() => openedRooms.close());
     await rooms.ready;
   } catch (e) {
-    await rooms.close();
-    await federation.stop();
-    await media.close();
-    await store.close();
-    throw e;
+    return unwind(undo, e);
   }
 
   const app = createApp({
@@ -165,36 +196,8 @@ export async function startInstance(config: Config, log: Logger): Promise<Instan
       mediaWorkersAlive: () => media.aliveCount(),
     },
   });
-  let server: http.Server | https.Server;
-  try {
-    server = tls ? https.createServer(tls, app) : http.createServer(app);
-  } catch (e) {
-    await rooms.close();
-    await federation.stop();
-    await media.close();
-    await store.close();
-    throw new StartupError(`HEARTH_TLS_CERT/HEARTH_TLS_KEY: not a usable certificate and key (${(e as Error).message})`, { cause: e });
-  }
+  handler = app;
   rooms.attach(server);
-  server.keepAliveTimeout = 5_000;
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
-  const sockets = new Set<Socket>();
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
-
-  let address: AddressInfo;
-  try {
-    address = await listen(server, config.http.host, config.http.port);
-  } catch (e) {
-    await rooms.close();
-    await federation.stop();
-    await media.close();
-    await store.close();
-    throw e;
-  }
   log.info({ host: config.http.host, port: address.port, publicUrl: config.http.publicUrl, store: store.kind, mediaWorkers: media.aliveCount(), version }, 'listening');
 
   let closing: Promise<void> | undefined;
