@@ -17,6 +17,14 @@ export type RoomLifecycleError =
   | { kind: 'guests_public_only' }
   | { kind: 'media_unavailable' };
 
+/** Failures of managing a room's invitations (HTTP only). */
+export type InvitationError =
+  | RoomLifecycleError
+  | { kind: 'persona_not_found' }
+  | { kind: 'already_invited' }
+  | { kind: 'not_invited' }
+  | { kind: 'not_invite_only' };
+
 /** Every failure a participant can meet in a live room. */
 export type RoomOpError = RoomLifecycleError | { kind: 'stage'; error: StageError } | { kind: 'grant'; error: GrantError }
   | { kind: 'media'; error: MediaOpError };

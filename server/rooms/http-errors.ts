@@ -1,10 +1,10 @@
-/** Room lifecycle errors as HTTP answers, in one exhaustive switch. */
+/** Room lifecycle and invitation errors as HTTP answers, in one exhaustive switch. */
 import type { Response } from 'express';
 import { sendError } from '../http/errors.js';
 import { assertNever } from '../lib/result.js';
-import type { RoomLifecycleError } from './errors.js';
+import type { InvitationError } from './errors.js';
 
-export function sendRoomError(res: Response, error: RoomLifecycleError): void {
+export function sendRoomError(res: Response, error: InvitationError): void {
   const send = (status: number, message: string): void => sendError(res, status, error.kind, message);
   switch (error.kind) {
     case 'invalid_request':
@@ -21,6 +21,14 @@ export function sendRoomError(res: Response, error: RoomLifecycleError): void {
       return send(403, 'sign in to join this room: guests may only listen to public rooms');
     case 'media_unavailable':
       return send(503, 'no media server is available right now; try again shortly');
+    case 'persona_not_found':
+      return send(404, 'there is no local persona with this handle');
+    case 'already_invited':
+      return send(409, 'this persona is invited already');
+    case 'not_invited':
+      return send(404, 'this persona is not invited to this room');
+    case 'not_invite_only':
+      return send(409, 'only invite-only rooms have invitations');
     default:
       return assertNever(error, 'room error');
   }

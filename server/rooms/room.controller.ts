@@ -3,7 +3,7 @@ import express, { type Request, type RequestHandler, type Response, type Router 
 import { getAuth, type AuthContext } from '../accounts/index.js';
 import { sendRoomError } from './http-errors.js';
 import type { RoomService, Viewer } from './room.service.js';
-import { createRoomBody, emptyBody, parseInput } from './schemas.js';
+import { createRoomBody, emptyBody, inviteBody, parseInput } from './schemas.js';
 
 /** Middleware sets the caller's identity, if it has a session (guests have none). */
 export type OptionalSession = (req: Request) => Promise<AuthContext | undefined>;
@@ -71,5 +71,31 @@ export function roomRoutes(deps: RoomRoutesDeps): Router {
       res.json(done.value);
     }));
   }
+
+  router.post('/api/v1/rooms/:id/invitations', ...deps.signedInWrite, route(async (req, res) => {
+    const body = parseInput(inviteBody, req.body);
+    if (!body.ok) return sendRoomError(res, body.error);
+    const personaId = host(req, res);
+    if (!personaId) return;
+    const invited = await rooms.invite(String(req.params.id), personaId, body.value.handle);
+    if (!invited.ok) return sendRoomError(res, invited.error);
+    res.status(201).json(invited.value);
+  }));
+
+  router.get('/api/v1/rooms/:id/invitations', deps.signedInWrite, route(async (req, res) => {
+    const personaId = host(req, res);
+    if (!personaId) return;
+    const listed = await rooms.invitations(String(req.params.id), personaId);
+    if (!listed.ok) return sendRoomError(res, listed.error);
+    res.json({ invitations: listed.value });
+  }));
+
+  router.delete('/api/v1/rooms/:id/invitations/:handle', deps.signedInWrite, route(async (req, res) => {
+    const personaId = host(req, res);
+    if (!personaId) return;
+    const revoked = await rooms.revoke(String(req.params.id), personaId, String(req.params.handle));
+    if (!revoked.ok) return sendRoomError(res, revoked.error);
+    res.status(204).end();
+  }));
   return router;
 }

@@ -1,6 +1,8 @@
 /**
  * The rooms service: the lifecycle of rooms in the store (scheduled -> live
- * -> ended), who may see and join which room, and the registry of live rooms.
+ * -> ended, scheduled rooms starting by themselves at their time), who may
+ * see and join which room (with invitations to invite-only rooms), and the
+ * registry of live rooms.
  * The HTTP controller, the signaling layer and (later) federation call it
  * through {@link RoomDirectory}.
  */
@@ -9,11 +11,12 @@ import type { Logger } from 'pino';
 import type { RoomMediaRegistry } from '../../media/index.js';
 import { err, ok, type Result } from '../lib/result.js';
 import type { RoomRecord, RoomVisibility, Store } from '../store/index.js';
-import type { RoomLifecycleError } from './errors.js';
+import type { InvitationError, RoomLifecycleError } from './errors.js';
 import type { GrantIssuer } from './grants.js';
 import { LiveRoom } from './live-room.js';
+import { RoomSchedule } from './room-schedule.js';
 import { canPublish, type LeaveReason } from './stage.js';
-import { roomView, type RoomView } from './views.js';
+import { roomView, type InvitationView, type RoomView } from './views.js';
 
 /** Who is asking: a local persona, or an anonymous guest (null). */
 export interface Viewer {
@@ -52,6 +55,8 @@ export interface RoomServiceDeps {
   idleMs: number;
   audience?: RoomAudience;
   now?: () => number;
+  /** Longest wait before a scheduled room's start is checked again (tests; capped at an hour). */
+  scheduleCheckMs?: number;
 }
 
 export class RoomService implements RoomDirectory {
@@ -59,16 +64,31 @@ export class RoomService implements RoomDirectory {
   readonly #deps: RoomServiceDeps;
   readonly #log: Logger;
   readonly #now: () => number;
+  readonly #schedule: RoomSchedule;
 
   constructor(deps: RoomServiceDeps) {
     this.#deps = deps;
     this.#log = deps.log.child({ module: 'rooms' });
     this.#now = deps.now ?? Date.now;
+    this.#schedule = new RoomSchedule({
+      now: this.#now,
+      ...(deps.scheduleCheckMs !== undefined ? { capMs: deps.scheduleCheckMs } : {}),
+      due: (id) => {
+        this.#startScheduled(id).catch((e: unknown) => this.#log.error({ err: e, roomId: id }, 'starting a scheduled room failed'));
+      },
+    });
   }
 
-  /** Picks up rooms that were live when the process stopped: empty, they end after the idle timeout. */
+  /**
+   * Picks up rooms that were live when the process stopped (empty, they end
+   * after the idle timeout) and re-arms the start of scheduled rooms (one
+   * whose time passed while the process was down starts now).
+   */
   async restore(): Promise<void> {
-    for (const room of await this.#deps.store.rooms.listOpen()) if (room.state === 'live') this.#goLive(room);
+    for (const room of await this.#deps.store.rooms.listOpen()) {
+      if (room.state === 'live') this.#goLive(room);
+      else if (room.state === 'scheduled' && room.scheduledFor) this.#schedule.arm(room.id, room.scheduledFor);
+    }
   }
 
   async create(hostPersonaId: string, input: CreateRoomInput): Promise<Result<RoomView, RoomLifecycleError>> {
@@ -89,6 +109,7 @@ export class RoomService implements RoomDirectory {
     };
     if (!(await this.#deps.store.rooms.create(room))) throw new Error('room id collision');
     if (room.state === 'live') this.#goLive(room);
+    else if (room.scheduledFor) this.#schedule.arm(room.id, room.scheduledFor);
     this.#log.info({ roomId: room.id, state: room.state }, 'room created');
     return ok(await this.#view(room));
   }
@@ -111,6 +132,7 @@ export class RoomService implements RoomDirectory {
     const room = await this.#owned(id, personaId);
     if (!room.ok) return room;
     if (room.value.state !== 'scheduled') return err({ kind: 'bad_state', state: room.value.state });
+    this.#schedule.cancel(id);
     const updated = await this.#deps.store.rooms.update(id, { state: 'live', startedAt: new Date(this.#now()) });
     if (!updated) return err({ kind: 'room_not_found' });
     this.#goLive(updated);
@@ -126,6 +148,7 @@ export class RoomService implements RoomDirectory {
 
   /** Ends a room whoever asks (moderator in the room, idle timer, host deleted). */
   async endRoom(id: string, reason: LeaveReason): Promise<RoomRecord> {
+    this.#schedule.cancel(id);
     const live = this.#live.get(id);
     this.#live.delete(id);
     await live?.end(reason);
@@ -161,6 +184,43 @@ export class RoomService implements RoomDirectory {
       if (live.stage.participant(personaId)) await live.apply((stage) => stage.leave(personaId, 'persona_deleted'));
     }
     await this.#deps.store.rooms.deleteBansOf(personaId);
+    await this.#deps.store.rooms.deleteInvitationsOf(personaId);
+  }
+
+  /** Invites a local persona (by handle) to an invite-only room; the host or a moderator of the live room may. */
+  async invite(id: string, byPersonaId: string, handle: string): Promise<Result<InvitationView, InvitationError>> {
+    const room = await this.#inviter(id, byPersonaId);
+    if (!room.ok) return room;
+    const persona = await this.#deps.store.personas.findByHandle(handle);
+    if (!persona) return err({ kind: 'persona_not_found' });
+    const invitedAt = new Date(this.#now());
+    if (!(await this.#deps.store.rooms.addInvitation({ roomId: id, personaId: persona.id, invitedAt }))) return err({ kind: 'already_invited' });
+    return ok({ handle: persona.handle, invitedAt: invitedAt.toISOString() });
+  }
+
+  /** The invitations of a room, for its host only (nobody else learns who is invited). */
+  async invitations(id: string, byPersonaId: string): Promise<Result<InvitationView[], InvitationError>> {
+    const room = await this.#owned(id, byPersonaId);
+    if (!room.ok) return room;
+    const out: InvitationView[] = [];
+    for (const invitation of await this.#deps.store.rooms.listInvitations(id)) {
+      const persona = await this.#deps.store.personas.findById(invitation.personaId);
+      if (persona) out.push({ handle: persona.handle, invitedAt: invitation.invitedAt.toISOString() });
+    }
+    return ok(out);
+  }
+
+  /** Revokes an invitation; the persona, if in the live room, is removed at once. */
+  async revoke(id: string, byPersonaId: string, handle: string): Promise<Result<null, InvitationError>> {
+    const room = await this.#inviter(id, byPersonaId);
+    if (!room.ok) return room;
+    const persona = await this.#deps.store.personas.findByHandle(handle);
+    if (!persona || !(await this.#deps.store.rooms.removeInvitation(id, persona.id))) return err({ kind: 'not_invited' });
+    const live = this.#live.get(id);
+    if (live && persona.id !== room.value.hostPersonaId && live.stage.participant(persona.id)) {
+      await live.apply((stage) => stage.leave(persona.id, 'removed'));
+    }
+    return ok(null);
   }
 
   /** The persona's hosted rooms, for its export. */
@@ -173,7 +233,18 @@ export class RoomService implements RoomDirectory {
   async close(): Promise<void> {
     const rooms = [...this.#live.values()];
     this.#live.clear();
+    this.#schedule.clear();
     await Promise.all(rooms.map((r) => r.end('server_shutdown')));
+  }
+
+  /** A scheduled room's time came: it goes live unless it was started or ended meanwhile. */
+  async #startScheduled(id: string): Promise<void> {
+    const room = await this.#deps.store.rooms.get(id);
+    if (room?.state !== 'scheduled') return;
+    const updated = await this.#deps.store.rooms.update(id, { state: 'live', startedAt: new Date(this.#now()) });
+    if (!updated) return;
+    this.#goLive(updated);
+    this.#log.info({ roomId: id }, 'scheduled room went live');
   }
 
   #goLive(room: RoomRecord): void {
@@ -201,6 +272,17 @@ export class RoomService implements RoomDirectory {
     return room;
   }
 
+  /** The room if `personaId` may manage its invitations: the host, or whoever moderates the live room. */
+  async #inviter(id: string, personaId: string): Promise<Result<RoomRecord, InvitationError>> {
+    const room = await this.#visible(id, { personaId }, false);
+    if (!room.ok) return room;
+    const role = this.#live.get(id)?.stage.participant(personaId)?.role;
+    if (room.value.hostPersonaId !== personaId && role !== 'moderator' && role !== 'host') return err({ kind: 'not_host' });
+    if (room.value.visibility !== 'invite') return err({ kind: 'not_invite_only' });
+    if (room.value.state === 'ended') return err({ kind: 'bad_state', state: 'ended' });
+    return room;
+  }
+
   async #visible(id: string, viewer: Viewer, joining: boolean): Promise<Result<RoomRecord, RoomLifecycleError>> {
     const room = await this.#deps.store.rooms.get(id);
     // A guest holding the link of an unlisted room learns to sign in; other hidden rooms stay unknown.
@@ -220,7 +302,7 @@ export class RoomService implements RoomDirectory {
       case 'followers':
         return viewer.personaId !== null && (await this.#deps.audience?.isFollower(room.hostPersonaId, viewer.personaId)) === true;
       case 'invite':
-        return false;
+        return viewer.personaId !== null && (await this.#deps.store.rooms.isInvited(room.id, viewer.personaId));
     }
   }
 

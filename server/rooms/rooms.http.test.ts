@@ -102,4 +102,36 @@ describe('rooms HTTP API', () => {
     assert.equal(await h.store.rooms.isBanned('some-room', personaId), false, 'its bans are forgotten');
     assert.equal(h.rooms.service.live(id), undefined, 'no longer live in memory');
   });
+
+  it('starts a scheduled room by itself at its time; it is then listed as live', { timeout: 20_000 }, async () => {
+    const { client } = await h.person('host_g');
+    const { client: viewer } = await h.person('viewer_g');
+    const when = new Date(Date.now() + 1_500).toISOString();
+    const res = await client.post('/api/v1/rooms', { title: 'Soon', visibility: 'public', scheduledFor: when });
+    assert.equal(res.body.state, 'scheduled');
+    const id = String(res.body.id);
+    await waitFor(async () => (await viewer.get(`/api/v1/rooms/${id}`)).body.state === 'live', 10_000, 'the scheduled room to go live');
+    const listed = ((await viewer.get('/api/v1/rooms')).body as { rooms: { id: string; state: string; startedAt: string | null }[] }).rooms.find((r) => r.id === id);
+    assert.equal(listed?.state, 'live');
+    assert.ok(listed.startedAt !== null && Date.parse(listed.startedAt) >= Date.parse(when), 'started at its time, not before');
+    assert.ok(h.rooms.service.live(id), 'live in memory');
+  });
+
+  it('a room scheduled months ahead arms no timer that overflows', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w.name);
+    process.on('warning', onWarning);
+    try {
+      const { client } = await h.person('host_h');
+      const when = new Date(Date.now() + 90 * 24 * 3_600_000).toISOString();
+      const res = await client.post('/api/v1/rooms', { title: 'Far', visibility: 'public', scheduledFor: when });
+      assert.equal(res.body.state, 'scheduled');
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal((await client.get(`/api/v1/rooms/${String(res.body.id)}`)).body.state, 'scheduled', 'did not start early');
+      assert.ok(!warnings.includes('TimeoutOverflowWarning'), warnings.join(', '));
+      assert.equal((await client.post(`/api/v1/rooms/${String(res.body.id)}/start`)).body.state, 'live', 'the host can still start it early');
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
 });

@@ -15,6 +15,11 @@ export const createRoomBody = z.strictObject({
 
 export const emptyBody = z.strictObject({});
 
+/** Invites a local persona by its handle. */
+export const inviteBody = z.strictObject({
+  handle: z.string().trim().min(1, 'a handle cannot be empty').max(100).regex(/^[^\p{Cc}\s]*$/u, 'a handle cannot contain spaces or control characters'),
+});
+
 /** Parses input; the first problem becomes a one-line 400 message. */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown): Result<z.output<S>, RoomLifecycleError> {
   const parsed = schema.safeParse(input ?? {});

@@ -26,6 +26,12 @@ export interface RoomView {
   listenerCount: number;
 }
 
+/** An invitation as its room's host sees it. */
+export interface InvitationView {
+  handle: string;
+  invitedAt: string;
+}
+
 export function roomView(
   room: RoomRecord,
   publicUrl: string,

@@ -1,6 +1,6 @@
 /**
- * The rooms part of the storage port: rooms (scheduled, live, ended) and
- * room bans. Live participants, hands and the stage are in memory only (they
+ * The rooms part of the storage port: rooms (scheduled, live, ended), room
+ * bans and invitations to invite-only rooms. Live participants, hands and the stage are in memory only (they
  * end with the process); what must outlive a restart is here.
  */
 
@@ -29,7 +29,14 @@ export interface RoomRecord {
 /** What a room's state change writes. */
 export type RoomPatch = Partial<Pick<RoomRecord, 'state' | 'startedAt' | 'endedAt'>>;
 
-/** Rooms and room bans. */
+/** An invitation to an invite-only room. */
+export interface RoomInvitation {
+  roomId: string;
+  personaId: string;
+  invitedAt: Date;
+}
+
+/** Rooms, room bans and room invitations. */
 export interface RoomRepository {
   /** Stores a new room; `false` when its id exists already. */
   create(room: RoomRecord): Promise<boolean>;
@@ -45,4 +52,13 @@ export interface RoomRepository {
   isBanned(roomId: string, subject: string): Promise<boolean>;
   /** Forgets every ban of `subject` (its persona was deleted); answers how many. */
   deleteBansOf(subject: string): Promise<number>;
+  /** Invites a local persona to a room; `false` when it was invited already. */
+  addInvitation(invitation: RoomInvitation): Promise<boolean>;
+  /** Revokes an invitation; `false` when there was none. */
+  removeInvitation(roomId: string, personaId: string): Promise<boolean>;
+  isInvited(roomId: string, personaId: string): Promise<boolean>;
+  /** A room's invitations, oldest first. */
+  listInvitations(roomId: string): Promise<RoomInvitation[]>;
+  /** Forgets every invitation of a persona (it was deleted); answers how many. */
+  deleteInvitationsOf(personaId: string): Promise<number>;
 }

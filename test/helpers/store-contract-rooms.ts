@@ -52,4 +52,31 @@ export function defineRoomsContract(ctx: ContractContext): void {
     assert.equal(await rooms.isBanned('r2', 'p-9'), false);
     assert.equal(await rooms.isBanned('r2', 'p-8'), true);
   });
+
+  it('keeps invitations per room, lists them oldest first, revokes them and forgets a persona everywhere', async () => {
+    const { rooms } = ctx.store();
+    const r1 = room('p-1', { visibility: 'invite' });
+    const r2 = room('p-1', { visibility: 'invite' });
+    for (const r of [r1, r2]) await rooms.create(r);
+    const t = (m: number): Date => new Date(Date.UTC(2025, 5, 1, 10, m));
+    assert.equal(await rooms.addInvitation({ roomId: r1.id, personaId: 'p-9', invitedAt: t(2) }), true);
+    assert.equal(await rooms.addInvitation({ roomId: r1.id, personaId: 'p-9', invitedAt: t(5) }), false, 'once per persona');
+    assert.equal(await rooms.addInvitation({ roomId: r1.id, personaId: 'p-8', invitedAt: t(1) }), true);
+    assert.equal(await rooms.addInvitation({ roomId: r2.id, personaId: 'p-9', invitedAt: t(3) }), true);
+    assert.deepEqual(await rooms.listInvitations(r1.id), [
+      { roomId: r1.id, personaId: 'p-8', invitedAt: t(1) },
+      { roomId: r1.id, personaId: 'p-9', invitedAt: t(2) },
+    ]);
+    assert.equal(await rooms.isInvited(r1.id, 'p-9'), true);
+    assert.equal(await rooms.isInvited(r1.id, 'p-7'), false);
+    assert.equal(await rooms.removeInvitation(r1.id, 'p-8'), true);
+    assert.equal(await rooms.removeInvitation(r1.id, 'p-8'), false);
+    assert.equal(await rooms.isInvited(r1.id, 'p-8'), false);
+    assert.equal(await rooms.deleteInvitationsOf('p-9'), 2);
+    assert.equal(await rooms.isInvited(r2.id, 'p-9'), false);
+    assert.deepEqual(await rooms.listInvitations(r1.id), []);
+    await rooms.addInvitation({ roomId: r2.id, personaId: 'p-6', invitedAt: t(4) });
+    const reopened = await ctx.reopen();
+    assert.equal(await reopened.rooms.isInvited(r2.id, 'p-6'), true, 'durable');
+  });
 }

@@ -1,5 +1,5 @@
 import type { Collection, Db } from 'mongodb';
-import type { RoomPatch, RoomRecord, RoomRepository } from '../rooms-port.js';
+import type { RoomInvitation, RoomPatch, RoomRecord, RoomRepository } from '../rooms-port.js';
 
 type RoomDocument = RoomRecord & { _id?: unknown };
 
@@ -17,14 +17,18 @@ function toRecord(d: RoomDocument): RoomRecord {
   };
 }
 
-/** MongoDB side of {@link RoomRepository}: collections `rooms` and `room_bans`. */
+type InvitationDocument = RoomInvitation & { _id?: unknown };
+
+/** MongoDB side of {@link RoomRepository}: collections `rooms`, `room_bans` and `room_invitations`. */
 export class MongoRoomRepository implements RoomRepository {
   private readonly rooms: Collection<RoomDocument>;
   private readonly bans: Collection<BanDocument>;
+  private readonly invitations: Collection<InvitationDocument>;
 
   constructor(db: Db) {
     this.rooms = db.collection<RoomDocument>('rooms');
     this.bans = db.collection<BanDocument>('room_bans');
+    this.invitations = db.collection<InvitationDocument>('room_invitations');
   }
 
   /** Indexes, created at boot. */
@@ -34,6 +38,8 @@ export class MongoRoomRepository implements RoomRepository {
     await this.rooms.createIndex({ hostPersonaId: 1, createdAt: 1 });
     await this.bans.createIndex({ roomId: 1, subject: 1 }, { unique: true });
     await this.bans.createIndex({ subject: 1 });
+    await this.invitations.createIndex({ roomId: 1, personaId: 1 }, { unique: true });
+    await this.invitations.createIndex({ personaId: 1 });
   }
 
   async create(room: RoomRecord): Promise<boolean> {
@@ -71,5 +77,28 @@ export class MongoRoomRepository implements RoomRepository {
 
   async deleteBansOf(subject: string): Promise<number> {
     return (await this.bans.deleteMany({ subject })).deletedCount;
+  }
+
+  async addInvitation(invitation: RoomInvitation): Promise<boolean> {
+    const { roomId, personaId } = invitation;
+    const result = await this.invitations.updateOne({ roomId, personaId }, { $setOnInsert: { ...invitation } }, { upsert: true });
+    return result.upsertedCount === 1;
+  }
+
+  async removeInvitation(roomId: string, personaId: string): Promise<boolean> {
+    return (await this.invitations.deleteOne({ roomId, personaId })).deletedCount === 1;
+  }
+
+  async isInvited(roomId: string, personaId: string): Promise<boolean> {
+    return (await this.invitations.countDocuments({ roomId, personaId }, { limit: 1 })) > 0;
+  }
+
+  async listInvitations(roomId: string): Promise<RoomInvitation[]> {
+    const docs = await this.invitations.find({ roomId }).sort({ invitedAt: 1, personaId: 1 }).toArray();
+    return docs.map((d) => ({ roomId: d.roomId, personaId: d.personaId, invitedAt: d.invitedAt }));
+  }
+
+  async deleteInvitationsOf(personaId: string): Promise<number> {
+    return (await this.invitations.deleteMany({ personaId })).deletedCount;
   }
 }

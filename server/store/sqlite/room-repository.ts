@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import type { RoomLifecycle, RoomPatch, RoomRecord, RoomRepository, RoomVisibility } from '../rooms-port.js';
+import type { RoomInvitation, RoomLifecycle, RoomPatch, RoomRecord, RoomRepository, RoomVisibility } from '../rooms-port.js';
 import { settle } from './settle.js';
 
 interface RoomRow {
@@ -85,5 +85,30 @@ export class SqliteRoomRepository implements RoomRepository {
 
   deleteBansOf(subject: string): Promise<number> {
     return settle(() => this.db.prepare('DELETE FROM room_bans WHERE subject = ?').run(subject).changes);
+  }
+
+  addInvitation(invitation: RoomInvitation): Promise<boolean> {
+    return settle(() => this.db
+      .prepare('INSERT OR IGNORE INTO room_invitations (room_id, persona_id, invited_at) VALUES (?, ?, ?)')
+      .run(invitation.roomId, invitation.personaId, invitation.invitedAt.toISOString()).changes === 1);
+  }
+
+  removeInvitation(roomId: string, personaId: string): Promise<boolean> {
+    return settle(() => this.db.prepare('DELETE FROM room_invitations WHERE room_id = ? AND persona_id = ?').run(roomId, personaId).changes === 1);
+  }
+
+  isInvited(roomId: string, personaId: string): Promise<boolean> {
+    return settle(() => this.db.prepare('SELECT 1 FROM room_invitations WHERE room_id = ? AND persona_id = ?').get(roomId, personaId) !== undefined);
+  }
+
+  listInvitations(roomId: string): Promise<RoomInvitation[]> {
+    return settle(() => (this.db
+      .prepare('SELECT room_id, persona_id, invited_at FROM room_invitations WHERE room_id = ? ORDER BY invited_at, persona_id')
+      .all(roomId) as { room_id: string; persona_id: string; invited_at: string }[])
+      .map((r) => ({ roomId: r.room_id, personaId: r.persona_id, invitedAt: new Date(r.invited_at) })));
+  }
+
+  deleteInvitationsOf(personaId: string): Promise<number> {
+    return settle(() => this.db.prepare('DELETE FROM room_invitations WHERE persona_id = ?').run(personaId).changes);
   }
 }

@@ -1,9 +1,11 @@
 import type { Migration } from '../migrations.js';
 
 /**
- * Rooms and room bans. Times are ISO-8601 text (UTC). `host_persona_id` is
- * not a foreign key: a deleted persona's rooms are ended by the rooms layer,
- * and ended rooms stay as history without a host row.
+ * Rooms, room bans and invitations. Times are ISO-8601 text (UTC).
+ * `host_persona_id` is not a foreign key: a deleted persona's rooms are
+ * ended by the rooms layer, and ended rooms stay as history without a host
+ * row. Likewise `room_invitations.persona_id`: the persona-deleted hook
+ * drops a deleted persona's invitations; a room's go with the room.
  */
 export const roomsSchema: Migration = {
   version: 6,
@@ -32,6 +34,13 @@ export const roomsSchema: Migration = {
         PRIMARY KEY (room_id, subject)
       ) STRICT, WITHOUT ROWID;
       CREATE INDEX room_bans_subject ON room_bans (subject);
+      CREATE TABLE room_invitations (
+        room_id TEXT NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+        persona_id TEXT NOT NULL,
+        invited_at TEXT NOT NULL,
+        PRIMARY KEY (room_id, persona_id)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX room_invitations_persona ON room_invitations (persona_id);
     `);
   },
 };
