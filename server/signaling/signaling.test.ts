@@ -61,6 +61,14 @@ describe('signaling protocol (ws clients, real worker)', () => {
     assert.equal((await c.closed).code, 4400);
   });
 
+  it('closes a connection that sends a frame over 256 KiB with 1009, leaving other peers alone', async () => {
+    const bystander = await connect(host.cookie);
+    const c = await connect();
+    c.sendRaw('x'.repeat(300 * 1024));
+    assert.equal((await c.closed).code, 1009);
+    assert.equal((await bystander.request('ping')).ok, true);
+  });
+
   it('refuses operations before join with not_joined', async () => {
     const c = await connect(host.cookie);
     for (const [type, fields] of [['raiseHand', {}], ['invite', { participantId: 'x' }], ['createTransport', { grant: 'g', direction: 'recv' }]] as const) {
@@ -143,6 +151,15 @@ describe('signaling protocol (ws clients, real worker)', () => {
     const ot = await peer.ok('createTransport', { grant: (peerJoin.grant as { token: string }).token, direction: 'recv' });
     const stolen = await c.request('connectTransport', { grant, transportId: ot.id, dtlsParameters: { role: 'client', fingerprints: [{ algorithm: 'sha-256', value: 'AA' }] } });
     assert.equal(stolen.ok ? 'ok' : stolen.error.code, 'not_yours');
+    const stolenIce = await c.request('restartIce', { grant, transportId: ot.id });
+    assert.equal(stolenIce.ok ? 'ok' : stolenIce.error.code, 'not_yours');
+
+    // ICE restart on one's own transport answers fresh ICE parameters.
+    const restarted = await c.ok('restartIce', { grant, transportId: t.id });
+    const before = t.iceParameters as { usernameFragment: string; password: string };
+    const after = restarted as { usernameFragment?: string; password?: string };
+    assert.ok(after.usernameFragment && after.password, JSON.stringify(restarted));
+    assert.notEqual(after.usernameFragment, before.usernameFragment);
 
     // Caps: two transports per peer.
     await c.ok('createTransport', { grant, direction: 'send' });
