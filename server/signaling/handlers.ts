@@ -77,7 +77,16 @@ export const HANDLERS: Handlers = {
     if (viewer.personaId && (await ctx.rooms.isBanned(msg.roomId, viewer.personaId))) {
       return err(signalErrorOf({ kind: 'stage', error: 'banned' }));
     }
-    return fromRoom(await ctx.session.join(room.value, msg.hidden ?? false));
+    const joined = await ctx.session.join(room.value, msg.hidden ?? false);
+    if (!joined.ok) return fromRoom(joined);
+    // An invitation revoked (or the room hidden) while the join was under way
+    // must not leave the persona inside: check again now that it is present.
+    const still = await ctx.rooms.openForJoin(msg.roomId, viewer);
+    if (!still.ok) {
+      await ctx.session.leave();
+      return fromRoom(still);
+    }
+    return fromRoom(joined);
   },
   async leave(ctx) {
     if (!ctx.session.room) return notJoined();
