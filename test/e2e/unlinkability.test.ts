@@ -16,6 +16,12 @@ const AP = { accept: 'application/activity+json' };
 /** Every identifier-like token in a document or header set. */
 function tokens(value: unknown, out = new Set<string>()): Set<string> {
   if (typeof value === 'string') {
+    // A PEM key is one value: its base64 lines share structure (the exponent's
+    // "IDAQAB" ending) between any two keys, which links nothing.
+    if (value.includes('-----BEGIN')) {
+      out.add(value);
+      return out;
+    }
     for (const t of value.match(/[A-Za-z0-9+/=_-]{6,}/g) ?? []) out.add(t);
   } else if (Array.isArray(value)) {
     for (const v of value) tokens(v, out);
