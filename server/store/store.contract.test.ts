@@ -4,7 +4,6 @@
  * reported as skipped (never as passed).
  */
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe } from 'node:test';
@@ -13,26 +12,15 @@ import { createLogger } from '../logging/logger.js';
 import { defineStoreContract, type StoreHarness } from '../../test/helpers/store-contract.js';
 import { MONGO_SKIP_REASON, findMongoTarget, startMongo, withDatabase, type MongoServer } from '../../test/helpers/store-mongod.js';
 import { openStore } from './index.js';
+import { openTempStore } from '../../test/helpers/temp-store.js';
 
 const log = createLogger({ level: 'silent', logIpAddresses: false });
 
 const sqliteHarness: StoreHarness = {
   kind: 'sqlite',
   async open() {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-store-'));
-    let store = await openStore({ dataDir, log });
-    return {
-      store,
-      async reopen() {
-        await store.close();
-        store = await openStore({ dataDir, log });
-        return store;
-      },
-      async dispose() {
-        await store.close();
-        fs.rmSync(dataDir, { recursive: true, force: true });
-      },
-    };
+    const temp = await openTempStore({ prefix: 'hearth-store-', log });
+    return { store: temp.store(), reopen: () => temp.reopen(), dispose: () => temp.dispose() };
   },
 };
 

@@ -4,17 +4,14 @@
  * Nothing here listens beyond 127.0.0.1.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import fs from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
 import type { Logger } from '../../../server/logging/logger.js';
-import { openStore, type Store } from '../../../server/store/index.js';
 import { SafeFetcher } from '../../net/index.js';
 import type { Clock } from '../types.js';
+import { openTempStore, type TempStore } from '../../../test/helpers/temp-store.js';
 
 /** A POST as the inbox received it. */
 export interface ReceivedPost {
@@ -158,21 +155,6 @@ export function testKeys(): { publicKeyPem: string; privateKeyPem: string } {
 }
 
 /** A fresh SQLite store in a temporary directory, reopenable, removed by `dispose`. */
-export async function tempStore(): Promise<{ store: () => Store; dataDir: string; reopen(): Promise<Store>; dispose(): Promise<void> }> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-delivery-'));
-  const log = silentLogger();
-  let store = await openStore({ dataDir, log });
-  return {
-    store: () => store,
-    dataDir,
-    async reopen() {
-      await store.close();
-      store = await openStore({ dataDir, log });
-      return store;
-    },
-    async dispose() {
-      await store.close();
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
+export function tempStore(): Promise<TempStore> {
+  return openTempStore({ prefix: 'hearth-delivery-', log: silentLogger() });
 }
