@@ -1,20 +1,17 @@
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { verifyRequest } from '../signatures/index.js';
-import type { SafeFetcher } from '../net/index.js';
-import { DeliveryQueue, chooseInboxes, type DeliveryQueueDeps, type EnqueueRequest } from './index.js';
+import { chooseInboxes, type DeliveryQueue, type DeliveryQueueDeps, type EnqueueRequest } from './index.js';
 import {
-  ManualClock,
   loopbackFetcher,
-  silentLogger,
   startInbox,
-  tempStore,
   testKeys,
   waitFor,
   type InboxServer,
   type ReceivedPost,
 } from './test-fixtures/inbox-server.js';
+import { deliveryTestBed } from './test-fixtures/test-bed.js';
 
 const ACTOR = 'https://hearth.test/u/nightowl';
 const KEY_ID = `${ACTOR}#main-key`;
@@ -27,47 +24,19 @@ function activity(type = 'Create'): { id: string; type: string; actor: string } 
 }
 
 describe('DeliveryQueue against real loopback inboxes and real SQLite', () => {
-  let harness: Awaited<ReturnType<typeof tempStore>>;
-  let clock: ManualClock;
-  let fetcher: SafeFetcher;
-  const servers: InboxServer[] = [];
-  const queues: DeliveryQueue[] = [];
-
+  const bed = deliveryTestBed();
+  const queue = (overrides?: Partial<DeliveryQueueDeps>): DeliveryQueue => bed.queue(overrides);
   const inbox = async (reply: InboxServer['reply']): Promise<InboxServer> => {
     const server = await startInbox(reply);
-    servers.push(server);
+    bed.servers.push(server);
     return server;
-  };
-  const queue = (overrides: Partial<DeliveryQueueDeps> = {}): DeliveryQueue => {
-    const q = new DeliveryQueue({
-      repository: harness.store().delivery,
-      http: fetcher,
-      log: silentLogger(),
-      clock,
-      random: () => 0.5,
-      ...overrides,
-    });
-    queues.push(q);
-    return q;
   };
   const enqueue = async (q: DeliveryQueue, request: Partial<EnqueueRequest> & Pick<EnqueueRequest, 'inboxes'>) => {
     const result = await q.enqueue({ activity: activity(), keyId: KEY_ID, privateKeyPem: testKeys().privateKeyPem, ...request });
     assert.ok(result.ok, `enqueue refused: ${JSON.stringify(result)}`);
     return result.value;
   };
-  const job = (activityId: string, inboxUrl: string) => harness.store().delivery.findJob(activityId, inboxUrl);
-
-  beforeEach(async () => {
-    harness = await tempStore();
-    clock = new ManualClock();
-    fetcher = loopbackFetcher(2000);
-  });
-  afterEach(async () => {
-    await Promise.all(queues.splice(0).map((q) => q.stop()));
-    await Promise.all(servers.splice(0).map((s) => s.close()));
-    await fetcher.close();
-    await harness.dispose();
-  });
+  const job = (activityId: string, inboxUrl: string) => bed.harness.store().delivery.findJob(activityId, inboxUrl);
 
   it('delivers once, signed with the job key (draft-cavage, digest), and erases the key', async () => {
     const peer = await inbox(() => ({ status: 202 }));
@@ -88,7 +57,7 @@ describe('DeliveryQueue against real loopback inboxes and real SQLite', () => {
       path: post.url,
       headers: post.headers,
       rawBody: post.body,
-      now: clock.now(),
+      now: bed.clock.now(),
       scheme: 'http',
       resolveKey: (keyId) => Promise.resolve(keyId === KEY_ID ? { owner: ACTOR, publicKeyPem: testKeys().publicKeyPem } : null),
     });
@@ -97,7 +66,7 @@ describe('DeliveryQueue against real loopback inboxes and real SQLite', () => {
     const stored = await job(sent.id, peer.inbox);
     assert.deepEqual([stored?.lastStatus, stored?.attempts, stored?.privateKeyPem], [202, 1, null]);
     // Nothing more goes out, however often the runner looks.
-    clock.advance(3600 * SECOND);
+    bed.clock.advance(3600 * SECOND);
     q.wake();
     await sleep(100);
     assert.equal(peer.posts.length, 1);
@@ -113,15 +82,15 @@ describe('DeliveryQueue against real loopback inboxes and real SQLite', () => {
     const waiting = await job(sent.id, peer.inbox);
     assert.equal(waiting?.state, 'pending');
     // random() = 0.5 of the first cap (30 s): 15 s.
-    assert.equal(waiting.nextAttemptAt.getTime() - clock.now().getTime(), 15 * SECOND);
+    assert.equal(waiting.nextAttemptAt.getTime() - bed.clock.now().getTime(), 15 * SECOND);
     assert.ok(waiting.privateKeyPem, 'the key stays while the job is open');
     q.wake();
     await sleep(100);
     assert.equal(peer.posts.length, 1, 'not retried before its time');
-    clock.advance(15 * SECOND);
+    bed.clock.advance(15 * SECOND);
     q.wake();
     await waitFor('delivered', async () => (await job(sent.id, peer.inbox))?.state === 'delivered');
-    clock.advance(3600 * SECOND);
+    bed.clock.advance(3600 * SECOND);
     q.wake();
     await sleep(100);
     assert.deepEqual(peer.posts.map((p) => p.status), [500, 200]);
@@ -144,8 +113,8 @@ describe('DeliveryQueue against real loopback inboxes and real SQLite', () => {
     assert.equal((await job(sent.id, bad.inbox))?.lastStatus, 400);
     const busyJob = await job(sent.id, busy.inbox);
     assert.equal(busyJob?.state, 'pending');
-    assert.equal(busyJob.nextAttemptAt.getTime() - clock.now().getTime(), 120 * SECOND);
-    clock.advance(7 * 24 * 3600 * SECOND);
+    assert.equal(busyJob.nextAttemptAt.getTime() - bed.clock.now().getTime(), 120 * SECOND);
+    bed.clock.advance(7 * 24 * 3600 * SECOND);
     q.wake();
     await sleep(100);
     assert.equal(gone.posts.length, 1);
@@ -154,20 +123,20 @@ describe('DeliveryQueue against real loopback inboxes and real SQLite', () => {
 
   it('times out a peer that never answers and retries it later', async () => {
     const slow = await inbox((_post, index) => (index === 0 ? 'hang' : { status: 202 }));
-    await fetcher.close();
-    fetcher = loopbackFetcher(300);
+    await bed.fetcher.close();
+    bed.fetcher = loopbackFetcher(300);
     const q = queue();
     q.start();
     const sent = activity();
     await enqueue(q, { activity: sent, inboxes: [slow.inbox] });
     await waitFor('timed out', async () => (await job(sent.id, slow.inbox))?.lastError?.startsWith('timeout') === true, 3000);
     assert.equal((await job(sent.id, slow.inbox))?.state, 'pending');
-    assert.equal((await harness.store().delivery.hostHealth(slow.host))?.failureDays.length, 1);
-    clock.advance(60 * SECOND);
+    assert.equal((await bed.harness.store().delivery.hostHealth(slow.host))?.failureDays.length, 1);
+    bed.clock.advance(60 * SECOND);
     q.wake();
     await waitFor('delivered on retry', async () => (await job(sent.id, slow.inbox))?.state === 'delivered');
     assert.equal(slow.posts.length, 2);
-    assert.equal((await harness.store().delivery.hostHealth(slow.host))?.failureDays.length, 0, 'a success clears the failure days');
+    assert.equal((await bed.harness.store().delivery.hostHealth(slow.host))?.failureDays.length, 0, 'a success clears the failure days');
   });
 
   it('sends one POST to a shared inbox for many recipients, and a duplicate enqueue is a no-op', async () => {
@@ -189,7 +158,7 @@ describe('DeliveryQueue against real loopback inboxes and real SQLite', () => {
     });
     assert.deepEqual(await enqueue(q, { activity: JSON.stringify(sent), inboxes }), { queued: 0, duplicates: 2, rejected: [] });
     q.start();
-    await waitFor('both delivered', async () => (await harness.store().delivery.counts()).delivered === 2);
+    await waitFor('both delivered', async () => (await bed.harness.store().delivery.counts()).delivered === 2);
     assert.deepEqual(await enqueue(q, { activity: sent, inboxes }), { queued: 0, duplicates: 2, rejected: [] });
     q.wake();
     await sleep(100);
@@ -207,7 +176,7 @@ describe('DeliveryQueue against real loopback inboxes and real SQLite', () => {
       await q.enqueue({ ...base, activity: activity(), batchId: 'AAAAAAAAAAAAAAAAAAAAAAAA' }),
     ].map((r) => (r.ok ? 'ok' : r.error.kind));
     assert.deepEqual(kinds, ['invalid-activity', 'invalid-activity', 'invalid-key', 'unknown-batch']);
-    assert.deepEqual(await harness.store().delivery.counts(), { pending: 0, 'in-flight': 0, delivered: 0, failed: 0 });
+    assert.deepEqual(await bed.harness.store().delivery.counts(), { pending: 0, 'in-flight': 0, delivered: 0, failed: 0 });
   });
 
   it('reports a deletion receipt per instance: pending, then acknowledged with status or failed', async () => {
@@ -241,7 +210,7 @@ describe('DeliveryQueue against real loopback inboxes and real SQLite', () => {
     assert.equal(after.value.createdAt, before.value.createdAt);
     // The receipt outlives the process and everything else: read it from a reopened store.
     await q.stop();
-    await harness.reopen();
+    await bed.harness.reopen();
     const reopened = await queue().receipt(receiptId);
     assert.ok(reopened.ok);
     assert.equal(reopened.value.instances.length, 3);

@@ -1,0 +1,54 @@
+/**
+ * What every delivery test needs, set up before and torn down after each
+ * test: a real SQLite store, a manual clock, a loopback-allowed fetcher, the
+ * inbox servers and queues a test started (stopped and closed afterwards).
+ */
+import { afterEach, beforeEach } from 'node:test';
+import type { SafeFetcher } from '../../net/index.js';
+import { DeliveryQueue, type DeliveryQueueDeps } from '../index.js';
+import type { TempStore } from '../../../test/helpers/temp-store.js';
+import { ManualClock, loopbackFetcher, silentLogger, tempStore, type InboxServer } from './inbox-server.js';
+
+export interface DeliveryTestBed {
+  /** The current test's store (new for every test). */
+  harness: TempStore;
+  clock: ManualClock;
+  /** May be replaced by a test (e.g. with a shorter timeout); the bed closes whichever is current. */
+  fetcher: SafeFetcher;
+  /** Inbox servers to close after the test. */
+  servers: InboxServer[];
+  /** A queue on the current store, fetcher and clock, stopped after the test. */
+  queue(overrides?: Partial<DeliveryQueueDeps>): DeliveryQueue;
+}
+
+/** Registers the per-test set-up and tear-down in the calling `describe`. */
+export function deliveryTestBed(): DeliveryTestBed {
+  const queues: DeliveryQueue[] = [];
+  const bed = {
+    servers: [] as InboxServer[],
+    queue(overrides: Partial<DeliveryQueueDeps> = {}): DeliveryQueue {
+      const q = new DeliveryQueue({
+        repository: bed.harness.store().delivery,
+        http: bed.fetcher,
+        log: silentLogger(),
+        clock: bed.clock,
+        random: () => 0.5,
+        ...overrides,
+      });
+      queues.push(q);
+      return q;
+    },
+  } as DeliveryTestBed;
+  beforeEach(async () => {
+    bed.harness = await tempStore();
+    bed.clock = new ManualClock();
+    bed.fetcher = loopbackFetcher(2000);
+  });
+  afterEach(async () => {
+    await Promise.all(queues.splice(0).map((q) => q.stop()));
+    await Promise.all(bed.servers.splice(0).map((s) => s.close()));
+    await bed.fetcher.close();
+    await bed.harness.dispose();
+  });
+  return bed;
+}
