@@ -7,6 +7,7 @@ import type { ApexApi } from './apex/apex-api.js';
 import { AP_ROUTES, createApex } from './apex/create-apex.js';
 import { InstanceActor } from './actors/instance-actor.js';
 import { PersonaActions } from './actors/persona-actions.js';
+import { first } from './actors/persona-actor.js';
 import { PersonaActors, type ActorPurgedListener } from './actors/persona-federation.js';
 import { RemoteActors, type DocumentFetcher } from './actors/remote-actors.js';
 import { DeliveryQueue, receiptHandler } from './delivery/index.js';
@@ -165,8 +166,8 @@ export class Federation {
   /** Whether `followerActorId` follows `actorId` (an accepted follow), for followers-only rooms. */
   async isFollower(actorId: string, followerActorId: string): Promise<boolean> {
     const actor = await this.deps.store.apex.getObject(actorId);
-    const followers = Array.isArray(actor?.followers) ? (actor.followers as unknown[])[0] : actor?.followers;
-    if (typeof followers !== 'string') return false;
+    const followers = first(actor?.followers);
+    if (!followers) return false;
     return (await this.deps.store.apex.findActivityByCollectionAndActorId(followers, followerActorId)) !== null;
   }
 

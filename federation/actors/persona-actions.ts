@@ -1,6 +1,7 @@
 import type { Store } from '../../server/store/index.js';
 import type { ApexApi, ApexObject } from '../apex/apex-api.js';
 import type { InboxProcessor } from '../inbox/inbox-processor.js';
+import { endFollows } from './follows.js';
 import { first } from './persona-actor.js';
 import type { RemoteActors, ResolveError } from './remote-actors.js';
 
@@ -84,13 +85,7 @@ export class PersonaActions {
     if (!pair.ok) return pair;
     const { me, them } = pair;
     const { apex, store } = this.deps;
-    for (const [collection, by] of [[first(me.followers), 'actor'], [first(me.following), 'object'], [first(me.outbox), 'object']] as const) {
-      if (!collection) continue;
-      const found = by === 'actor'
-        ? await store.apex.findActivityByCollectionAndActorId(collection, them.id, true)
-        : await store.apex.findActivityByCollectionAndObjectId(collection, them.id, true);
-      if (found && found.type === 'Follow') await store.apex.removeActivity(found, by === 'actor' ? them.id : me.id);
-    }
+    await endFollows(store, me, them.id, ['followers', 'following', 'outbox']);
     const block = await apex.buildActivity('Block', me.id, [them.id], { object: them.id });
     block._meta = { ...(block._meta ?? {}), collection: [apex.utils.nameToBlockedIRI(handle)] };
     await apex.addToOutbox(me, block);

@@ -2,6 +2,7 @@ import type { Logger } from '../../server/logging/logger.js';
 import type { Store } from '../../server/store/index.js';
 import type { ApexApi, ApexObject } from '../apex/apex-api.js';
 import { first } from '../actors/persona-actor.js';
+import { endFollows } from '../actors/follows.js';
 import type { PersonaActors } from '../actors/persona-federation.js';
 import { sameOrigin, type InboundActivity } from './inbound-activity.js';
 
@@ -124,17 +125,7 @@ export class InboxProcessor {
   private async block(a: InboundActivity): Promise<InboxOutcome> {
     const target = await this.localActor(a.objectIds[0] ?? '');
     if (!target) return accepted;
-    const { store } = this.deps;
-    const followers = first(target.followers);
-    const following = first(target.following);
-    if (followers) {
-      const theirs = await store.apex.findActivityByCollectionAndActorId(followers, a.actorId, true);
-      if (theirs) await store.apex.removeActivity(theirs, a.actorId);
-    }
-    if (following) {
-      const ours = await store.apex.findActivityByCollectionAndObjectId(following, a.actorId, true);
-      if (ours) await store.apex.removeActivity(ours, target.id);
-    }
+    await endFollows(this.deps.store, target, a.actorId, ['followers', 'following']);
     return accepted;
   }
 
