@@ -1,4 +1,4 @@
-import express, { Router, type Request, type Response } from 'express';
+import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import type { Config } from '../../config/index.js';
 import { getAuth, requireSession } from '../../server/accounts/index.js';
@@ -59,65 +59,44 @@ export function socialRouter(deps: { config: Config; store: Store; actions: Pers
     return handle;
   };
 
-  const withTarget = (run: (handle: string, target: string) => Promise<{ ok: true; value: unknown } | { ok: false; error: ActionError }>) =>
-    (req: Request, res: Response, next: (e?: unknown) => void): void => {
+  type Outcome = { ok: true; value: unknown } | { ok: false; error: ActionError };
+  /**
+   * One shape for every route: parse the body (when there is a schema), check
+   * that a `:handle` persona is the caller's, run, answer `status` or the
+   * action's error.
+   */
+  const action = <S extends z.ZodType>(schema: S | null, status: number, run: (handle: string, body: z.infer<S>) => Promise<Outcome>): RequestHandler =>
+    (req, res, next) => {
       (async () => {
-        const body = targetBody.safeParse(req.body);
-        if (!body.success) {
-          sendError(res, 400, 'invalid_body', body.error.issues[0]?.message ?? 'expected { target }');
-          return;
+        let body = undefined as z.infer<S>;
+        if (schema) {
+          const parsed = schema.safeParse(req.body);
+          if (!parsed.success) {
+            sendError(res, 400, 'invalid_body', parsed.error.issues[0]?.message ?? 'the request body does not match');
+            return;
+          }
+          body = parsed.data;
         }
-        const handle = await owned(req, res);
-        if (!handle) return;
-        const result = await run(handle, body.data.target);
-        if (result.ok) res.status(200).json(result.value);
+        let handle = '';
+        if (req.params.handle !== undefined) {
+          const owner = await owned(req, res);
+          if (!owner) return;
+          handle = owner;
+        }
+        const result = await run(handle, body);
+        if (result.ok) res.status(status).json(result.value);
         else sendActionError(res, result.error);
       })().catch(next);
     };
 
-  router.post('/api/v1/personas/:handle/follow', auth, json, withTarget((h, t) => deps.actions.follow(h, t)));
-  router.post('/api/v1/personas/:handle/unfollow', auth, json, withTarget((h, t) => deps.actions.unfollow(h, t)));
-  router.post('/api/v1/personas/:handle/block', auth, json, withTarget((h, t) => deps.actions.block(h, t)));
-
+  router.post('/api/v1/personas/:handle/follow', auth, json, action(targetBody, 200, (h, b) => deps.actions.follow(h, b.target)));
+  router.post('/api/v1/personas/:handle/unfollow', auth, json, action(targetBody, 200, (h, b) => deps.actions.unfollow(h, b.target)));
+  router.post('/api/v1/personas/:handle/block', auth, json, action(targetBody, 200, (h, b) => deps.actions.block(h, b.target)));
   // Reports go out from the instance actor: the other server never learns which persona reported.
-  router.post('/api/v1/reports', auth, json, (req, res, next) => {
-    (async () => {
-      const body = reportBody.safeParse(req.body);
-      if (!body.success) {
-        sendError(res, 400, 'invalid_body', body.error.issues[0]?.message ?? 'expected { target, comment }');
-        return;
-      }
-      const result = await deps.actions.report(body.data.target, body.data.comment);
-      if (result.ok) res.status(202).json(result.value);
-      else sendActionError(res, result.error);
-    })().catch(next);
-  });
-
-  router.get('/api/v1/personas/:handle/follow-requests', auth, (req, res, next) => {
-    (async () => {
-      const handle = await owned(req, res);
-      if (!handle) return;
-      const result = await deps.actions.followRequests(handle);
-      if (result.ok) res.json(result.value);
-      else sendActionError(res, result.error);
-    })().catch(next);
-  });
-
+  router.post('/api/v1/reports', auth, json, action(reportBody, 202, (_h, b) => deps.actions.report(b.target, b.comment)));
+  router.get('/api/v1/personas/:handle/follow-requests', auth, action(null, 200, (h) => deps.actions.followRequests(h)));
   for (const [path, approve] of [['approve', true], ['reject', false]] as const) {
-    router.post(`/api/v1/personas/:handle/follow-requests/${path}`, auth, json, (req, res, next) => {
-      (async () => {
-        const body = decisionBody.safeParse(req.body);
-        if (!body.success) {
-          sendError(res, 400, 'invalid_body', body.error.issues[0]?.message ?? 'expected { id }');
-          return;
-        }
-        const handle = await owned(req, res);
-        if (!handle) return;
-        const result = await deps.actions.decideFollowRequest(handle, body.data.id, approve);
-        if (result.ok) res.json({});
-        else sendActionError(res, result.error);
-      })().catch(next);
-    });
+    router.post(`/api/v1/personas/:handle/follow-requests/${path}`, auth, json, action(decisionBody, 200, (h, b) => deps.actions.decideFollowRequest(h, b.id, approve)));
   }
   return router;
 }

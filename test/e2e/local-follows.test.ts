@@ -52,6 +52,20 @@ describe('local follows and followers-only rooms', () => {
     assert.deepEqual(following.body.following, [`http://${host}/u/heron`]);
   });
 
+  it('refuses a persona of another account (404, never revealing it) and malformed bodies (400)', async () => {
+    const foreign = await stranger.post(`${base}/api/v1/personas/finch/follow`, { target: `heron@${host}` });
+    assert.equal(foreign.status, 404);
+    const requests = await stranger.get(`${base}/api/v1/personas/finch/follow-requests`);
+    assert.equal(requests.status, 404);
+    const extra = await fan.post(`${base}/api/v1/personas/finch/follow`, { target: `heron@${host}`, also: 1 });
+    assert.equal(extra.status, 400);
+    assert.equal(extra.body.error, 'invalid_body');
+    const missing = await fan.post(`${base}/api/v1/reports`, {});
+    assert.equal(missing.status, 400);
+    const noSession = await new TestClient(new Agent()).post(`${base}/api/v1/personas/finch/block`, { target: `heron@${host}` });
+    assert.equal(noSession.status, 401);
+  });
+
   it('shows a followers-only room to followers and to nobody else', async () => {
     const created = await hostUser.post<{ id: string }>(`${base}/api/v1/rooms`, { title: 'For followers', visibility: 'followers' });
     assert.equal(created.status, 201, created.text);
