@@ -53,7 +53,7 @@ export class Federation {
     const publicUrl = config.http.publicUrl;
     const flog = log.child({ module: 'federation' });
 
-    this.delivery = new DeliveryQueue({ repository: store.delivery, http: fetcher, log: log.child({ module: 'federation.delivery' }) });
+    this.delivery = new DeliveryQueue({ repository: store.delivery, http: fetcher, log });
     const documents: DocumentFetcher = {
       activityPub: async (url) => {
         const result = await fetcher.fetchActivityPub(url, { sign: true });
@@ -104,7 +104,7 @@ export class Federation {
           await store.apex.saveContext({ documentUrl: url, contextUrl: null, document: doc });
         },
       },
-      log: log.child({ module: 'federation.jsonld' }),
+      log,
     }));
 
     this.remote = new RemoteActors({ apex: this.apex, store, fetcher: documents, log: flog, publicUrl });
@@ -178,7 +178,7 @@ export class Federation {
     const fetcher = new SafeFetcher({
       allowPrivate: config.federation.allowPrivate,
       userAgent: `Hearth/${version} (+${config.http.publicUrl})`,
-      log: log.child({ module: 'federation.net' }),
+      log,
       signer: createRequestSigner({ keyId: instanceActor.keyId, privateKeyPem: instanceActor.privateKeyPem }),
     });
     return new Federation(deps, fetcher, instanceActor);

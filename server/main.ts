@@ -4,9 +4,11 @@
  * 2 bad configuration.
  */
 import { ConfigError, exportLibraryEnvironment, loadProcessConfig, redactedConfig } from '../config/index.js';
-import { createLogger } from './logging/logger.js';
+import { createLogger, LogSink } from './logging/logger.js';
 
 const SHUTDOWN_DEADLINE_MS = 9_000;
+/** How long an exit waits for the last log lines to reach a slow log reader. */
+const LOG_DRAIN_MS = 1_000;
 
 function die(message: string, code: number): never {
   process.stderr.write(`hearth: ${message}\n`);
@@ -27,7 +29,10 @@ async function main(): Promise<void> {
     return;
   }
   exportLibraryEnvironment(config);
-  const log = createLogger({ level: config.log.level, logIpAddresses: config.log.ipAddresses });
+  // Never blocks and never throws, whatever happens to the reader of stdout:
+  // a broken log pipe must not stop the server from serving or stopping.
+  const sink = new LogSink();
+  const log = createLogger({ level: config.log.level, logIpAddresses: config.log.ipAddresses }, sink);
 
   // Imported after the environment is prepared: mediasoup reads it at load.
   const { startInstance, StartupError } = await import('./instance.js');
@@ -39,7 +44,7 @@ async function main(): Promise<void> {
     instance = await startInstance(config, log);
   } catch (e) {
     if (e instanceof StartupError || e instanceof StoreUnavailableError || e instanceof MediaUnavailableError) {
-      log.flush();
+      await sink.drain(LOG_DRAIN_MS);
       die(e.message, 1);
     }
     throw e;
@@ -49,23 +54,24 @@ async function main(): Promise<void> {
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) return;
     stopping = true;
-    log.info({ signal }, 'shutting down');
+    // The deadline is armed first and owes nothing to logging: it exits even
+    // when the log output is stuck (the last lines may then be lost).
     const deadline = setTimeout(() => {
       log.error('shutdown did not finish in time; exiting');
-      log.flush();
       process.exit(1);
     }, SHUTDOWN_DEADLINE_MS);
     deadline.unref();
+    log.info({ signal }, 'shutting down');
+    const exit = (code: number): void => {
+      // Bounded wait for the last lines; the deadline still stands meanwhile.
+      process.exitCode = code;
+      void sink.drain(LOG_DRAIN_MS).then(() => process.exit(code));
+    };
     instance.close().then(
-      () => {
-        clearTimeout(deadline);
-        log.flush();
-        process.exit(0);
-      },
+      () => exit(0),
       (e: unknown) => {
         log.error({ err: e }, 'error during shutdown');
-        log.flush();
-        process.exit(1);
+        exit(1);
       },
     );
   };

@@ -69,10 +69,11 @@ export function createAccountsRouter(deps: AccountsDeps): Router {
   const throttle = new LoginThrottle(deps.throttle ?? DEFAULT_THROTTLE_LIMITS, now);
   const devices = new KnownDevices(store.instance, now);
   const credentials = new Credentials({ store, throttle, devices, log });
-  const accounts = new AccountService({ store, registration: config.accounts.registration, credentials, log });
+  // These three name their own module: they get the parent logger.
+  const accounts = new AccountService({ store, registration: config.accounts.registration, credentials, log: deps.log });
   const sessions = new SessionService({ store, credentials, devices, log, now });
-  const personas = new PersonaService({ store, federation, hooks, maxPersonas: config.accounts.maxPersonas, log, now });
-  const deletion = new DeletionService({ store, federation, hooks, credentials, log });
+  const personas = new PersonaService({ store, federation, hooks, maxPersonas: config.accounts.maxPersonas, log: deps.log, now });
+  const deletion = new DeletionService({ store, federation, hooks, credentials, log: deps.log });
   const invites = new InviteService({ store, now });
 
   const json = express.json({ limit: BODY_LIMIT });

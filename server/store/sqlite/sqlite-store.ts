@@ -27,8 +27,9 @@ export class SqliteStore implements Store {
   readonly rooms: SqliteRoomRepository;
   private closed = false;
 
-  private constructor(private readonly db: Database, private readonly log: Logger) {
-    this.apex = new SqliteApexStore(db, log);
+  /** `parentLog`: for the parts that name their own module (one module name per logger). */
+  private constructor(private readonly db: Database, private readonly log: Logger, parentLog: Logger) {
+    this.apex = new SqliteApexStore(db, parentLog);
     this.instance = new SqliteInstanceRepository(db);
     this.accounts = new SqliteAccountRepository(db);
     this.sessions = new SqliteSessionRepository(db);
@@ -46,7 +47,7 @@ export class SqliteStore implements Store {
    */
   static open(options: { dataDir: string; log: Logger }): SqliteStore {
     const log = options.log.child({ module: 'store.sqlite' });
-    return new SqliteStore(openSqliteDatabase(options.dataDir, MIGRATIONS, log), log);
+    return new SqliteStore(openSqliteDatabase(options.dataDir, MIGRATIONS, log), log, options.log);
   }
 
   ping(): Promise<boolean> {
