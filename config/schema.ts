@@ -74,6 +74,10 @@ export const configSchema = z
       .object({
         registration: z.enum(['open', 'invite', 'closed']).default('open'),
         maxPersonas: z.number().int().min(1).max(100).default(5),
+        /** Sign-up attempts (whatever their outcome) one client address may make per hour. */
+        signupPerClientPerHour: z.number().int().min(1).max(1_000_000).default(10),
+        /** Sign-up attempts the whole instance accepts per hour, from all clients together. */
+        signupPerHour: z.number().int().min(1).max(10_000_000).default(300),
       })
       .strict()
       .prefault({}),
@@ -141,6 +145,8 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   { name: 'HEARTH_FEDERATION_INBOUND_RATE', path: ['federation', 'inboundPerHostPerMinute'], kind: 'int', expected: 'an integer from 1 to 1000000 (activities per remote host per minute)' },
   { name: 'HEARTH_REGISTRATION', path: ['accounts', 'registration'], kind: 'string', expected: 'one of open, invite, closed' },
   { name: 'HEARTH_MAX_PERSONAS', path: ['accounts', 'maxPersonas'], kind: 'int', expected: 'an integer from 1 to 100' },
+  { name: 'HEARTH_SIGNUP_PER_CLIENT', path: ['accounts', 'signupPerClientPerHour'], kind: 'int', expected: 'an integer from 1 to 1000000 (sign-up attempts per client address per hour)' },
+  { name: 'HEARTH_SIGNUP_RATE', path: ['accounts', 'signupPerHour'], kind: 'int', expected: 'an integer from 1 to 10000000 (sign-up attempts per hour, all clients together)' },
   { name: 'HEARTH_ROOM_IDLE_SECONDS', path: ['rooms', 'idleTimeoutSeconds'], kind: 'int', expected: 'an integer from 5 to 86400' },
 ];
 
