@@ -13,6 +13,7 @@ import { RemoteActors, type DocumentFetcher } from './actors/remote-actors.js';
 import { DeliveryQueue, receiptHandler } from './delivery/index.js';
 import { activityPubReadRouter } from './http/activitypub-routes.js';
 import { inboxRouter } from './http/inbox-routes.js';
+import { PageCursors } from './http/page-cursors.js';
 import { socialRouter } from './http/social-routes.js';
 import { wellKnownRouter } from './http/well-known.js';
 import { parseInboundActivity } from './inbox/inbound-activity.js';
@@ -48,6 +49,7 @@ export class Federation {
     private readonly deps: FederationDeps,
     private readonly fetcher: SafeFetcher,
     private readonly instanceActor: InstanceActor,
+    private readonly cursors: PageCursors,
   ) {
     const { config, store, log, version } = deps;
     const publicUrl = config.http.publicUrl;
@@ -181,7 +183,7 @@ export class Federation {
       log: log.child({ module: 'federation.net' }),
       signer: createRequestSigner({ keyId: instanceActor.keyId, privateKeyPem: instanceActor.privateKeyPem }),
     });
-    return new Federation(deps, fetcher, instanceActor);
+    return new Federation(deps, fetcher, instanceActor, await PageCursors.load(store.instance));
   }
 
   /** Subscribes to actor purges (local deletion or an inbound Delete): rooms remove the actor at once. */
@@ -210,7 +212,7 @@ export class Federation {
       perHostPerMinute: config.federation.inboundPerHostPerMinute,
     }));
     router.get('/api/v1/deletions/:id', receiptHandler(this.delivery));
-    router.use(activityPubReadRouter(this.apex, store));
+    router.use(activityPubReadRouter(this.apex, store, this.cursors));
     return router;
   }
 
