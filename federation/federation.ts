@@ -18,7 +18,7 @@ import { socialRouter } from './http/social-routes.js';
 import { wellKnownRouter } from './http/well-known.js';
 import { parseInboundActivity } from './inbox/inbound-activity.js';
 import { InboxProcessor, type LocalPersonaSettings } from './inbox/inbox-processor.js';
-import { createDocumentLoader, installDocumentLoader } from './jsonld/index.js';
+import { createDocumentLoader, installDocumentLoader, MemoryContextCache } from './jsonld/index.js';
 import { SafeFetcher } from './net/index.js';
 import { createRequestSigner } from './signatures/index.js';
 
@@ -95,17 +95,10 @@ export class Federation {
         },
       },
     });
+    // Contexts off the bundled list are kept in memory for a while, never in the store.
     installDocumentLoader(this.apex, createDocumentLoader({
       fetcher,
-      cache: {
-        get: async (url) => {
-          const cached = (await store.apex.getContext(url))?.document;
-          return typeof cached === 'object' && cached !== null ? (cached as Record<string, unknown>) : undefined;
-        },
-        put: async (url, doc) => {
-          await store.apex.saveContext({ documentUrl: url, contextUrl: null, document: doc });
-        },
-      },
+      cache: new MemoryContextCache(),
       log: log.child({ module: 'federation.jsonld' }),
     }));
 
@@ -210,6 +203,7 @@ export class Federation {
       processor: this.inbox,
       https: config.http.publicUrl.startsWith('https:'),
       perHostPerMinute: config.federation.inboundPerHostPerMinute,
+      keyFetchesPerHostPerMinute: config.federation.keyFetchesPerHostPerMinute,
     }));
     router.get('/api/v1/deletions/:id', receiptHandler(this.delivery));
     router.use(activityPubReadRouter(this.apex, store, this.cursors));
