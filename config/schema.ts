@@ -67,6 +67,8 @@ export const configSchema = z
         allowPrivate: z.array(cidr).default([]),
         /** Inbound activities accepted per remote host per minute (more get 429). */
         inboundPerHostPerMinute: z.number().int().min(1).max(1_000_000).default(600),
+        /** Signing keys (actor documents) fetched for unverified inbox requests, per keyId host per minute. */
+        keyFetchesPerHostPerMinute: z.number().int().min(1).max(100_000).default(30),
       })
       .strict()
       .prefault({}),
@@ -74,6 +76,10 @@ export const configSchema = z
       .object({
         registration: z.enum(['open', 'invite', 'closed']).default('open'),
         maxPersonas: z.number().int().min(1).max(100).default(5),
+        /** Sign-up attempts (whatever their outcome) one client address may make per hour. */
+        signupPerClientPerHour: z.number().int().min(1).max(1_000_000).default(10),
+        /** Sign-up attempts the whole instance accepts per hour, from all clients together. */
+        signupPerHour: z.number().int().min(1).max(10_000_000).default(300),
       })
       .strict()
       .prefault({}),
@@ -139,8 +145,11 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   { name: 'HEARTH_MEDIA_RTC_MAX_PORT', path: ['media', 'rtcMaxPort'], kind: 'int', expected: 'an integer from 1 to 65535' },
   { name: 'HEARTH_FEDERATION_ALLOW_PRIVATE', path: ['federation', 'allowPrivate'], kind: 'list', expected: 'comma-separated CIDR ranges such as 127.0.0.0/8,::1/128' },
   { name: 'HEARTH_FEDERATION_INBOUND_RATE', path: ['federation', 'inboundPerHostPerMinute'], kind: 'int', expected: 'an integer from 1 to 1000000 (activities per remote host per minute)' },
+  { name: 'HEARTH_FEDERATION_KEY_FETCH_RATE', path: ['federation', 'keyFetchesPerHostPerMinute'], kind: 'int', expected: 'an integer from 1 to 100000 (signing-key fetches per remote host per minute)' },
   { name: 'HEARTH_REGISTRATION', path: ['accounts', 'registration'], kind: 'string', expected: 'one of open, invite, closed' },
   { name: 'HEARTH_MAX_PERSONAS', path: ['accounts', 'maxPersonas'], kind: 'int', expected: 'an integer from 1 to 100' },
+  { name: 'HEARTH_SIGNUP_PER_CLIENT', path: ['accounts', 'signupPerClientPerHour'], kind: 'int', expected: 'an integer from 1 to 1000000 (sign-up attempts per client address per hour)' },
+  { name: 'HEARTH_SIGNUP_RATE', path: ['accounts', 'signupPerHour'], kind: 'int', expected: 'an integer from 1 to 10000000 (sign-up attempts per hour, all clients together)' },
   { name: 'HEARTH_ROOM_IDLE_SECONDS', path: ['rooms', 'idleTimeoutSeconds'], kind: 'int', expected: 'an integer from 5 to 86400' },
 ];
 

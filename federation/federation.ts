@@ -13,11 +13,12 @@ import { RemoteActors, type DocumentFetcher } from './actors/remote-actors.js';
 import { DeliveryQueue, receiptHandler } from './delivery/index.js';
 import { activityPubReadRouter } from './http/activitypub-routes.js';
 import { inboxRouter } from './http/inbox-routes.js';
+import { PageCursors } from './http/page-cursors.js';
 import { socialRouter } from './http/social-routes.js';
 import { wellKnownRouter } from './http/well-known.js';
 import { parseInboundActivity } from './inbox/inbound-activity.js';
 import { InboxProcessor, type LocalPersonaSettings } from './inbox/inbox-processor.js';
-import { createDocumentLoader, installDocumentLoader } from './jsonld/index.js';
+import { createDocumentLoader, installDocumentLoader, MemoryContextCache } from './jsonld/index.js';
 import { SafeFetcher } from './net/index.js';
 import { createRequestSigner } from './signatures/index.js';
 
@@ -48,6 +49,7 @@ export class Federation {
     private readonly deps: FederationDeps,
     private readonly fetcher: SafeFetcher,
     private readonly instanceActor: InstanceActor,
+    private readonly cursors: PageCursors,
   ) {
     const { config, store, log, version } = deps;
     const publicUrl = config.http.publicUrl;
@@ -93,17 +95,10 @@ export class Federation {
         },
       },
     });
+    // Contexts off the bundled list are kept in memory for a while, never in the store.
     installDocumentLoader(this.apex, createDocumentLoader({
       fetcher,
-      cache: {
-        get: async (url) => {
-          const cached = (await store.apex.getContext(url))?.document;
-          return typeof cached === 'object' && cached !== null ? (cached as Record<string, unknown>) : undefined;
-        },
-        put: async (url, doc) => {
-          await store.apex.saveContext({ documentUrl: url, contextUrl: null, document: doc });
-        },
-      },
+      cache: new MemoryContextCache(),
       log,
     }));
 
@@ -181,7 +176,7 @@ export class Federation {
       log,
       signer: createRequestSigner({ keyId: instanceActor.keyId, privateKeyPem: instanceActor.privateKeyPem }),
     });
-    return new Federation(deps, fetcher, instanceActor);
+    return new Federation(deps, fetcher, instanceActor, await PageCursors.load(store.instance));
   }
 
   /** Subscribes to actor purges (local deletion or an inbound Delete): rooms remove the actor at once. */
@@ -208,9 +203,10 @@ export class Federation {
       processor: this.inbox,
       https: config.http.publicUrl.startsWith('https:'),
       perHostPerMinute: config.federation.inboundPerHostPerMinute,
+      keyFetchesPerHostPerMinute: config.federation.keyFetchesPerHostPerMinute,
     }));
     router.get('/api/v1/deletions/:id', receiptHandler(this.delivery));
-    router.use(activityPubReadRouter(this.apex, store));
+    router.use(activityPubReadRouter(this.apex, store, this.cursors));
     return router;
   }
 

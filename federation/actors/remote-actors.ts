@@ -48,43 +48,63 @@ export class RemoteActors {
     return actor ? { ok: true, actor } : { ok: false, error: 'not-an-actor' };
   }
 
-  /** The cached actor, or a fresh fetch when missing or `refresh` is asked. */
+  /** The cached actor, or a fresh fetch (then stored) when missing or `refresh` is asked. */
   async byUrl(url: string, refresh: boolean): Promise<ApexObject | null> {
-    const { apex, store } = this.deps;
-    if (url.toLowerCase().startsWith(`${this.deps.publicUrl.toLowerCase()}/`)) {
+    const cached = refresh && !this.isLocal(url) ? null : await this.stored(url);
+    if (cached || this.isLocal(url)) return cached;
+    const actor = await this.fetch(url);
+    if (actor) await this.save(actor);
+    return actor;
+  }
+
+  /** The actor as this server keeps it (ours, or a remote one stored before); never fetches. */
+  async stored(url: string): Promise<ApexObject | null> {
+    if (this.isLocal(url)) {
       // Our own actors live in the store; never fetch ourselves.
-      const local = (await store.apex.getObject(url.toLowerCase(), true)) as ApexObject | null;
+      const local = (await this.deps.store.apex.getObject(url.toLowerCase(), true)) as ApexObject | null;
       return local && local.type !== 'Tombstone' ? local : null;
     }
-    const cached = refresh ? null : ((await store.apex.getObject(url, true)) as ApexObject | null);
-    if (cached) return cached;
+    return (await this.deps.store.apex.getObject(url, true)) as ApexObject | null;
+  }
+
+  /**
+   * Fetches and parses a remote actor without storing it (the inbox keeps an
+   * actor only once a signature of it verified); null when it cannot be had.
+   */
+  async fetch(url: string): Promise<ApexObject | null> {
+    if (this.isLocal(url)) return null;
     const doc = await this.deps.fetcher.activityPub(url);
     if (!doc) return null;
     let actor: ApexObject;
     try {
-      actor = await apex.fromJSONLD(doc);
+      actor = await this.deps.apex.fromJSONLD(doc);
     } catch (e) {
       // Invalid JSON-LD or a context that cannot be had: this one document is refused.
       this.deps.log.info({ url, reason: e instanceof Error ? e.message : String(e) }, 'remote actor is not usable JSON-LD');
       return null;
     }
     if (!actor.inbox || !['Person', 'Service', 'Application', 'Group', 'Organization'].includes(actor.type)) return null;
-    const existing = await store.apex.getObject(actor.id);
-    if (existing) await store.apex.updateObject(actor, null, true);
-    else await store.apex.saveObject(actor);
     return actor;
   }
 
-  /** The public key of a key id (`actor#main-key`), with its owner. */
-  async key(keyId: string, refresh: boolean): Promise<{ owner: string; publicKeyPem: string } | null> {
-    const url = keyId.split('#')[0] ?? keyId;
-    const actor = await this.byUrl(url, refresh);
-    if (!actor) return null;
+  /** Stores (or replaces) a remote actor fetched from its origin. */
+  async save(actor: ApexObject): Promise<void> {
+    const { store } = this.deps;
+    if (await store.apex.getObject(actor.id)) await store.apex.updateObject(actor, null, true);
+    else await store.apex.saveObject(actor);
+  }
+
+  /** The public key `keyId` names in an actor document, with its owner (which must be that actor). */
+  static keyOf(actor: ApexObject, keyId: string): { owner: string; publicKeyPem: string } | null {
     const keys = (actor.publicKey as Array<Record<string, unknown>> | undefined) ?? [];
     const key = keys.find((k) => first(k.id) === keyId) ?? (keys.length === 1 ? keys[0] : undefined);
     const pem = first(key?.publicKeyPem);
     const owner = first(key?.owner) ?? actor.id;
     if (!pem || owner !== actor.id) return null;
     return { owner, publicKeyPem: pem };
+  }
+
+  private isLocal(url: string): boolean {
+    return url.toLowerCase().startsWith(`${this.deps.publicUrl.toLowerCase()}/`);
   }
 }

@@ -78,6 +78,8 @@ export interface ApexApi extends RequestHandler {
   getFollowing(actor: ApexObject, page?: number, includePrivate?: boolean): Promise<ApexCollectionPage>;
   resolveObject(id: string, includeMeta?: boolean, refresh?: boolean, localOnly?: boolean): Promise<ApexObject | undefined>;
   validateOwner(object: unknown, actor: unknown): boolean;
+  /** Whether an activity is addressed to the public (or marked public). */
+  isPublic(object: unknown): boolean;
 
   /** Overridable hooks (see create-apex.ts). */
   requestObject: (id: string) => Promise<ApexObject | null>;

@@ -2,6 +2,8 @@ import { Router, type RequestHandler } from 'express';
 import type { Store } from '../../server/store/index.js';
 import type { ApexApi } from '../apex/apex-api.js';
 import { AP_ROUTES } from '../apex/create-apex.js';
+import { CollectionRoutes } from './collection-routes.js';
+import type { PageCursors } from './page-cursors.js';
 
 /**
  * A deleted local actor answers 410 with a Tombstone on its actor URL and
@@ -28,16 +30,27 @@ function tombstones(apex: ApexApi, store: Store): RequestHandler {
   };
 }
 
-/** Read-side ActivityPub documents served by activitypub-express: actors, collections, objects, activities. */
-export function activityPubReadRouter(apex: ApexApi, store: Store): Router {
+/**
+ * Read-side ActivityPub documents served by activitypub-express: actors,
+ * collections, objects, activities. Collections keep apex's content
+ * negotiation (`jsonld`), actor lookup (`targetActor`) and responder
+ * (`result`), the first two and the last of apex's outbox chain, around our
+ * own handlers (collection-routes.ts).
+ */
+export function activityPubReadRouter(apex: ApexApi, store: Store, cursors: PageCursors): Router {
   const router = Router();
   router.use(apex);
   const gone = tombstones(apex, store);
+  const apexChain = apex.net.outbox.get;
+  const [jsonld, targetActor] = apexChain;
+  const respond = apexChain[apexChain.length - 1];
+  if (!jsonld || !targetActor || !respond || apexChain.length !== 5) throw new Error('activitypub-express outbox chain changed; re-check collection-routes.ts');
+  const collections = new CollectionRoutes(apex, cursors);
   router.get(AP_ROUTES.actor, gone, ...apex.net.actor.get);
-  router.get(AP_ROUTES.outbox, gone, ...apex.net.outbox.get);
-  router.get(AP_ROUTES.followers, gone, ...apex.net.followers.get);
-  router.get(AP_ROUTES.following, gone, ...apex.net.following.get);
-  router.get(AP_ROUTES.liked, gone, ...apex.net.liked.get);
+  router.get(AP_ROUTES.outbox, gone, jsonld, targetActor, collections.outbox, respond);
+  router.get(AP_ROUTES.followers, gone, jsonld, targetActor, collections.countOnly('followers'), respond);
+  router.get(AP_ROUTES.following, gone, jsonld, targetActor, collections.countOnly('following'), respond);
+  router.get(AP_ROUTES.liked, gone, jsonld, targetActor, collections.countOnly('liked'), respond);
   router.get(AP_ROUTES.object, ...apex.net.object.get);
   router.get(AP_ROUTES.activity, ...apex.net.activityStream.get);
   return router;

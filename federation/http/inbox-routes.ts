@@ -7,13 +7,12 @@ import type { RemoteActors } from '../actors/remote-actors.js';
 import type { InboxProcessor } from '../inbox/inbox-processor.js';
 import { parseInboundActivity, sameOrigin } from '../inbox/inbound-activity.js';
 import { findContextUnavailable } from '../jsonld/index.js';
-import { verifyRequest, type ResolvedKey, type VerifyError } from '../signatures/index.js';
+import { verifyRequest, type VerifyError } from '../signatures/index.js';
 import { HostRateLimiter } from './host-rate-limiter.js';
+import { DEFAULT_INBOX_KEY_LIMITS, InboxKeys } from './inbox-keys.js';
 
 /** Inbox bodies above this size get 413. */
 export const INBOX_BODY_LIMIT = 256 * 1024;
-/** A key that failed verification is refetched at most once per this window. */
-const KEY_REFRESH_WINDOW_MS = 60_000;
 
 const AP_CONTENT_TYPES = ['application/activity+json', 'application/ld+json', 'application/json'];
 
@@ -26,6 +25,8 @@ export interface InboxRouteDeps {
   https: boolean;
   /** Inbound activities allowed per remote host per minute. */
   perHostPerMinute?: number;
+  /** Signing-key fetches allowed per keyId host per minute (before anything is fetched). */
+  keyFetchesPerHostPerMinute?: number;
   /** Instances this server refuses (moderation); checked before anything else. */
   isBlockedHost?: (host: string) => boolean;
 }
@@ -58,7 +59,10 @@ function describe(error: VerifyError): string {
 export function inboxRouter(deps: InboxRouteDeps): Router {
   const router = Router();
   const limiter = new HostRateLimiter(deps.perHostPerMinute ?? 600, 60_000);
-  const lastRefresh = new Map<string, number>();
+  const keys = new InboxKeys(deps.remote, {
+    ...DEFAULT_INBOX_KEY_LIMITS,
+    ...(deps.keyFetchesPerHostPerMinute ? { perHostPerMinute: deps.keyFetchesPerHostPerMinute } : {}),
+  }, (host) => deps.isBlockedHost?.(host) ?? false);
   const log = deps.log;
 
   const parseBody = express.json({
@@ -70,17 +74,6 @@ export function inboxRouter(deps: InboxRouteDeps): Router {
     },
   });
 
-  const resolveKey = async (keyId: string, options: { refresh: boolean }): Promise<ResolvedKey | null> => {
-    if (options.refresh) {
-      // Key rotation: refetch at most once per window per key, never in a loop.
-      const last = lastRefresh.get(keyId) ?? 0;
-      if (Date.now() - last < KEY_REFRESH_WINDOW_MS) return null;
-      lastRefresh.set(keyId, Date.now());
-      if (lastRefresh.size > 10_000) lastRefresh.clear();
-    }
-    return deps.remote.key(keyId, options.refresh);
-  };
-
   const handle: RequestHandler = (req, res, next) => {
     const raw = req as RawRequest;
     if (!raw.rawBody) {
@@ -88,20 +81,28 @@ export function inboxRouter(deps: InboxRouteDeps): Router {
       return;
     }
     (async () => {
+      const lookup = keys.lookup();
       const verified = await verifyRequest({
         method: req.method,
         path: req.originalUrl,
         headers: req.headers,
         rawBody: raw.rawBody ?? Buffer.alloc(0),
         now: new Date(),
-        resolveKey,
+        resolveKey: lookup.resolveKey,
         scheme: deps.https ? 'https' : 'http',
       });
+      const throttled = lookup.throttledForSeconds();
+      if (!verified.ok && throttled !== undefined) {
+        res.set('Retry-After', String(throttled));
+        sendError(res, 429, 'key_fetch_rate_limited', 'too many signing keys to fetch from this host; retry later');
+        return;
+      }
       if (!verified.ok) {
         log.warn({ reason: verified.error.kind }, 'inbox: signature refused');
         sendError(res, 401, `signature_${verified.error.kind.replace(/-/g, '_')}`, describe(verified.error));
         return;
       }
+      await lookup.verified();
       const parsed = parseInboundActivity(req.body);
       if (!parsed.ok) {
         sendError(res, 400, 'not_an_activity', parsed.error.message);

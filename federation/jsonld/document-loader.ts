@@ -1,5 +1,6 @@
 import type { Logger } from '../../server/logging/logger.js';
 import type { Result } from '../../server/lib/result.js';
+import { HostRateLimiter } from '../http/host-rate-limiter.js';
 import { BUNDLED_CONTEXTS } from './bundled-contexts.js';
 
 /** A JSON object, as documents and contexts are handled here. */
@@ -25,14 +26,14 @@ export interface ContextFetcher {
   ): Promise<Result<{ status: number; body: Buffer }, { kind: string }>>;
 }
 
-/** Durable storage for contexts fetched once (the caller backs it with the store). */
+/** Where contexts fetched once are kept for a while (in memory: see MemoryContextCache). */
 export interface ContextCache {
   get(url: string): Promise<JsonObject | undefined>;
   put(url: string, document: JsonObject): Promise<void>;
 }
 
 /** Why a context could not be had. */
-export type ContextUnavailableReason = 'not-http' | 'fetch-failed' | 'bad-status' | 'not-a-context' | 'recently-failed';
+export type ContextUnavailableReason = 'not-http' | 'fetch-failed' | 'bad-status' | 'not-a-context' | 'recently-failed' | 'rate-limited';
 
 /**
  * A context a document refers to cannot be had. Thrown from the document
@@ -72,6 +73,10 @@ export interface DocumentLoaderOptions {
   readonly log: Logger;
   /** How long a failed URL is not retried (default 10 minutes). */
   readonly failureTtlMs?: number;
+  /** Context fetches per host per minute (default 10); more fail as 'rate-limited' without a fetch. */
+  readonly fetchesPerHostPerMinute?: number;
+  /** Context fetches per minute, all hosts together (default 60). */
+  readonly fetchesPerMinute?: number;
   /** Clock, for tests. */
   readonly now?: () => number;
 }
@@ -87,6 +92,8 @@ const MAX_REMEMBERED_FAILURES = 1000;
  * - Concurrent requests for the same unknown URL share one fetch.
  * - A failed URL is remembered for `failureTtlMs` so a document naming a
  *   dead context cannot make us hammer its host.
+ * - Fetches are limited per host and in all (any document can name
+ *   contexts, so an inbound request could otherwise make us fetch many).
  * - Only the `@context` member of a fetched document is kept.
  * - Cache errors are logged and treated as a miss: a broken cache slows
  *   things down, it does not break federation.
@@ -97,12 +104,27 @@ export function createDocumentLoader(options: DocumentLoaderOptions): DocumentLo
   const failureTtlMs = options.failureTtlMs ?? 10 * 60 * 1000;
   const inFlight = new Map<string, Promise<JsonObject>>();
   const failures = new Map<string, { until: number; reason: ContextUnavailableReason }>();
+  const perHost = new HostRateLimiter(options.fetchesPerHostPerMinute ?? 10, 60_000, now);
+  const overall = new HostRateLimiter(options.fetchesPerMinute ?? 60, 60_000, now);
+
+  const takeBudget = (url: string): void => {
+    let host = '';
+    try {
+      host = new URL(url).host;
+    } catch {
+      return; // fetchOnce refuses it as not-http
+    }
+    if (!perHost.take(host) || !overall.take('*')) {
+      throw new ContextUnavailableError(url, 'rate-limited', 'too many context fetches; try again later');
+    }
+  };
 
   const fetchContext = async (url: string): Promise<JsonObject> => {
     const failed = failures.get(url);
     if (failed !== undefined && failed.until > now()) {
       throw new ContextUnavailableError(url, 'recently-failed', failed.reason);
     }
+    takeBudget(url);
     try {
       const document = await fetchOnce(options.fetcher, url);
       failures.delete(url);

@@ -13,6 +13,7 @@ import { clientOf, route } from './routing.js';
 import { emptyBody, loginBody, parseInput, passwordBody, recoverBody, registerBody } from './schemas.js';
 import { clearSessionCookie, getAuth, setDeviceCookie, setSessionCookie } from './session-auth.js';
 import type { SessionService } from './session.service.js';
+import type { SignupThrottle } from './signup-throttle.js';
 
 export interface AccountRoutesDeps {
   config: Config;
@@ -21,6 +22,8 @@ export interface AccountRoutesDeps {
   sessions: SessionService;
   deletion: DeletionService;
   devices: KnownDevices;
+  /** Sign-up attempts per client address and per instance. */
+  signups: SignupThrottle;
   /** CSRF guard + JSON body parser for unauthenticated state-changing routes. */
   publicWrite: RequestHandler[];
   /** requireSession for reads. */
@@ -43,6 +46,9 @@ export function accountRoutes(router: Router, deps: AccountRoutesDeps): void {
   router.post('/api/v1/accounts', ...publicWrite, route(async (req, res) => {
     const body = parseInput(registerBody, req.body);
     if (!body.ok) return sendAccountsError(res, body.error);
+    // Before any lookup or hash: a taken username costs the prober as much as a sign-up.
+    const wait = deps.signups.take(clientOf(req).ip);
+    if (wait > 0) return sendAccountsError(res, { kind: 'signup_rate_limited', retryAfterSeconds: wait });
     const created = await deps.accounts.register(body.value);
     if (!created.ok) return sendAccountsError(res, created.error);
     const { token } = await deps.sessions.start(created.value.account);

@@ -16,6 +16,7 @@ export type AccountsError =
   | { kind: 'username_taken' }
   | { kind: 'invalid_credentials' }
   | { kind: 'rate_limited'; retryAfterSeconds: number }
+  | { kind: 'signup_rate_limited'; retryAfterSeconds: number }
   | { kind: 'recovery_failed' }
   | { kind: 'wrong_password' }
   | { kind: 'handle_invalid' }

@@ -38,6 +38,9 @@ export function sendAccountsError(res: Response, error: AccountsError): void {
     case 'rate_limited':
       res.set('Retry-After', String(error.retryAfterSeconds));
       return send(429, `too many failed attempts; try again in ${error.retryAfterSeconds} seconds`);
+    case 'signup_rate_limited':
+      res.set('Retry-After', String(error.retryAfterSeconds));
+      return send(429, `too many sign-ups from your address or on this instance; try again in ${error.retryAfterSeconds} seconds`);
     case 'recovery_failed':
       return send(403, 'wrong username or recovery code (each code works only once)');
     case 'wrong_password':

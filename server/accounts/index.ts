@@ -22,6 +22,7 @@ import { InviteService } from './invite.service.js';
 import { KnownDevices } from './known-devices.js';
 import { DEFAULT_THROTTLE_LIMITS, LoginThrottle, type ThrottleLimits } from './login-throttle.js';
 import { personaRoutes } from './persona.controller.js';
+import { SignupThrottle } from './signup-throttle.js';
 import { PersonaService } from './persona.service.js';
 import type { PersonaFederation } from './persona-federation.js';
 import { requireAdmin, requireSession, sameOriginGuard } from './session-auth.js';
@@ -75,6 +76,11 @@ export function createAccountsRouter(deps: AccountsDeps): Router {
   const personas = new PersonaService({ store, federation, hooks, maxPersonas: config.accounts.maxPersonas, log: deps.log, now });
   const deletion = new DeletionService({ store, federation, hooks, credentials, log: deps.log });
   const invites = new InviteService({ store, now });
+  const signups = new SignupThrottle({
+    windowMs: 60 * 60_000,
+    perClient: config.accounts.signupPerClientPerHour,
+    global: config.accounts.signupPerHour,
+  }, now);
 
   const json = express.json({ limit: BODY_LIMIT });
   const session = requireSession({ config, store, now });
@@ -83,7 +89,7 @@ export function createAccountsRouter(deps: AccountsDeps): Router {
   const signedInWrite = [session, json];
 
   const router = express.Router();
-  accountRoutes(router, { config, store, accounts, sessions, deletion, devices, publicWrite, signedIn, signedInWrite });
+  accountRoutes(router, { config, store, accounts, sessions, deletion, devices, signups, publicWrite, signedIn, signedInWrite });
   personaRoutes(router, { store, publicUrl: config.http.publicUrl, personas, deletion, signedIn, signedInWrite });
   adminRoutes(router, { invites, adminWrite: [session, requireAdmin, json] });
   return router;

@@ -27,9 +27,10 @@ interface Collection {
 async function publicCount(client: TestClient, url: string): Promise<number> {
   const res = await client.get<Collection>(url, AP);
   assert.equal(res.status, 200, `${url}: ${res.text}`);
-  assert.equal(typeof res.body.first, 'string');
-  const page = await client.get<Collection>(res.body.first ?? '', AP);
-  assert.deepEqual(page.body.orderedItems ?? [], [], 'no members listed publicly');
+  assert.equal(res.body.first, undefined, 'no page of members is linked');
+  const page = await client.get<Collection>(`${url}?page=true`, AP);
+  assert.equal(page.status, 404, 'and none is served');
+  assert.equal(page.body.orderedItems, undefined, 'no members listed publicly');
   return res.body.totalItems ?? 0;
 }
 

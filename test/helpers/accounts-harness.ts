@@ -24,6 +24,8 @@ export interface HarnessOptions {
   /** Trust X-Forwarded-For from one proxy, so tests can play several clients. */
   trustProxy?: number;
   throttle?: ThrottleLimits;
+  /** Sign-up limits; tests that register many accounts from one address get generous ones by default. */
+  signup?: { perClientPerHour: number; perHour: number };
 }
 
 export interface Answer {
@@ -113,6 +115,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     HEARTH_PUBLIC_URL: options.publicUrl ?? PUBLIC_URL,
     HEARTH_REGISTRATION: options.registration ?? 'open',
     HEARTH_MAX_PERSONAS: String(options.maxPersonas ?? 5),
+    HEARTH_SIGNUP_PER_CLIENT: String(options.signup?.perClientPerHour ?? 10_000),
+    HEARTH_SIGNUP_RATE: String(options.signup?.perHour ?? 10_000),
   };
   const { config } = loadConfig([], env);
   const log = createLogger({ level: 'silent', logIpAddresses: false });

@@ -50,6 +50,8 @@ export async function startRoomsHarness(opts: RoomsHarnessOptions = {}): Promise
     HEARTH_PUBLIC_URL: baseUrl,
     HEARTH_MEDIA_WORKERS: String(opts.workers ?? 1),
     HEARTH_ROOM_IDLE_SECONDS: String(opts.idleSeconds ?? 300),
+    // Every test client signs up from 127.0.0.1.
+    HEARTH_SIGNUP_PER_CLIENT: '10000',
     ...opts.env,
   });
   const log = createLogger({ level: 'silent', logIpAddresses: false });
