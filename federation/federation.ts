@@ -19,6 +19,7 @@ import { parseInboundActivity } from './inbox/inbound-activity.js';
 import { InboxProcessor, type LocalPersonaSettings } from './inbox/inbox-processor.js';
 import { createDocumentLoader, installDocumentLoader } from './jsonld/index.js';
 import { SafeFetcher } from './net/index.js';
+import { FederatedRooms } from './rooms/index.js';
 import { createRequestSigner } from './signatures/index.js';
 
 export interface FederationDeps {
@@ -42,6 +43,8 @@ export class Federation {
   readonly remote: RemoteActors;
   readonly delivery: DeliveryQueue;
   readonly inbox: InboxProcessor;
+  /** Rooms across instances: announcing local rooms, storing and listing remote ones. */
+  readonly rooms: FederatedRooms;
   private readonly purgedListeners: ActorPurgedListener[] = [];
 
   private constructor(
@@ -127,7 +130,10 @@ export class Federation {
       },
       onPurged: () => this.purgedListeners,
     });
-    this.inbox = new InboxProcessor({ apex: this.apex, store, log: log.child({ module: 'federation.inbox' }), personas: this.personas, settings: deps.settings });
+    this.rooms = new FederatedRooms({ apex: this.apex, store, publicUrl, log, fetchDocument: (url) => documents.activityPub(url) });
+    this.inbox = new InboxProcessor({
+      apex: this.apex, store, log: log.child({ module: 'federation.inbox' }), personas: this.personas, settings: deps.settings, rooms: this.rooms.inbox,
+    });
     this.actions = new PersonaActions({
       apex: this.apex,
       store,
@@ -210,6 +216,7 @@ export class Federation {
       perHostPerMinute: config.federation.inboundPerHostPerMinute,
     }));
     router.get('/api/v1/deletions/:id', receiptHandler(this.delivery));
+    router.use(this.rooms.router());
     router.use(activityPubReadRouter(this.apex, store));
     return router;
   }
@@ -229,6 +236,7 @@ export class Federation {
   }
 
   async stop(): Promise<void> {
+    this.rooms.close();
     await this.delivery.stop();
     await this.fetcher.close();
   }
