@@ -20,6 +20,7 @@ import { parseInboundActivity } from './inbox/inbound-activity.js';
 import { InboxProcessor, type LocalPersonaSettings } from './inbox/inbox-processor.js';
 import { createDocumentLoader, installDocumentLoader, MemoryContextCache } from './jsonld/index.js';
 import { SafeFetcher } from './net/index.js';
+import { FederatedRooms } from './rooms/index.js';
 import { createRequestSigner } from './signatures/index.js';
 
 export interface FederationDeps {
@@ -43,6 +44,8 @@ export class Federation {
   readonly remote: RemoteActors;
   readonly delivery: DeliveryQueue;
   readonly inbox: InboxProcessor;
+  /** Rooms across instances: announcing local rooms, storing and listing remote ones. */
+  readonly rooms: FederatedRooms;
   private readonly purgedListeners: ActorPurgedListener[] = [];
 
   private constructor(
@@ -122,7 +125,10 @@ export class Federation {
       },
       onPurged: () => this.purgedListeners,
     });
-    this.inbox = new InboxProcessor({ apex: this.apex, store, log: log.child({ module: 'federation.inbox' }), personas: this.personas, settings: deps.settings });
+    this.rooms = new FederatedRooms({ apex: this.apex, store, publicUrl, log, fetchDocument: (url) => documents.activityPub(url) });
+    this.inbox = new InboxProcessor({
+      apex: this.apex, store, log: log.child({ module: 'federation.inbox' }), personas: this.personas, settings: deps.settings, rooms: this.rooms.inbox,
+    });
     this.actions = new PersonaActions({
       apex: this.apex,
       store,
@@ -206,6 +212,7 @@ export class Federation {
       keyFetchesPerHostPerMinute: config.federation.keyFetchesPerHostPerMinute,
     }));
     router.get('/api/v1/deletions/:id', receiptHandler(this.delivery));
+    router.use(this.rooms.router());
     router.use(activityPubReadRouter(this.apex, store, this.cursors));
     return router;
   }
@@ -225,6 +232,7 @@ export class Federation {
   }
 
   async stop(): Promise<void> {
+    this.rooms.close();
     await this.delivery.stop();
     await this.fetcher.close();
   }

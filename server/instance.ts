@@ -172,7 +172,10 @@ export async function startInstance(config: Config, log: Logger): Promise<Instan
           return fed.isFollower(host.actorId, viewer.actorId);
         },
       },
+      events: fed.rooms.events,
+      remote: fed.rooms.catalog,
     });
+    fed.rooms.attachSource(rooms.service);
     const openedRooms = rooms;
     undo.push(() => openedRooms.close());
     await rooms.ready;

@@ -21,6 +21,8 @@ export interface InboxProcessorDeps {
   log: Logger;
   personas: PersonaActors;
   settings: LocalPersonaSettings;
+  /** Room activities (federation/rooms) are claimed before the handlers below; undefined = not a room. */
+  rooms?: { handle(a: InboundActivity): Promise<InboxOutcome | undefined> };
 }
 
 const accepted: InboxOutcome = { status: 202 };
@@ -45,7 +47,9 @@ export class InboxProcessor {
 
   constructor(private readonly deps: InboxProcessorDeps) {}
 
-  process(activity: InboundActivity): Promise<InboxOutcome> {
+  async process(activity: InboundActivity): Promise<InboxOutcome> {
+    const room = await this.deps.rooms?.handle(activity);
+    if (room) return room;
     const handler = this.handlers[activity.type];
     // Activity types this server has no use for are accepted and dropped.
     return handler ? handler(activity) : Promise.resolve(accepted);

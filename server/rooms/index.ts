@@ -8,4 +8,6 @@ export type { Grant, GrantError } from './grants.js';
 export type { GrantView, JoinAnswer, LiveRoom, PeerLink, RoomEvent } from './live-room.js';
 export type { CreateRoomInput, RoomAudience, RoomDirectory, RoomService, Viewer } from './room.service.js';
 export type { RoomView } from './views.js';
+export type { RoomChange, RoomEvents, RoomSnapshot } from './room-events.js';
+export type { LookupError, RemoteRoomsPort, RemoteScope } from './remote-rooms.js';
 export { createRooms, type Rooms, type RoomsDeps } from './wiring.js';

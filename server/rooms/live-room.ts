@@ -57,6 +57,8 @@ export interface LiveRoomDeps {
   onIdle(room: LiveRoom): void;
   /** A persona was banned (the service persists it). */
   onBan(room: LiveRoom, participantId: string): void;
+  /** Who is in the room or on stage changed (federation announces it, coalesced). */
+  onChange?(room: LiveRoom): void;
 }
 
 export class LiveRoom {
@@ -226,6 +228,7 @@ export class LiveRoom {
     if (change.invited) this.#links.get(change.invited)?.send({ event: 'invited', data: { roomId: this.id } });
     for (const [id, link] of this.#links) link.send({ event: 'room', data: this.#snapshot(id) });
     this.#armIdle();
+    if (!this.stage.ended) this.#deps.onChange?.(this);
   }
 
   #snapshot(viewer: string): StageSnapshot & { roomId: string } {

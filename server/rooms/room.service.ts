@@ -14,6 +14,8 @@ import type { RoomRecord, RoomVisibility, Store } from '../store/index.js';
 import type { InvitationError, RoomLifecycleError } from './errors.js';
 import type { GrantIssuer } from './grants.js';
 import { LiveRoom } from './live-room.js';
+import type { RoomChange, RoomEvents, RoomSnapshot } from './room-events.js';
+import type { RemoteRoomsPort } from './remote-rooms.js';
 import { RoomSchedule } from './room-schedule.js';
 import { canPublish, type LeaveReason } from './stage.js';
 import { roomView, type InvitationView, type RoomView } from './views.js';
@@ -57,6 +59,16 @@ export interface RoomServiceDeps {
   now?: () => number;
   /** Longest wait before a scheduled room's start is checked again (tests; capped at an hour). */
   scheduleCheckMs?: number;
+  /** Told about every lifecycle change (federation announces rooms with it). */
+  events?: RoomEvents;
+  /** Rooms of other instances (federation provides it); without it only local rooms are listed. */
+  remote?: RemoteRoomsPort;
+}
+
+/** What the host may change of a room after creating it. */
+export interface RoomDetailsInput {
+  title?: string | undefined;
+  description?: string | undefined;
 }
 
 export class RoomService implements RoomDirectory {
@@ -111,6 +123,7 @@ export class RoomService implements RoomDirectory {
     if (room.state === 'live') this.#goLive(room);
     else if (room.scheduledFor) this.#schedule.arm(room.id, room.scheduledFor);
     this.#log.info({ roomId: room.id, state: room.state }, 'room created');
+    this.#emit('created', room.id);
     return ok(await this.#view(room));
   }
 
@@ -125,6 +138,18 @@ export class RoomService implements RoomDirectory {
       if (room.visibility === 'unlisted' && room.hostPersonaId !== viewer.personaId) continue;
       if (await this.#canSee(room, viewer)) out.push(await this.#view(room));
     }
+    // Rooms of other instances are listed to local personas only, after the local ones.
+    const actorId = viewer.personaId ? (await this.#deps.store.personas.findById(viewer.personaId))?.actorId : undefined;
+    if (this.#deps.remote && actorId) out.push(...(await this.#deps.remote.visible(actorId, 'list')));
+    return out;
+  }
+
+  /** Open local rooms of the given hosts that the viewer may see, unlisted ones included (the hallway). */
+  async openRoomsOf(hostPersonaIds: ReadonlySet<string>, viewer: Viewer): Promise<RoomView[]> {
+    const out: RoomView[] = [];
+    for (const room of await this.#deps.store.rooms.listOpen()) {
+      if (hostPersonaIds.has(room.hostPersonaId) && (await this.#canSee(room, viewer))) out.push(await this.#view(room));
+    }
     return out;
   }
 
@@ -136,6 +161,7 @@ export class RoomService implements RoomDirectory {
     const updated = await this.#deps.store.rooms.update(id, { state: 'live', startedAt: new Date(this.#now()) });
     if (!updated) return err({ kind: 'room_not_found' });
     this.#goLive(updated);
+    this.#emit('started', id);
     return ok(await this.#view(updated));
   }
 
@@ -155,6 +181,7 @@ export class RoomService implements RoomDirectory {
     const updated = await this.#deps.store.rooms.update(id, { state: 'ended', endedAt: new Date(this.#now()) });
     if (!updated) throw new Error(`room ${id} vanished from the store`);
     this.#log.info({ roomId: id, reason }, 'room ended');
+    this.#emit('ended', id);
     return updated;
   }
 
@@ -223,6 +250,46 @@ export class RoomService implements RoomDirectory {
     return ok(null);
   }
 
+  /** The host renames or re-describes its room (not once it ended). */
+  async updateDetails(id: string, personaId: string, input: RoomDetailsInput): Promise<Result<RoomView, RoomLifecycleError>> {
+    const room = await this.#owned(id, personaId);
+    if (!room.ok) return room;
+    if (room.value.state === 'ended') return err({ kind: 'bad_state', state: 'ended' });
+    const patch = { ...(input.title !== undefined ? { title: input.title } : {}), ...(input.description !== undefined ? { description: input.description } : {}) };
+    const updated = await this.#deps.store.rooms.update(id, patch);
+    if (!updated) return err({ kind: 'room_not_found' });
+    this.#emit('details', id);
+    return ok(await this.#view(updated));
+  }
+
+  /** The host deletes its room: it ends for everyone if open, then it is gone (other instances get a Delete). */
+  async remove(id: string, personaId: string): Promise<Result<null, RoomLifecycleError>> {
+    const room = await this.#owned(id, personaId);
+    if (!room.ok) return room;
+    if (room.value.state !== 'ended') await this.endRoom(id, 'room_ended');
+    const last = await this.federatedRoom(id);
+    if (!(await this.#deps.store.rooms.delete(id))) return err({ kind: 'room_not_found' });
+    this.#log.info({ roomId: id }, 'room deleted');
+    if (last) this.#deps.events?.deleted(last);
+    return ok(null);
+  }
+
+  /** A room as federation announces it: its record, host actor, speakers (actor ids) and listener count. */
+  async federatedRoom(id: string): Promise<RoomSnapshot | undefined> {
+    const room = await this.#deps.store.rooms.get(id);
+    const host = room ? await this.#deps.store.personas.findById(room.hostPersonaId) : undefined;
+    if (!room || !host?.actorId) return undefined;
+    const people = room.state === 'live' ? (this.#live.get(id)?.stage.participants() ?? []) : [];
+    const speakerActorIds: string[] = [];
+    for (const p of people) {
+      if (p.kind !== 'persona' || !canPublish(p.role)) continue;
+      const actorId = (await this.#deps.store.personas.findById(p.id))?.actorId;
+      if (actorId) speakerActorIds.push(actorId);
+    }
+    const onStage = people.filter((p) => canPublish(p.role)).length;
+    return { room, hostActorId: host.actorId, speakerActorIds, listenerCount: people.length - onStage };
+  }
+
   /** The persona's hosted rooms, for its export. */
   async hostedRooms(personaId: string): Promise<RoomView[]> {
     const rooms = await this.#deps.store.rooms.listByHost(personaId);
@@ -245,6 +312,15 @@ export class RoomService implements RoomDirectory {
     if (!updated) return;
     this.#goLive(updated);
     this.#log.info({ roomId: id }, 'scheduled room went live');
+    this.#emit('started', id);
+  }
+
+  #emit(change: RoomChange, roomId: string): void {
+    try {
+      this.#deps.events?.changed(change, roomId);
+    } catch (e) {
+      this.#log.error({ err: e, roomId, change }, 'room change listener failed');
+    }
   }
 
   #goLive(room: RoomRecord): void {
@@ -257,6 +333,7 @@ export class RoomService implements RoomDirectory {
       onIdle: (r) => {
         this.endRoom(r.id, 'room_ended').catch((e: unknown) => this.#log.error({ err: e, roomId: r.id }, 'ending an idle room failed'));
       },
+      onChange: (r) => this.#emit('stage', r.id),
       onBan: (r, participantId) => {
         if (participantId.startsWith('guest:')) return;
         this.#deps.store.rooms.addBan(r.id, participantId, new Date(this.#now())).catch((e: unknown) => this.#log.error({ err: e }, 'storing a ban failed'));

@@ -13,6 +13,12 @@ export const createRoomBody = z.strictObject({
   maxSpeakers: z.number().int().min(1).max(50).optional(),
 });
 
+/** The host renames or re-describes a room: at least one field. */
+export const updateRoomBody = z.strictObject({
+  title: z.string().trim().min(1, 'a title cannot be empty').max(200).regex(/^[^\p{Cc}]*$/u, 'a title cannot contain control characters').optional(),
+  description: text(2000).optional(),
+}).refine((b) => b.title !== undefined || b.description !== undefined, 'give a title or a description to change');
+
 export const emptyBody = z.strictObject({});
 
 /** Invites a local persona by its handle. */

@@ -5,15 +5,26 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import express, { type Router } from 'express';
+import express, { type Request, type Router } from 'express';
 import { renderRoomPage } from '../web/page.js';
 
 /** dist/web, next to dist/server (this file is dist/server/rooms/web.controller.js). */
 const BUNDLE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'web', 'client.js');
 
+/** ActivityPub clients asking for a room's id get its Event from federation's route, mounted after this one. */
+function wantsActivityJson(req: Request): boolean {
+  const preferred = req.accepts(['text/html', 'application/activity+json', 'application/ld+json']);
+  return preferred === 'application/activity+json' || preferred === 'application/ld+json';
+}
+
 export function webClientRoutes(): Router {
   const router = express.Router();
-  router.get('/rooms/:id', (req, res) => {
+  router.get('/rooms/:id', (req, res, next) => {
+    // ActivityPub clients get the room's Event from federation's route (content negotiation).
+    if (wantsActivityJson(req)) {
+      next();
+      return;
+    }
     res.set('Cache-Control', 'no-store');
     res.type('html').send(renderRoomPage(String(req.params.id)));
   });

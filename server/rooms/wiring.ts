@@ -14,6 +14,9 @@ import type { Store } from '../store/index.js';
 import { GrantKeys } from './grant-keys.js';
 import { GrantIssuer } from './grants.js';
 import { roomRoutes } from './room.controller.js';
+import type { RoomEvents } from './room-events.js';
+import { hallwayRoutes } from './hallway.js';
+import type { RemoteRoomsPort } from './remote-rooms.js';
 import { RoomService, type RoomAudience } from './room.service.js';
 import { webClientRoutes } from './web.controller.js';
 
@@ -25,6 +28,10 @@ export interface RoomsDeps {
   hooks: PersonaHooks;
   /** Answers follower checks for followers-only rooms; without it only the host sees them. */
   audience?: RoomAudience;
+  /** Told about room lifecycle changes (federation announces rooms). */
+  events?: RoomEvents;
+  /** Rooms of other instances: the room list, the hallway and link lookup (federation provides it). */
+  remote?: RemoteRoomsPort;
   /** Tuning for tests; production uses the defaults. */
   options?: {
     grantTtlSeconds?: number;
@@ -71,6 +78,8 @@ export function createRooms(deps: RoomsDeps): Rooms {
     store, publicUrl: config.http.publicUrl, registry, grants, log: deps.log, now,
     idleMs: config.rooms.idleTimeoutSeconds * 1000,
     ...(deps.audience ? { audience: deps.audience } : {}),
+    ...(deps.events ? { events: deps.events } : {}),
+    ...(deps.remote ? { remote: deps.remote } : {}),
   });
   const unsubscribe = [
     deps.hooks.onPersonaDeleted((event) => service.personaDeleted(event.personaId)),
@@ -83,6 +92,10 @@ export function createRooms(deps: RoomsDeps): Rooms {
   });
 
   const router = express.Router();
+  router.use(hallwayRoutes({
+    rooms: service, store, publicUrl: config.http.publicUrl, signedIn: [requireSession({ config, store, now })],
+    ...(deps.remote ? { remote: deps.remote } : {}),
+  }));
   router.use(roomRoutes({
     rooms: service,
     signedInWrite: [requireSession({ config, store, now }), express.json({ limit: '64kb' })],

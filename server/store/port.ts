@@ -8,6 +8,7 @@
 import type { AccountRepository, InviteRepository, PersonaRepository, SessionRepository } from './accounts-port.js';
 import type { DeliveryRepository } from './delivery-port.js';
 import type { RoomRepository } from './rooms-port.js';
+import type { RemoteRoomRepository } from './remote-rooms-port.js';
 
 /**
  * A JSON-LD record as activitypub-express keeps it: compacted with `@set`
@@ -229,6 +230,8 @@ export interface Store {
   readonly delivery: DeliveryRepository;
   /** Rooms and room bans (see rooms-port.ts). */
   readonly rooms: RoomRepository;
+  /** Rooms announced by other instances (see remote-rooms-port.ts). */
+  readonly remoteRooms: RemoteRoomRepository;
   /** Whether the database answers right now (for health checks); never throws. */
   ping(): Promise<boolean>;
   /** Flushes and releases the database; idempotent. Other methods reject afterwards. */

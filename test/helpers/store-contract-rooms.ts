@@ -79,4 +79,20 @@ export function defineRoomsContract(ctx: ContractContext): void {
     const reopened = await ctx.reopen();
     assert.equal(await reopened.rooms.isInvited(r2.id, 'p-6'), true, 'durable');
   });
+
+  it('renames a room, and deletes it with its bans and invitations', async () => {
+    const { rooms } = ctx.store();
+    const r = room('p-1', { visibility: 'invite' });
+    await rooms.create(r);
+    assert.deepEqual(await rooms.update(r.id, { title: 'New title', description: 'new' }), { ...r, title: 'New title', description: 'new' });
+    await rooms.addBan(r.id, 'p-5', new Date('2025-06-01T10:30:00.000Z'));
+    await rooms.addInvitation({ roomId: r.id, personaId: 'p-6', invitedAt: new Date('2025-06-01T10:31:00.000Z') });
+    assert.equal(await rooms.delete(r.id), true);
+    assert.equal(await rooms.delete(r.id), false);
+    assert.equal(await rooms.get(r.id), undefined);
+    assert.equal(await rooms.isBanned(r.id, 'p-5'), false);
+    assert.equal(await rooms.isInvited(r.id, 'p-6'), false);
+    const reopened = await ctx.reopen();
+    assert.equal(await reopened.rooms.get(r.id), undefined);
+  });
 }

@@ -12,6 +12,7 @@ import { defineDeliveryQueueContract } from './store-contract-delivery-queue.js'
 import { defineApexStreamContract } from './store-contract-streams.js';
 import { defineFederationContract } from './store-contract-federation.js';
 import { defineRoomsContract } from './store-contract-rooms.js';
+import { defineRemoteRoomsContract } from './store-contract-remote-rooms.js';
 
 /** A store under test, plus what the contract needs to manage it. */
 export interface OpenedStore {
@@ -68,6 +69,7 @@ export function defineStoreContract(harness: StoreHarness): void {
   describe('federation state', () => defineFederationContract(ctx));
   describe('delivery queue', () => defineDeliveryQueueContract(ctx));
   describe('rooms', () => defineRoomsContract(ctx));
+  describe('remote rooms', () => defineRemoteRoomsContract(ctx));
   describe('lifecycle', () => defineLifecycleContract(ctx, harness.kind));
 }
 

@@ -9,6 +9,7 @@ import { MongoDeliveryRepository } from './delivery-repository.js';
 import { MongoFederationRepository } from './federation-repository.js';
 import { MongoInstanceRepository } from './instance-repository.js';
 import { MongoRoomRepository } from './room-repository.js';
+import { MongoRemoteRoomRepository } from './remote-room-repository.js';
 import { MongoPersonaRepository, MongoSessionRepository } from './persona-repository.js';
 
 /** Boot fails this fast when no server answers. */
@@ -29,6 +30,7 @@ export class MongoStore implements Store {
   readonly federation: MongoFederationRepository;
   readonly delivery: MongoDeliveryRepository;
   readonly rooms: MongoRoomRepository;
+  readonly remoteRooms: MongoRemoteRoomRepository;
   private closed = false;
 
   private constructor(private readonly client: MongoClient, private readonly db: Db, private readonly log: Logger) {
@@ -42,6 +44,7 @@ export class MongoStore implements Store {
     this.federation = new MongoFederationRepository(db);
     this.delivery = new MongoDeliveryRepository(db);
     this.rooms = new MongoRoomRepository(db);
+    this.remoteRooms = new MongoRemoteRoomRepository(db);
   }
 
   /**
@@ -88,6 +91,7 @@ export class MongoStore implements Store {
       await store.federation.setup();
       await store.delivery.setup();
       await store.rooms.setup();
+      await store.remoteRooms.setup();
     } catch (error) {
       await client.close().catch(() => undefined);
       throw new StoreUnavailableError(

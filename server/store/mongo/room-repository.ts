@@ -101,4 +101,11 @@ export class MongoRoomRepository implements RoomRepository {
   async deleteInvitationsOf(personaId: string): Promise<number> {
     return (await this.invitations.deleteMany({ personaId })).deletedCount;
   }
+
+  async delete(id: string): Promise<boolean> {
+    const deleted = (await this.rooms.deleteOne({ id })).deletedCount === 1;
+    await this.bans.deleteMany({ roomId: id });
+    await this.invitations.deleteMany({ roomId: id });
+    return deleted;
+  }
 }

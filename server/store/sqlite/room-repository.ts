@@ -59,8 +59,8 @@ export class SqliteRoomRepository implements RoomRepository {
       const row = this.db.prepare('SELECT * FROM rooms WHERE id = ?').get(id) as RoomRow | undefined;
       if (!row) return undefined;
       const next = { ...toRecord(row), ...patch };
-      this.db.prepare('UPDATE rooms SET state = ?, started_at = ?, ended_at = ? WHERE id = ?')
-        .run(next.state, iso(next.startedAt), iso(next.endedAt), id);
+      this.db.prepare('UPDATE rooms SET state = ?, started_at = ?, ended_at = ?, title = ?, description = ? WHERE id = ?')
+        .run(next.state, iso(next.startedAt), iso(next.endedAt), next.title, next.description, id);
       return next;
     })());
   }
@@ -110,5 +110,13 @@ export class SqliteRoomRepository implements RoomRepository {
 
   deleteInvitationsOf(personaId: string): Promise<number> {
     return settle(() => this.db.prepare('DELETE FROM room_invitations WHERE persona_id = ?').run(personaId).changes);
+  }
+
+  delete(id: string): Promise<boolean> {
+    return settle(() => this.db.transaction(() => {
+      this.db.prepare('DELETE FROM room_bans WHERE room_id = ?').run(id);
+      // Invitations go with their room (ON DELETE CASCADE).
+      return this.db.prepare('DELETE FROM rooms WHERE id = ?').run(id).changes === 1;
+    })());
   }
 }

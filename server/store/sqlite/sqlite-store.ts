@@ -9,6 +9,7 @@ import { SqliteInstanceRepository } from './instance-repository.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { openSqliteDatabase } from './open.js';
 import { SqliteRoomRepository } from './room-repository.js';
+import { SqliteRemoteRoomRepository } from './remote-room-repository.js';
 import { SqlitePersonaRepository } from './persona-repository.js';
 import { SqliteSessionRepository } from './session-repository.js';
 import { settle } from './settle.js';
@@ -25,6 +26,7 @@ export class SqliteStore implements Store {
   readonly federation: SqliteFederationRepository;
   readonly delivery: SqliteDeliveryRepository;
   readonly rooms: SqliteRoomRepository;
+  readonly remoteRooms: SqliteRemoteRoomRepository;
   private closed = false;
 
   /** `parentLog`: for the parts that name their own module (one module name per logger). */
@@ -38,6 +40,7 @@ export class SqliteStore implements Store {
     this.federation = new SqliteFederationRepository(db);
     this.delivery = new SqliteDeliveryRepository(db);
     this.rooms = new SqliteRoomRepository(db);
+    this.remoteRooms = new SqliteRemoteRoomRepository(db);
   }
 
   /**
