@@ -21,6 +21,9 @@ import { createDocumentLoader, installDocumentLoader } from './jsonld/index.js';
 import { SafeFetcher } from './net/index.js';
 import { createRequestSigner } from './signatures/index.js';
 
+/** Told that no follow remains between two actors (either may be local or remote). */
+export type FollowsEndedListener = (actorA: string, actorB: string) => Promise<void>;
+
 export interface FederationDeps {
   config: Config;
   store: Store;
@@ -43,6 +46,7 @@ export class Federation {
   readonly delivery: DeliveryQueue;
   readonly inbox: InboxProcessor;
   private readonly purgedListeners: ActorPurgedListener[] = [];
+  private readonly followsEndedListeners: FollowsEndedListener[] = [];
 
   private constructor(
     private readonly deps: FederationDeps,
@@ -127,12 +131,14 @@ export class Federation {
       },
       onPurged: () => this.purgedListeners,
     });
-    this.inbox = new InboxProcessor({ apex: this.apex, store, log: log.child({ module: 'federation.inbox' }), personas: this.personas, settings: deps.settings });
+    const followsEnded = (a: string, b: string): Promise<void> => this.followsEnded(a, b);
+    this.inbox = new InboxProcessor({ apex: this.apex, store, log: log.child({ module: 'federation.inbox' }), personas: this.personas, settings: deps.settings, followsEnded });
     this.actions = new PersonaActions({
       apex: this.apex,
       store,
       remote: this.remote,
       inbox: () => this.inbox,
+      followsEnded,
       reports: {
         sendReport: async ({ targetActor, inbox, comment }) => {
           const activity = {
@@ -182,6 +188,24 @@ export class Federation {
       signer: createRequestSigner({ keyId: instanceActor.keyId, privateKeyPem: instanceActor.privateKeyPem }),
     });
     return new Federation(deps, fetcher, instanceActor);
+  }
+
+  /**
+   * Subscribes to the end of follows (unfollow, block either way, a rejected
+   * follow): followers-only rooms drop who no longer follows their host.
+   */
+  onFollowsEnded(listener: FollowsEndedListener): void {
+    this.followsEndedListeners.push(listener);
+  }
+
+  private async followsEnded(actorA: string, actorB: string): Promise<void> {
+    for (const listener of this.followsEndedListeners) {
+      try {
+        await listener(actorA, actorB);
+      } catch (error) {
+        this.deps.log.error({ err: error }, 'a follows-ended listener failed');
+      }
+    }
   }
 
   /** Subscribes to actor purges (local deletion or an inbound Delete): rooms remove the actor at once. */

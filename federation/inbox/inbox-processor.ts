@@ -21,6 +21,8 @@ export interface InboxProcessorDeps {
   log: Logger;
   personas: PersonaActors;
   settings: LocalPersonaSettings;
+  /** A follow between the two actors ended (rooms re-check who may stay in followers-only rooms). */
+  followsEnded?: (actorA: string, actorB: string) => Promise<void>;
 }
 
 const accepted: InboxOutcome = { status: 202 };
@@ -102,7 +104,10 @@ export class InboxProcessor {
     const following = first(follower.following);
     if (!following) return accepted;
     if (kind === 'accept') await store.apex.updateActivityMeta(follow, 'collection', following);
-    else await store.apex.removeActivity(follow, follower.id);
+    else {
+      await store.apex.removeActivity(follow, follower.id);
+      await this.deps.followsEnded?.(follower.id, a.actorId);
+    }
     return accepted;
   }
 
@@ -118,6 +123,8 @@ export class InboxProcessor {
     if (first(undone.actor) !== a.actorId) return refuse(403, 'not_owner', 'only the actor of an activity may undo it');
     await store.apex.removeActivity(undone, a.actorId);
     await store.federation.takeFollowRequest(targetId);
+    const followed = first(undone.object);
+    if (undone.type === 'Follow' && followed) await this.deps.followsEnded?.(a.actorId, followed);
     return accepted;
   }
 
@@ -126,6 +133,7 @@ export class InboxProcessor {
     const target = await this.localActor(a.objectIds[0] ?? '');
     if (!target) return accepted;
     await endFollows(this.deps.store, target, a.actorId, ['followers', 'following']);
+    await this.deps.followsEnded?.(target.id, a.actorId);
     return accepted;
   }
 
