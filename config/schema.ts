@@ -58,6 +58,12 @@ export const configSchema = z
         announcedIp: z.string().min(1).optional(),
         rtcMinPort: port.default(40000),
         rtcMaxPort: port.default(49999),
+        /** WebRTC transports of the whole instance; past this only participants on stage get more. */
+        maxTransports: z.number().int().min(1).max(1_000_000).default(4000),
+        /** The last this many of maxTransports are kept for participants on stage (host, moderators, speakers). */
+        stageReserve: z.number().int().min(0).max(1_000_000).default(200),
+        /** WebRTC transports open at once from one client address (an IPv6 /64 counts as one). */
+        transportsPerAddress: z.number().int().min(1).max(100_000).default(40),
       })
       .strict()
       .prefault({}),
@@ -87,6 +93,10 @@ export const configSchema = z
       .object({
         /** A live room with nobody in it ends after this many seconds. */
         idleTimeoutSeconds: z.number().int().min(5).max(86400).default(300),
+        /** Signaling connections open at once from one client address (an IPv6 /64 counts as one). */
+        connectionsPerAddress: z.number().int().min(1).max(100_000).default(20),
+        /** Signaling connections open at once for one account (all its personas and tabs). */
+        connectionsPerAccount: z.number().int().min(1).max(10_000).default(10),
       })
       .strict()
       .prefault({}),
@@ -95,6 +105,9 @@ export const configSchema = z
   .superRefine((cfg, ctx) => {
     if ((cfg.http.tlsCertFile === undefined) !== (cfg.http.tlsKeyFile === undefined)) {
       ctx.addIssue({ code: 'custom', path: ['http', cfg.http.tlsCertFile ? 'tlsKeyFile' : 'tlsCertFile'], message: 'TLS needs both a certificate and a key file' });
+    }
+    if (cfg.media.stageReserve >= cfg.media.maxTransports) {
+      ctx.addIssue({ code: 'custom', path: ['media', 'stageReserve'], message: 'must be below media.maxTransports' });
     }
     if (cfg.media.rtcMinPort > cfg.media.rtcMaxPort) {
       ctx.addIssue({ code: 'custom', path: ['media', 'rtcMinPort'], message: 'must not be above media.rtcMaxPort' });
@@ -143,6 +156,9 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   { name: 'HEARTH_MEDIA_ANNOUNCED_IP', path: ['media', 'announcedIp'], kind: 'string', expected: 'the public IP address or host clients reach' },
   { name: 'HEARTH_MEDIA_RTC_MIN_PORT', path: ['media', 'rtcMinPort'], kind: 'int', expected: 'an integer from 1 to 65535' },
   { name: 'HEARTH_MEDIA_RTC_MAX_PORT', path: ['media', 'rtcMaxPort'], kind: 'int', expected: 'an integer from 1 to 65535' },
+  { name: 'HEARTH_MEDIA_MAX_TRANSPORTS', path: ['media', 'maxTransports'], kind: 'int', expected: 'an integer from 1 to 1000000' },
+  { name: 'HEARTH_MEDIA_STAGE_RESERVE', path: ['media', 'stageReserve'], kind: 'int', expected: 'an integer from 0 to 1000000, below HEARTH_MEDIA_MAX_TRANSPORTS' },
+  { name: 'HEARTH_MEDIA_TRANSPORTS_PER_ADDRESS', path: ['media', 'transportsPerAddress'], kind: 'int', expected: 'an integer from 1 to 100000' },
   { name: 'HEARTH_FEDERATION_ALLOW_PRIVATE', path: ['federation', 'allowPrivate'], kind: 'list', expected: 'comma-separated CIDR ranges such as 127.0.0.0/8,::1/128' },
   { name: 'HEARTH_FEDERATION_INBOUND_RATE', path: ['federation', 'inboundPerHostPerMinute'], kind: 'int', expected: 'an integer from 1 to 1000000 (activities per remote host per minute)' },
   { name: 'HEARTH_FEDERATION_KEY_FETCH_RATE', path: ['federation', 'keyFetchesPerHostPerMinute'], kind: 'int', expected: 'an integer from 1 to 100000 (signing-key fetches per remote host per minute)' },
@@ -151,6 +167,8 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   { name: 'HEARTH_SIGNUP_PER_CLIENT', path: ['accounts', 'signupPerClientPerHour'], kind: 'int', expected: 'an integer from 1 to 1000000 (sign-up attempts per client address per hour)' },
   { name: 'HEARTH_SIGNUP_RATE', path: ['accounts', 'signupPerHour'], kind: 'int', expected: 'an integer from 1 to 10000000 (sign-up attempts per hour, all clients together)' },
   { name: 'HEARTH_ROOM_IDLE_SECONDS', path: ['rooms', 'idleTimeoutSeconds'], kind: 'int', expected: 'an integer from 5 to 86400' },
+  { name: 'HEARTH_CONNECTIONS_PER_ADDRESS', path: ['rooms', 'connectionsPerAddress'], kind: 'int', expected: 'an integer from 1 to 100000' },
+  { name: 'HEARTH_CONNECTIONS_PER_ACCOUNT', path: ['rooms', 'connectionsPerAccount'], kind: 'int', expected: 'an integer from 1 to 10000' },
 ];
 
 /** Environment variables that are read but are not configuration values. */

@@ -23,6 +23,9 @@ import { SafeFetcher } from './net/index.js';
 import { FederatedRooms } from './rooms/index.js';
 import { createRequestSigner } from './signatures/index.js';
 
+/** Told that no follow remains between two actors (either may be local or remote). */
+export type FollowsEndedListener = (actorA: string, actorB: string) => Promise<void>;
+
 export interface FederationDeps {
   config: Config;
   store: Store;
@@ -47,6 +50,7 @@ export class Federation {
   /** Rooms across instances: announcing local rooms, storing and listing remote ones. */
   readonly rooms: FederatedRooms;
   private readonly purgedListeners: ActorPurgedListener[] = [];
+  private readonly followsEndedListeners: FollowsEndedListener[] = [];
 
   private constructor(
     private readonly deps: FederationDeps,
@@ -126,14 +130,16 @@ export class Federation {
       onPurged: () => this.purgedListeners,
     });
     this.rooms = new FederatedRooms({ apex: this.apex, store, publicUrl, log, fetchDocument: (url) => documents.activityPub(url) });
+    const followsEnded = (a: string, b: string): Promise<void> => this.followsEnded(a, b);
     this.inbox = new InboxProcessor({
-      apex: this.apex, store, log: log.child({ module: 'federation.inbox' }), personas: this.personas, settings: deps.settings, rooms: this.rooms.inbox,
+      apex: this.apex, store, log: log.child({ module: 'federation.inbox' }), personas: this.personas, settings: deps.settings, rooms: this.rooms.inbox, followsEnded,
     });
     this.actions = new PersonaActions({
       apex: this.apex,
       store,
       remote: this.remote,
       inbox: () => this.inbox,
+      followsEnded,
       reports: {
         sendReport: async ({ targetActor, inbox, comment }) => {
           const activity = {
@@ -183,6 +189,24 @@ export class Federation {
       signer: createRequestSigner({ keyId: instanceActor.keyId, privateKeyPem: instanceActor.privateKeyPem }),
     });
     return new Federation(deps, fetcher, instanceActor, await PageCursors.load(store.instance));
+  }
+
+  /**
+   * Subscribes to the end of follows (unfollow, block either way, a rejected
+   * follow): followers-only rooms drop who no longer follows their host.
+   */
+  onFollowsEnded(listener: FollowsEndedListener): void {
+    this.followsEndedListeners.push(listener);
+  }
+
+  private async followsEnded(actorA: string, actorB: string): Promise<void> {
+    for (const listener of this.followsEndedListeners) {
+      try {
+        await listener(actorA, actorB);
+      } catch (error) {
+        this.deps.log.error({ err: error }, 'a follows-ended listener failed');
+      }
+    }
   }
 
   /** Subscribes to actor purges (local deletion or an inbound Delete): rooms remove the actor at once. */

@@ -26,6 +26,11 @@ export interface RoomMediaOptions {
   listenIp: string;
   announcedIp?: string | undefined;
   caps?: PeerCaps;
+  /**
+   * The worker's WebRtcServer: every transport shares its one UDP and one
+   * TCP port (ADR 0012). Without it each transport binds its own ports.
+   */
+  webRtcServer?: types.WebRtcServer | undefined;
   /** Bits per second a peer may send us (one Opus stream needs ~64 kbit/s). */
   maxIncomingBitrate?: number;
   log: Logger;
@@ -73,6 +78,8 @@ export interface ConsumerInfo {
 
 interface Peer {
   transports: Map<string, types.WebRtcTransport>;
+  /** Transports being created now (counted against limits already). */
+  pending: number;
   producer: types.Producer | undefined;
   consumers: Map<string, types.Consumer>;
 }
@@ -133,6 +140,18 @@ export class RoomMedia extends TypedEventEmitter<RoomMediaEvents> {
     return typeof pid === 'number' ? pid : undefined;
   }
 
+  /** WebRTC transports open (or being opened) for one peer, or for the whole room. */
+  transportCount(peerId?: string): number {
+    const count = (p: Peer): number => p.transports.size + p.pending;
+    if (peerId !== undefined) {
+      const peer = this.#peers.get(peerId);
+      return peer ? count(peer) : 0;
+    }
+    let total = 0;
+    for (const peer of this.#peers.values()) total += count(peer);
+    return total;
+  }
+
   /** Every producer now, for a newcomer to consume. */
   producers(): { peerId: string; producerId: string }[] {
     const out: { peerId: string; producerId: string }[] = [];
@@ -143,7 +162,7 @@ export class RoomMedia extends TypedEventEmitter<RoomMediaEvents> {
   #peer(peerId: string): Peer {
     let peer = this.#peers.get(peerId);
     if (!peer) {
-      peer = { transports: new Map(), producer: undefined, consumers: new Map() };
+      peer = { transports: new Map(), pending: 0, producer: undefined, consumers: new Map() };
       this.#peers.set(peerId, peer);
     }
     return peer;
@@ -161,15 +180,23 @@ export class RoomMedia extends TypedEventEmitter<RoomMediaEvents> {
   async createTransport(peerId: string): Promise<Result<TransportInfo, MediaOpError>> {
     if (this.#closed) return err('media_closed');
     const peer = this.#peer(peerId);
-    if (peer.transports.size >= this.#caps.transports) return err('cap_reached');
-    const transport = await this.#router.createWebRtcTransport({
-      listenIps: [{ ip: this.#options.listenIp, ...(this.#options.announcedIp ? { announcedIp: this.#options.announcedIp } : {}) }],
-      enableUdp: true,
-      enableTcp: true,
-      preferUdp: true,
-      initialAvailableOutgoingBitrate: 600_000,
-      appData: { peerId },
-    });
+    if (peer.transports.size + peer.pending >= this.#caps.transports) return err('cap_reached');
+    const common = { enableUdp: true, enableTcp: true, preferUdp: true, initialAvailableOutgoingBitrate: 600_000, appData: { peerId } };
+    const server = this.#options.webRtcServer;
+    peer.pending++;
+    let transport: types.WebRtcTransport;
+    try {
+      transport = await this.#router.createWebRtcTransport(server
+        ? { ...common, webRtcServer: server }
+        : { ...common, listenIps: [{ ip: this.#options.listenIp, ...(this.#options.announcedIp ? { announcedIp: this.#options.announcedIp } : {}) }] });
+    } finally {
+      peer.pending--;
+    }
+    // The peer left (or the room closed) while the transport was being made: it must not outlive them.
+    if (this.#closed || this.#peers.get(peerId) !== peer) {
+      transport.close();
+      return err('media_closed');
+    }
     if (this.#options.maxIncomingBitrate) await transport.setMaxIncomingBitrate(this.#options.maxIncomingBitrate);
     peer.transports.set(transport.id, transport);
     transport.observer.once('close', () => peer.transports.delete(transport.id));

@@ -16,6 +16,12 @@ export interface MediaWorkerPoolOptions {
   rtcMinPort: number;
   rtcMaxPort: number;
   log: Logger;
+  /**
+   * Gives each worker a WebRtcServer listening on this IP (one UDP and one
+   * TCP port from the worker's share of the range) that all its WebRTC
+   * transports share (ADR 0012). Without it each transport binds its own ports.
+   */
+  webRtcServer?: { listenIp: string; announcedIp?: string | undefined };
   /** Replacement timing; the defaults suit production, tests may shorten them. */
   restartBackoff?: Partial<BackoffPolicy>;
 }
@@ -76,6 +82,8 @@ export class MediaWorkerPool extends TypedEventEmitter<MediaWorkerPoolEvents> {
   readonly size: number;
   readonly #log: Logger;
   readonly #logLevel: types.WorkerLogLevel;
+  readonly #webRtcServer: MediaWorkerPoolOptions['webRtcServer'];
+  readonly #servers = new WeakMap<types.Worker, types.WebRtcServer>();
   readonly #slots: Slot[];
   /** Every worker this pool started and that has not closed yet, whichever slot holds it. */
   readonly #workers = new Set<types.Worker>();
@@ -94,6 +102,7 @@ export class MediaWorkerPool extends TypedEventEmitter<MediaWorkerPoolEvents> {
     this.#log = log;
     this.size = options.size;
     this.#logLevel = options.logLevel;
+    this.#webRtcServer = options.webRtcServer;
     const policy: BackoffPolicy = { ...DEFAULT_RESTART_BACKOFF, ...options.restartBackoff };
     const ranges = splitPortRange({ min: options.rtcMinPort, max: options.rtcMaxPort }, options.size);
     this.#slots = ranges.map((ports, index) => ({
@@ -168,6 +177,11 @@ export class MediaWorkerPool extends TypedEventEmitter<MediaWorkerPoolEvents> {
     return ok(best.current.worker);
   }
 
+  /** The WebRtcServer of a worker of this pool, if the pool makes them. */
+  webRtcServerOf(worker: types.Worker): types.WebRtcServer | undefined {
+    return this.#servers.get(worker);
+  }
+
   /** One entry per slot, in slot order. */
   stats(): WorkerSlotStats[] {
     return this.#slots.map((slot) => ({
@@ -219,6 +233,17 @@ export class MediaWorkerPool extends TypedEventEmitter<MediaWorkerPoolEvents> {
       rtcMaxPort: slot.ports.max,
       appData: { slot: slot.index },
     });
+    if (this.#webRtcServer && !this.#closed) {
+      const { listenIp, announcedIp } = this.#webRtcServer;
+      const info = (protocol: 'udp' | 'tcp'): types.WebRtcServerListenInfo => ({ protocol, ip: listenIp, ...(announcedIp ? { announcedIp } : {}) });
+      try {
+        this.#servers.set(worker, await worker.createWebRtcServer({ listenInfos: [info('udp'), info('tcp')] }));
+      } catch (error) {
+        worker.close();
+        await waitForExit(worker.pid);
+        throw error;
+      }
+    }
     if (this.#closed) {
       worker.close();
       await waitForExit(worker.pid);

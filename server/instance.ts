@@ -136,6 +136,7 @@ export async function startInstance(config: Config, log: Logger): Promise<Instan
       logLevel: config.media.logLevel,
       rtcMinPort: config.media.rtcMinPort,
       rtcMaxPort: config.media.rtcMaxPort,
+      webRtcServer: { listenIp: config.media.listenIp, announcedIp: config.media.announcedIp },
       log,
     });
     const pool = media;
@@ -178,6 +179,17 @@ export async function startInstance(config: Config, log: Logger): Promise<Instan
     fed.rooms.attachSource(rooms.service);
     const openedRooms = rooms;
     undo.push(() => openedRooms.close());
+    // A follow that ends (unfollow, block) may end a persona's right to be in a followers-only room.
+    federation.onFollowsEnded(async (...actorIds) => {
+      const prefix = `${config.http.publicUrl.toLowerCase()}/u/`;
+      const personaIds: string[] = [];
+      for (const actorId of actorIds) {
+        if (!actorId.toLowerCase().startsWith(prefix)) continue;
+        const persona = await openedStore.personas.findByHandle(actorId.slice(prefix.length).toLowerCase());
+        if (persona) personaIds.push(persona.id);
+      }
+      await openedRooms.service.accessChanged(personaIds);
+    });
     await rooms.ready;
   } catch (e) {
     return unwind(undo, e);

@@ -23,6 +23,8 @@ export interface InboxProcessorDeps {
   settings: LocalPersonaSettings;
   /** Room activities (federation/rooms) are claimed before the handlers below; undefined = not a room. */
   rooms?: { handle(a: InboundActivity): Promise<InboxOutcome | undefined> };
+  /** A follow between the two actors ended (rooms re-check who may stay in followers-only rooms). */
+  followsEnded?: (actorA: string, actorB: string) => Promise<void>;
 }
 
 const accepted: InboxOutcome = { status: 202 };
@@ -106,7 +108,10 @@ export class InboxProcessor {
     const following = first(follower.following);
     if (!following) return accepted;
     if (kind === 'accept') await store.apex.updateActivityMeta(follow, 'collection', following);
-    else await store.apex.removeActivity(follow, follower.id);
+    else {
+      await store.apex.removeActivity(follow, follower.id);
+      await this.deps.followsEnded?.(follower.id, a.actorId);
+    }
     return accepted;
   }
 
@@ -122,6 +127,8 @@ export class InboxProcessor {
     if (first(undone.actor) !== a.actorId) return refuse(403, 'not_owner', 'only the actor of an activity may undo it');
     await store.apex.removeActivity(undone, a.actorId);
     await store.federation.takeFollowRequest(targetId);
+    const followed = first(undone.object);
+    if (undone.type === 'Follow' && followed) await this.deps.followsEnded?.(a.actorId, followed);
     return accepted;
   }
 
@@ -130,6 +137,7 @@ export class InboxProcessor {
     const target = await this.localActor(a.objectIds[0] ?? '');
     if (!target) return accepted;
     await endFollows(this.deps.store, target, a.actorId, ['followers', 'following']);
+    await this.deps.followsEnded?.(target.id, a.actorId);
     return accepted;
   }
 

@@ -10,6 +10,7 @@ import type { AccountRecord, Store } from '../store/index.js';
 import type { ClientInfo, Credentials } from './credentials.js';
 import type { AccountsErrorOf } from './errors.js';
 import { normalizeUsername } from './handles.js';
+import type { PersonaHooks } from './hooks.js';
 import { hashPassword } from './passwords.js';
 import { hashCode, newOneTimeCode, randomId } from './secrets.js';
 
@@ -22,6 +23,8 @@ export interface AccountServiceDeps {
   registration: Config['accounts']['registration'];
   credentials: Credentials;
   log: Logger;
+  /** Told when a recovery ends every session of an account. */
+  hooks?: PersonaHooks;
 }
 
 function newRecoveryCodes(): { codes: string[]; hashes: string[] } {
@@ -84,6 +87,7 @@ export class AccountService {
       this.deps.credentials.recoveryFailed(gate.attempt);
       return err({ kind: 'recovery_failed' });
     }
+    await this.deps.hooks?.emitSessionsChanged({ accountId: account.id });
     this.log.info('password reset with a recovery code; all sessions ended');
     return ok({ recoveryCodesLeft: await this.deps.store.accounts.countRecoveryCodes(account.id) });
   }

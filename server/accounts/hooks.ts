@@ -18,6 +18,18 @@ export interface PersonaDeletedEvent {
  */
 export type PersonaDeletedListener = (event: PersonaDeletedEvent) => void | Promise<void>;
 
+/**
+ * The sessions of an account changed: one ended (logout, revocation), all
+ * ended (password recovery), or one now acts as another persona. Live
+ * connections that rest on a session (the signaling WebSocket) re-check it.
+ */
+export interface SessionsChangedEvent {
+  accountId: string;
+}
+
+/** Runs after the change is stored; it must not throw. */
+export type SessionsChangedListener = (event: SessionsChangedEvent) => void | Promise<void>;
+
 /** What a persona's export lists as hosted rooms (rooms/ decides the shape). */
 export type HostedRoomsProvider = (persona: { personaId: string; handle: string }) => Promise<unknown[]>;
 
@@ -25,11 +37,23 @@ export type HostedRoomsProvider = (persona: { personaId: string; handle: string 
 export class PersonaHooks {
   private readonly deletedListeners = new Set<PersonaDeletedListener>();
   private hostedRoomsProvider: HostedRoomsProvider | undefined;
+  private readonly sessionListeners = new Set<SessionsChangedListener>();
 
   /** Subscribes to persona deletions; answers the unsubscribe function. */
   onPersonaDeleted(listener: PersonaDeletedListener): () => void {
     this.deletedListeners.add(listener);
     return () => this.deletedListeners.delete(listener);
+  }
+
+  /** Subscribes to session changes of accounts; answers the unsubscribe function. */
+  onSessionsChanged(listener: SessionsChangedListener): () => void {
+    this.sessionListeners.add(listener);
+    return () => this.sessionListeners.delete(listener);
+  }
+
+  /** Tells every listener that the account's sessions changed; resolves once they acted. */
+  async emitSessionsChanged(event: SessionsChangedEvent): Promise<void> {
+    for (const listener of [...this.sessionListeners]) await listener(event);
   }
 
   /** Sets who answers "rooms hosted" in exports (one provider: the rooms layer). */

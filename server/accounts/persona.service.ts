@@ -95,7 +95,10 @@ export class PersonaService {
       throw error;
     }
     const acting = isFirst && auth.persona === null;
-    if (acting) await store.sessions.setActingPersona(auth.session.id, persona.id);
+    if (acting) {
+      await store.sessions.setActingPersona(auth.session.id, persona.id);
+      await this.deps.hooks.emitSessionsChanged({ accountId: auth.account.id });
+    }
     this.log.info('persona created');
     return ok({ persona, acting });
   }
@@ -130,6 +133,7 @@ export class PersonaService {
     const own = await this.findOwn(auth.account.id, handle);
     if (!own.ok) return own;
     await this.deps.store.sessions.setActingPersona(auth.session.id, own.value.id);
+    await this.deps.hooks.emitSessionsChanged({ accountId: auth.account.id });
     return own;
   }
 

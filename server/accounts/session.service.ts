@@ -8,6 +8,7 @@ import { err, ok, type Result } from '../lib/result.js';
 import type { AccountRecord, PersonaRecord, SessionRecord, Store } from '../store/index.js';
 import type { ClientInfo, Credentials } from './credentials.js';
 import type { AccountsErrorOf } from './errors.js';
+import type { PersonaHooks } from './hooks.js';
 import type { KnownDevices } from './known-devices.js';
 import { newSessionToken, randomId, sha256Hex } from './secrets.js';
 
@@ -48,7 +49,7 @@ export interface StartedSession {
 
 export class SessionService {
   constructor(
-    private readonly deps: { store: Store; credentials: Credentials; devices: KnownDevices; log: Logger; now?: () => number },
+    private readonly deps: { store: Store; credentials: Credentials; devices: KnownDevices; log: Logger; hooks?: PersonaHooks; now?: () => number },
   ) {}
 
   private now(): number {
@@ -91,9 +92,14 @@ export class SessionService {
     return this.deps.store.sessions.listByAccount(accountId);
   }
 
-  /** Ends one of the account's sessions; another account's session is "not found". */
+  /**
+   * Ends one of the account's sessions; another account's session is "not
+   * found". Live connections of the session are cut before this resolves.
+   */
   async revoke(accountId: string, sessionId: string): Promise<Result<void, AccountsErrorOf<'session_not_found'>>> {
-    return (await this.deps.store.sessions.delete(sessionId, accountId)) ? ok(undefined) : err({ kind: 'session_not_found' });
+    if (!(await this.deps.store.sessions.delete(sessionId, accountId))) return err({ kind: 'session_not_found' });
+    await this.deps.hooks?.emitSessionsChanged({ accountId });
+    return ok(undefined);
   }
 }
 

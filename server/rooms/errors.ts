@@ -21,8 +21,6 @@ export type RoomLifecycleError =
 export type InvitationError =
   | RoomLifecycleError
   | { kind: 'persona_not_found' }
-  | { kind: 'already_invited' }
-  | { kind: 'not_invited' }
   | { kind: 'not_invite_only' };
 
 /** Every failure a participant can meet in a live room. */

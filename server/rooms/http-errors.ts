@@ -23,10 +23,6 @@ export function sendRoomError(res: Response, error: InvitationError): void {
       return send(503, 'no media server is available right now; try again shortly');
     case 'persona_not_found':
       return send(404, 'there is no local persona with this handle');
-    case 'already_invited':
-      return send(409, 'this persona is invited already');
-    case 'not_invited':
-      return send(404, 'this persona is not invited to this room');
     case 'not_invite_only':
       return send(409, 'only invite-only rooms have invitations');
     default:

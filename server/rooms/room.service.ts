@@ -214,15 +214,42 @@ export class RoomService implements RoomDirectory {
     await this.#deps.store.rooms.deleteInvitationsOf(personaId);
   }
 
-  /** Invites a local persona (by handle) to an invite-only room; the host or a moderator of the live room may. */
-  async invite(id: string, byPersonaId: string, handle: string): Promise<Result<InvitationView, InvitationError>> {
+  /**
+   * The right of these personas to be in rooms may have changed (a follow
+   * ended, a block): whoever may no longer see a live room they are in is
+   * removed at once (close reason `removed`), as a revoked invitation is.
+   */
+  async accessChanged(personaIds: readonly string[]): Promise<void> {
+    for (const live of [...this.#live.values()]) {
+      for (const personaId of personaIds) await this.ensureAccess(live, personaId);
+    }
+  }
+
+  /**
+   * Whether `personaId` (null: a guest) may still be in `live`; a persona
+   * that lost the right is removed from the room at once and false answered.
+   */
+  async ensureAccess(live: LiveRoom, personaId: string | null): Promise<boolean> {
+    if (personaId === null || live.ended || !live.stage.participant(personaId)) return true;
+    if (await this.#canSee(live.record, { personaId })) return true;
+    if (live.stage.participant(personaId)) await live.apply((stage) => stage.leave(personaId, 'removed'));
+    this.#log.info({ roomId: live.id }, 'a participant lost the right to be in the room and was removed');
+    return false;
+  }
+
+  /**
+   * Invites a local persona (by handle) to an invite-only room; the host or a
+   * moderator of the live room may. Idempotent: inviting an invited persona
+   * answers exactly as a new invitation, so a moderator never learns who was
+   * invited already (the first invitation's time is kept).
+   */
+  async invite(id: string, byPersonaId: string, handle: string): Promise<Result<{ handle: string }, InvitationError>> {
     const room = await this.#inviter(id, byPersonaId);
     if (!room.ok) return room;
     const persona = await this.#deps.store.personas.findByHandle(handle);
     if (!persona) return err({ kind: 'persona_not_found' });
-    const invitedAt = new Date(this.#now());
-    if (!(await this.#deps.store.rooms.addInvitation({ roomId: id, personaId: persona.id, invitedAt }))) return err({ kind: 'already_invited' });
-    return ok({ handle: persona.handle, invitedAt: invitedAt.toISOString() });
+    await this.#deps.store.rooms.addInvitation({ roomId: id, personaId: persona.id, invitedAt: new Date(this.#now()) });
+    return ok({ handle: persona.handle });
   }
 
   /** The invitations of a room, for its host only (nobody else learns who is invited). */
@@ -237,12 +264,18 @@ export class RoomService implements RoomDirectory {
     return ok(out);
   }
 
-  /** Revokes an invitation; the persona, if in the live room, is removed at once. */
+  /**
+   * Revokes an invitation; the persona, if in the live room, is removed at
+   * once. Only the host may (moderators invite but never undo or probe the
+   * host's list); revoking what is not there answers the same as revoking.
+   */
   async revoke(id: string, byPersonaId: string, handle: string): Promise<Result<null, InvitationError>> {
-    const room = await this.#inviter(id, byPersonaId);
+    const room = await this.#owned(id, byPersonaId);
     if (!room.ok) return room;
+    if (room.value.visibility !== 'invite') return err({ kind: 'not_invite_only' });
     const persona = await this.#deps.store.personas.findByHandle(handle);
-    if (!persona || !(await this.#deps.store.rooms.removeInvitation(id, persona.id))) return err({ kind: 'not_invited' });
+    if (!persona) return err({ kind: 'persona_not_found' });
+    await this.#deps.store.rooms.removeInvitation(id, persona.id);
     const live = this.#live.get(id);
     if (live && persona.id !== room.value.hostPersonaId && live.stage.participant(persona.id)) {
       await live.apply((stage) => stage.leave(persona.id, 'removed'));

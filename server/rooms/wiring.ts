@@ -87,7 +87,16 @@ export function createRooms(deps: RoomsDeps): Rooms {
   ];
   const sessionOf = sessionFromCookieHeader({ config, store, now });
   const signaling = createSignaling({
-    rooms: service, sessionOf, publicUrl: config.http.publicUrl, log: deps.log,
+    rooms: service, sessionOf, publicUrl: config.http.publicUrl, log: deps.log, hooks: deps.hooks,
+    trustProxy: config.http.trustProxy,
+    admission: {
+      connectionsPerAddress: config.rooms.connectionsPerAddress,
+      connectionsPerAccount: config.rooms.connectionsPerAccount,
+      transportsPerAddress: config.media.transportsPerAddress,
+      maxTransports: config.media.maxTransports,
+      stageReserve: config.media.stageReserve,
+    },
+    transportTotal: () => registry.transportCount(),
     ...(deps.options?.signalLimits ? { limits: deps.options.signalLimits } : {}),
   });
 

@@ -5,7 +5,7 @@
 import type { types } from 'mediasoup';
 import type { MediaOpError } from '../../media/index.js';
 import { err, ok, type Result } from '../lib/result.js';
-import type { LiveRoom, RoomOpError, RoomService, RoomStage, StageChange, StageError } from '../rooms/index.js';
+import { canPublish, type LiveRoom, type RoomOpError, type RoomService, type RoomStage, type StageChange, type StageError } from '../rooms/index.js';
 import { signalErrorOf } from './errors.js';
 import type { ClientMessage, MessageType, SignalError } from './protocol.js';
 
@@ -17,6 +17,10 @@ export interface HandlerSession {
   readonly displayName: string | null;
   /** The room this peer is in, if any. */
   room: LiveRoom | undefined;
+  /** Whether one more transport is within this client's and the instance's limits. */
+  admitTransport(onStage: boolean): Result<null, SignalError>;
+  /** Re-checks the session behind the connection; false: it no longer holds (the connection is being closed). */
+  stillValid(): Promise<boolean>;
   /** Joins `room` as this peer. */
   join(room: LiveRoom, hidden: boolean): Promise<Result<unknown, RoomOpError>>;
   leave(): Promise<void>;
@@ -55,14 +59,14 @@ function targetOp(op: (stage: RoomStage, me: string, target: string) => Result<S
 /** A media operation, after the grant was checked for `need`. */
 function mediaOp<M extends { grant: string }>(
   need: 'publish' | 'subscribe' | 'any',
-  run: (room: LiveRoom, media: NonNullable<LiveRoom['media']>, me: string, msg: M) => Promise<Answer>,
+  run: (room: LiveRoom, media: NonNullable<LiveRoom['media']>, me: string, msg: M, ctx: HandlerContext) => Promise<Answer>,
 ) {
   return async (ctx: HandlerContext, msg: M): Promise<Answer> => {
     const room = ctx.session.room;
     if (!room) return notJoined();
     const allowed = await room.authorize(ctx.session.participantId, msg.grant, need);
     if (!allowed.ok) return fromRoom(allowed);
-    return run(room, allowed.value.media, ctx.session.participantId, msg);
+    return run(room, allowed.value.media, ctx.session.participantId, msg, ctx);
   };
 }
 const media = <T>(r: Result<T, MediaOpError>): Answer =>
@@ -71,6 +75,8 @@ const media = <T>(r: Result<T, MediaOpError>): Answer =>
 export const HANDLERS: Handlers = {
   async join(ctx, msg) {
     if (ctx.session.room) return err({ code: 'already_joined', message: 'leave the current room first' });
+    // The identity was fixed at the upgrade: make sure the session still stands behind it.
+    if (!(await ctx.session.stillValid())) return err({ code: 'session_ended', message: 'your session ended or changed; reconnect' });
     const viewer = { personaId: ctx.session.personaId };
     const room = await ctx.rooms.openForJoin(msg.roomId, viewer);
     if (!room.ok) return fromRoom(room);
@@ -118,9 +124,17 @@ export const HANDLERS: Handlers = {
   async refreshGrant(ctx) {
     const room = ctx.session.room;
     if (!room) return notJoined();
+    // A grant outlives no lost right (a block, an unfollow, a revoked invitation).
+    if (!(await ctx.rooms.ensureAccess(room, ctx.session.personaId))) return notJoined();
     return fromRoom(await room.refreshGrant(ctx.session.participantId));
   },
-  createTransport: mediaOp('any', async (_room, m, me) => media(await m.createTransport(me))),
+  createTransport: mediaOp('any', async (room, m, me, _msg, ctx) => {
+    if (!(await ctx.rooms.ensureAccess(room, ctx.session.personaId))) return notJoined();
+    const role = room.stage.participant(me)?.role;
+    const admitted = ctx.session.admitTransport(role !== undefined && canPublish(role));
+    if (!admitted.ok) return admitted;
+    return media(await m.createTransport(me));
+  }),
   connectTransport: mediaOp('any', async (_room, m, me, msg: Extract<ClientMessage, { type: 'connectTransport' }>) =>
     media(await m.connectTransport(me, msg.transportId, msg.dtlsParameters as unknown as types.DtlsParameters))),
   restartIce: mediaOp('any', async (_room, m, me, msg: Extract<ClientMessage, { type: 'restartIce' }>) =>

@@ -58,6 +58,7 @@ export async function startRoomsHarness(opts: RoomsHarnessOptions = {}): Promise
   const store = await openStore({ dataDir, log });
   const media = new MediaWorkerPool({
     size: config.media.workers, logLevel: 'warn', rtcMinPort: config.media.rtcMinPort, rtcMaxPort: config.media.rtcMaxPort, log,
+    webRtcServer: { listenIp: config.media.listenIp, announcedIp: config.media.announcedIp },
     restartBackoff: { initialMs: 100, maxMs: 500 },
   });
   try {
