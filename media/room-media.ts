@@ -80,7 +80,8 @@ interface Peer {
   transports: Map<string, types.WebRtcTransport>;
   /** Transports being created now (counted against limits already). */
   pending: number;
-  producer: types.Producer | undefined;
+  /** Open producers by id, at most `caps.producers`. */
+  producers: Map<string, types.Producer>;
   consumers: Map<string, types.Consumer>;
 }
 
@@ -155,14 +156,14 @@ export class RoomMedia extends TypedEventEmitter<RoomMediaEvents> {
   /** Every producer now, for a newcomer to consume. */
   producers(): { peerId: string; producerId: string }[] {
     const out: { peerId: string; producerId: string }[] = [];
-    for (const [peerId, peer] of this.#peers) if (peer.producer) out.push({ peerId, producerId: peer.producer.id });
+    for (const [peerId, peer] of this.#peers) for (const id of peer.producers.keys()) out.push({ peerId, producerId: id });
     return out;
   }
 
   #peer(peerId: string): Peer {
     let peer = this.#peers.get(peerId);
     if (!peer) {
-      peer = { transports: new Map(), pending: 0, producer: undefined, consumers: new Map() };
+      peer = { transports: new Map(), pending: 0, producers: new Map(), consumers: new Map() };
       this.#peers.set(peerId, peer);
     }
     return peer;
@@ -226,7 +227,7 @@ export class RoomMedia extends TypedEventEmitter<RoomMediaEvents> {
     const t = this.#transport(peerId, transportId);
     if (!t.ok) return t;
     const peer = this.#peer(peerId);
-    if (peer.producer && !peer.producer.closed) return err('cap_reached');
+    if (peer.producers.size >= this.#caps.producers) return err('cap_reached');
     let producer: types.Producer;
     try {
       producer = await t.value.produce({ kind: 'audio', rtpParameters, paused, appData: { peerId } });
@@ -235,9 +236,9 @@ export class RoomMedia extends TypedEventEmitter<RoomMediaEvents> {
       return err('bad_parameters');
     }
     if (this.#closed) return err('media_closed');
-    peer.producer = producer;
+    peer.producers.set(producer.id, producer);
     producer.observer.once('close', () => {
-      if (peer.producer === producer) peer.producer = undefined;
+      peer.producers.delete(producer.id);
       this.emit('producerClosed', { peerId, producerId: producer.id });
     });
     await this.#observer.addProducer({ producerId: producer.id }).catch((e: unknown) => this.#log.warn({ error: String(e) }, 'audio level observer refused a producer'));
@@ -245,17 +246,15 @@ export class RoomMedia extends TypedEventEmitter<RoomMediaEvents> {
     return ok({ id: producer.id });
   }
 
-  /** Pauses or resumes a peer's producer server-side (mute). No producer: nothing to do. */
+  /** Pauses or resumes a peer's producers server-side (mute). No producer: nothing to do. */
   async setPaused(peerId: string, paused: boolean): Promise<void> {
-    const producer = this.#peers.get(peerId)?.producer;
-    if (!producer || producer.closed) return;
-    if (paused) await producer.pause();
-    else await producer.resume();
+    const producers = [...(this.#peers.get(peerId)?.producers.values() ?? [])].filter((p) => !p.closed);
+    await Promise.all(producers.map((p) => (paused ? p.pause() : p.resume())));
   }
 
-  /** Closes a peer's producer (it left the stage). */
+  /** Closes a peer's producers (it left the stage). */
   closeProducer(peerId: string): void {
-    this.#peers.get(peerId)?.producer?.close();
+    for (const producer of [...(this.#peers.get(peerId)?.producers.values() ?? [])]) producer.close();
   }
 
   /** A consumer (paused until the client resumes it) of `producerId` on the peer's transport. */
@@ -265,7 +264,7 @@ export class RoomMedia extends TypedEventEmitter<RoomMediaEvents> {
     const peer = this.#peer(peerId);
     if (peer.consumers.size >= this.#caps.consumers) return err('cap_reached');
     let owner: string | undefined;
-    for (const [id, p] of this.#peers) if (p.producer?.id === producerId) owner = id;
+    for (const [id, p] of this.#peers) if (p.producers.has(producerId)) owner = id;
     if (owner === undefined) return err('no_such_producer');
     if (!this.#router.canConsume({ producerId, rtpCapabilities })) return err('cannot_consume');
     const consumer = await t.value.consume({ producerId, rtpCapabilities, paused: true, appData: { peerId } });

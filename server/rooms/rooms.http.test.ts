@@ -126,7 +126,11 @@ describe('rooms HTTP API', () => {
       const when = new Date(Date.now() + 90 * 24 * 3_600_000).toISOString();
       const res = await client.post('/api/v1/rooms', { title: 'Far', visibility: 'public', scheduledFor: when });
       assert.equal(res.body.state, 'scheduled');
-      await new Promise((r) => setTimeout(r, 200));
+      // The positive signal: a room scheduled after it, 1 s ahead, goes live by itself; an
+      // overflowing timer (Node turns it into 1 ms) would have fired long before that.
+      const soon = await client.post('/api/v1/rooms', { title: 'Witness', visibility: 'public', scheduledFor: new Date(Date.now() + 1_000).toISOString() });
+      assert.equal(soon.body.state, 'scheduled');
+      await waitFor(async () => (await client.get(`/api/v1/rooms/${String(soon.body.id)}`)).body.state === 'live', 10_000, 'the witness room to go live');
       assert.equal((await client.get(`/api/v1/rooms/${String(res.body.id)}`)).body.state, 'scheduled', 'did not start early');
       assert.ok(!warnings.includes('TimeoutOverflowWarning'), warnings.join(', '));
       assert.equal((await client.post(`/api/v1/rooms/${String(res.body.id)}/start`)).body.state, 'live', 'the host can still start it early');

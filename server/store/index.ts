@@ -9,8 +9,6 @@ import { SqliteStore } from './sqlite/sqlite-store.js';
 
 export type {
   ApexContext,
-  ApexDelivery,
-  ApexDeliveryWait,
   ApexDocument,
   ApexStore,
   ApexStreamItem,
@@ -46,7 +44,7 @@ export type {
 } from './accounts-port.js';
 export type { RoomInvitation, RoomLifecycle, RoomPatch, RoomRecord, RoomRepository, RoomVisibility } from './rooms-port.js';
 export type { RemoteRoomAudience, RemoteRoomRecord, RemoteRoomRepository, RemoteRoomStatus } from './remote-rooms-port.js';
-export { StoreUnavailableError, type StoreUnavailableReason } from './errors.js';
+export { ApexDeliveryQueueUnusedError, StoreUnavailableError, type ApexDeliveryQueueMethod, type StoreUnavailableReason } from './errors.js';
 /** The SQLite database's file name inside the data directory (for backups and operations docs). */
 export { DATABASE_FILE as SQLITE_DATABASE_FILE } from './sqlite/open.js';
 

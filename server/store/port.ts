@@ -25,20 +25,6 @@ export type ApexDocument = Record<string, unknown>;
  */
 export type ApexStreamItem = ApexDocument & { _id: { toString(): string } };
 
-/** One queued outbound delivery, as apex's delivery loop reads it. */
-export interface ApexDelivery {
-  address: string;
-  actorId: string;
-  /** PEM private key of `actorId`; `null` when apex queued none. */
-  signingKey: string | null;
-  /** The serialized activity, exactly as given to `deliveryEnqueue`. */
-  body: unknown;
-  /** Failed attempts so far; `deliveryRequeue` increments it. */
-  attempt: number;
-  /** Not to be tried before this time. */
-  after: Date;
-}
-
 /** A cached JSON-LD context document. */
 export interface ApexContext {
   contextUrl: string | null;
@@ -46,14 +32,9 @@ export interface ApexContext {
   document: unknown;
 }
 
-/** What `deliveryDequeue` answers when only future-dated deliveries remain. */
-export interface ApexDeliveryWait {
-  waitUntil: Date;
-}
-
 /**
  * activitypub-express's store interface (`activitypub-express/store/interface.js`,
- * settings.store): the 21 methods apex calls, with the semantics of apex's own
+ * settings.store): the 21 methods of its interface (three of them, the delivery queue, unused), with the semantics of apex's own
  * MongoDB store. Documents are loose on purpose: apex owns their shape.
  *
  * Every method returns a promise except `generateId`, which apex calls
@@ -131,23 +112,15 @@ export interface ApexStore {
    */
   updateObject(obj: ApexDocument, actorId: string | null, fullReplace?: boolean): Promise<ApexDocument | null | undefined>;
   /**
-   * Takes the oldest due delivery off the queue (ordered by `after`, then by
-   * insertion); when none is due, answers when the next one will be, or
-   * `null` for an empty queue.
+   * apex's delivery queue (`deliveryDequeue`, `deliveryEnqueue`,
+   * `deliveryRequeue`) is part of its store interface but never used: Hearth
+   * replaces `queueForDelivery`, the only caller, with its own delivery queue
+   * ({@link DeliveryRepository}). Every adapter rejects these calls with
+   * `ApexDeliveryQueueUnusedError` rather than queueing what nothing would send.
    */
-  deliveryDequeue(): Promise<ApexDelivery | ApexDeliveryWait | null>;
-  /** Queues one delivery per address, due now; `undefined` when there is no address. */
-  deliveryEnqueue(
-    actorId: string,
-    body: unknown,
-    addresses: string | readonly string[] | null | undefined,
-    signingKey: string | null | undefined,
-  ): Promise<true | undefined>;
-  /**
-   * Puts a dequeued delivery back, due `10^attempt` ms after its previous due
-   * time, and increments `delivery.attempt` (mutating the argument, as apex does).
-   */
-  deliveryRequeue(delivery: ApexDelivery): Promise<boolean>;
+  deliveryDequeue(): Promise<never>;
+  deliveryEnqueue(...args: unknown[]): Promise<never>;
+  deliveryRequeue(...args: unknown[]): Promise<never>;
 }
 
 /**

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { verifyRequest } from '../signatures/index.js';
 import { chooseInboxes, type DeliveryQueue, type DeliveryQueueDeps, type EnqueueRequest } from './index.js';
 import {
@@ -65,10 +64,9 @@ describe('DeliveryQueue against real loopback inboxes and real SQLite', () => {
     assert.equal(verified.value.keyId, KEY_ID);
     const stored = await job(sent.id, peer.inbox);
     assert.deepEqual([stored?.lastStatus, stored?.attempts, stored?.privateKeyPem], [202, 1, null]);
-    // Nothing more goes out, however often the runner looks.
+    // Nothing more goes out, however often the runner looks: an hour later it delivers a witness, and only that.
     bed.clock.advance(3600 * SECOND);
-    q.wake();
-    await sleep(100);
+    await bed.passOver(q);
     assert.equal(peer.posts.length, 1);
   });
 
@@ -84,15 +82,13 @@ describe('DeliveryQueue against real loopback inboxes and real SQLite', () => {
     // random() = 0.5 of the first cap (30 s): 15 s.
     assert.equal(waiting.nextAttemptAt.getTime() - bed.clock.now().getTime(), 15 * SECOND);
     assert.ok(waiting.privateKeyPem, 'the key stays while the job is open');
-    q.wake();
-    await sleep(100);
+    await bed.passOver(q);
     assert.equal(peer.posts.length, 1, 'not retried before its time');
     bed.clock.advance(15 * SECOND);
     q.wake();
     await waitFor('delivered', async () => (await job(sent.id, peer.inbox))?.state === 'delivered');
     bed.clock.advance(3600 * SECOND);
-    q.wake();
-    await sleep(100);
+    await bed.passOver(q);
     assert.deepEqual(peer.posts.map((p) => p.status), [500, 200]);
     assert.equal((await job(sent.id, peer.inbox))?.attempts, 2);
   });
@@ -115,8 +111,7 @@ describe('DeliveryQueue against real loopback inboxes and real SQLite', () => {
     assert.equal(busyJob?.state, 'pending');
     assert.equal(busyJob.nextAttemptAt.getTime() - bed.clock.now().getTime(), 120 * SECOND);
     bed.clock.advance(7 * 24 * 3600 * SECOND);
-    q.wake();
-    await sleep(100);
+    await bed.passOver(q);
     assert.equal(gone.posts.length, 1);
     assert.equal(bad.posts.length, 1);
   });
@@ -160,8 +155,7 @@ describe('DeliveryQueue against real loopback inboxes and real SQLite', () => {
     q.start();
     await waitFor('both delivered', async () => (await bed.harness.store().delivery.counts()).delivered === 2);
     assert.deepEqual(await enqueue(q, { activity: sent, inboxes }), { queued: 0, duplicates: 2, rejected: [] });
-    q.wake();
-    await sleep(100);
+    await bed.passOver(q);
     assert.equal(shared.posts.length, 1);
     assert.equal(personal.posts.length, 1);
   });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { checkHandle, normalizeHandle, RESERVED_HANDLES } from './handles.js';
+import { checkHandle, normalizeHandle } from './handles.js';
 import { CURRENT_SCRYPT, hashPassword, needsRehash, verifyPassword } from './passwords.js';
 import { hashCode, newOneTimeCode, newSessionToken, normalizeCode, ONE_TIME_CODE_BITS, randomId } from './secrets.js';
 
@@ -83,7 +83,7 @@ describe('handles', () => {
       assert.deepEqual(checkHandle(name), { ok: false, error: { kind: 'handle_reserved' } }, name);
     }
     for (const name of ['administrator', 'postmaster', 'abuse', 'security', 'null', 'undefined', 'relay', 'actor', 'outbox']) {
-      assert.ok(RESERVED_HANDLES.has(name), name);
+      assert.deepEqual(checkHandle(name), { ok: false, error: { kind: 'handle_reserved' } }, name);
     }
     assert.equal(checkHandle('adminton').ok, true, 'a word that merely starts with a reserved one is fine');
     assert.equal(checkHandle('42').ok, true);

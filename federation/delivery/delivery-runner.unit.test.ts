@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { DeliveryQueue, DeliveryQueueDeps } from './index.js';
 import {
   ConcurrencyMeter,
@@ -60,15 +59,14 @@ describe('DeliveryQueue runner: concurrency, host health, restarts', () => {
     // New deliveries to it wait: not attempted, kept pending.
     const second = await send(q, [peer.inbox]);
     bed.clock.advance(5 * HOUR);
-    q.wake();
-    await sleep(150);
+    await bed.passOver(q);
     assert.equal(peer.posts.length, 3, 'an unavailable host was attempted before its probe interval');
     assert.deepEqual([(await delivery.findJob(second, peer.inbox))?.state, (await delivery.findJob(second, peer.inbox))?.attempts], ['pending', 0]);
     // Six hours after its last failure, one job probes it; the host answers, and everything flows again.
     peer.reply = () => ({ status: 202 });
     bed.clock.advance(HOUR);
     q.wake();
-    await waitFor('both delivered', async () => (await delivery.counts()).delivered === 2);
+    await waitFor('both delivered', async () => (await delivery.counts()).delivered === 3); // with the witness
     assert.equal(peer.posts.length, 5);
     const health = await delivery.hostHealth(peer.host);
     assert.deepEqual([health?.unavailable, health?.failureDays, health?.lastProbeAt?.getTime()], [false, [], bed.clock.now().getTime()]);
@@ -85,8 +83,7 @@ describe('DeliveryQueue runner: concurrency, host health, restarts', () => {
     await waitFor('probe sent', () => peer.posts.length === 1 && peer.posts[0]?.status === 502);
     await waitFor('probe recorded', async () => (await delivery.hostHealth(peer.host))?.failureDays.length === 4);
     bed.clock.advance(5 * HOUR);
-    q.wake();
-    await sleep(150);
+    await bed.passOver(q);
     assert.equal(peer.posts.length, 1);
     bed.clock.advance(HOUR);
     q.wake();
@@ -123,7 +120,7 @@ describe('DeliveryQueue runner: concurrency, host health, restarts', () => {
     assert.equal(leased?.state, 'in-flight');
     const restarted = queue();
     restarted.start();
-    await sleep(150);
+    await bed.passOver(restarted);
     assert.equal(peer.posts.length, 1, 'claimed again before its lease ran out');
     bed.clock.advance(60_000);
     restarted.wake();
