@@ -74,6 +74,12 @@ export const configSchema = z
       .object({
         registration: z.enum(['open', 'invite', 'closed']).default('open'),
         maxPersonas: z.number().int().min(1).max(100).default(5),
+        /**
+         * The remote Deletes of deleted personas go out after a random delay
+         * within this many seconds, a different one per persona, so that the
+         * personas of one account are not linked by deletion times.
+         */
+        deletionSpreadSeconds: z.number().int().min(0).max(86400).default(600),
       })
       .strict()
       .prefault({}),
@@ -141,6 +147,7 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   { name: 'HEARTH_FEDERATION_INBOUND_RATE', path: ['federation', 'inboundPerHostPerMinute'], kind: 'int', expected: 'an integer from 1 to 1000000 (activities per remote host per minute)' },
   { name: 'HEARTH_REGISTRATION', path: ['accounts', 'registration'], kind: 'string', expected: 'one of open, invite, closed' },
   { name: 'HEARTH_MAX_PERSONAS', path: ['accounts', 'maxPersonas'], kind: 'int', expected: 'an integer from 1 to 100' },
+  { name: 'HEARTH_DELETION_SPREAD_SECONDS', path: ['accounts', 'deletionSpreadSeconds'], kind: 'int', expected: 'an integer from 0 to 86400 (seconds)' },
   { name: 'HEARTH_ROOM_IDLE_SECONDS', path: ['rooms', 'idleTimeoutSeconds'], kind: 'int', expected: 'an integer from 5 to 86400' },
 ];
 

@@ -6,7 +6,8 @@ import { AP_ROUTES } from '../apex/create-apex.js';
 /**
  * A deleted local actor answers 410 with a Tombstone on its actor URL and
  * every URL below it, before apex looks (apex would answer 404: the document
- * is gone).
+ * is gone). The Tombstone has no `deleted` time: personas deleted together
+ * (an account's) would be tied together by it.
  */
 function tombstones(apex: ApexApi, store: Store): RequestHandler {
   return (req, res, next) => {
@@ -22,7 +23,6 @@ function tombstones(apex: ApexApi, store: Store): RequestHandler {
         id: actorId,
         type: 'Tombstone',
         formerType: 'Person',
-        deleted: tombstone.deletedAt,
       }));
     }, next);
   };

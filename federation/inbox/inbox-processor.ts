@@ -21,7 +21,18 @@ export interface InboxProcessorDeps {
   log: Logger;
   personas: PersonaActors;
   settings: LocalPersonaSettings;
+  /** Whether a remote object's origin says it is gone (410 or 404 on its URL). */
+  isGone(url: string): Promise<boolean>;
 }
+
+/**
+ * Activities that create, replace or remove an object. This instance's own
+ * actors and objects are changed only by this instance, never through an
+ * inbox: a persona's Update delivered in-process to its local followers
+ * would otherwise overwrite the stored actor (and its private key) with the
+ * public document.
+ */
+const MUTATIONS = new Set(['Create', 'Update', 'Delete']);
 
 const accepted: InboxOutcome = { status: 202 };
 const refuse = (status: 400 | 403 | 404 | 422, error: string, message: string): InboxOutcome => ({ status, error, message });
@@ -46,13 +57,16 @@ export class InboxProcessor {
   constructor(private readonly deps: InboxProcessorDeps) {}
 
   process(activity: InboundActivity): Promise<InboxOutcome> {
+    if (MUTATIONS.has(activity.type) && activity.objectIds.some((id) => this.isLocal(id))) {
+      return Promise.resolve(refuse(403, 'local_object', 'objects of this instance are changed only by this instance'));
+    }
     const handler = this.handlers[activity.type];
     // Activity types this server has no use for are accepted and dropped.
     return handler ? handler(activity) : Promise.resolve(accepted);
   }
 
   private isLocal(id: string): boolean {
-    return id.toLowerCase().startsWith(`${this.deps.apex.baseUrl.toLowerCase()}/`);
+    return sameOrigin(id, this.deps.apex.baseUrl);
   }
 
   private async localActor(id: string): Promise<ApexObject | undefined> {
@@ -159,9 +173,18 @@ export class InboxProcessor {
     const cached = await this.deps.store.apex.getObject(objectId);
     if (!cached) return accepted;
     const owner = first(cached.attributedTo) ?? first(cached.actor);
-    if (owner !== a.actorId) return refuse(403, 'not_owner', 'the sender does not own this object');
-    await this.deps.store.federation.purgeActor(objectId);
-    return accepted;
+    if (owner === a.actorId) {
+      await this.deps.store.federation.purgeActor(objectId);
+      return accepted;
+    }
+    // An actor deleted by another actor of its server (Hearth signs with its
+    // instance actor when a persona's own key is lost): believed only when
+    // the actor's own URL says it is gone.
+    if (first(cached.inbox) && (await this.deps.isGone(objectId))) {
+      await this.deps.personas.purgeRemoteActor(objectId);
+      return accepted;
+    }
+    return refuse(403, 'not_owner', 'the sender does not own this object');
   }
 
   private async flag(a: InboundActivity): Promise<InboxOutcome> {

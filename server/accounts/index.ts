@@ -72,7 +72,7 @@ export function createAccountsRouter(deps: AccountsDeps): Router {
   const accounts = new AccountService({ store, registration: config.accounts.registration, credentials, log });
   const sessions = new SessionService({ store, credentials, devices, log, now });
   const personas = new PersonaService({ store, federation, hooks, maxPersonas: config.accounts.maxPersonas, log, now });
-  const deletion = new DeletionService({ store, federation, hooks, credentials, log });
+  const deletion = new DeletionService({ store, federation, hooks, credentials, log, spreadMs: config.accounts.deletionSpreadSeconds * 1000 });
   const invites = new InviteService({ store, now });
 
   const json = express.json({ limit: BODY_LIMIT });

@@ -185,6 +185,8 @@ export class RoomService implements RoomDirectory {
     }
     await this.#deps.store.rooms.deleteBansOf(personaId);
     await this.#deps.store.rooms.deleteInvitationsOf(personaId);
+    // Nothing of the host's rooms outlives it: not their titles, not their rows.
+    await this.#deps.store.rooms.deleteByHost(personaId);
   }
 
   /** Invites a local persona (by handle) to an invite-only room; the host or a moderator of the live room may. */

@@ -61,4 +61,9 @@ export interface RoomRepository {
   listInvitations(roomId: string): Promise<RoomInvitation[]>;
   /** Forgets every invitation of a persona (it was deleted); answers how many. */
   deleteInvitationsOf(personaId: string): Promise<number>;
+  /**
+   * Deletes every room a persona hosts (it was deleted), with their bans and
+   * invitations: nothing of the rooms' content outlives the host. Answers how many rooms.
+   */
+  deleteByHost(hostPersonaId: string): Promise<number>;
 }
