@@ -60,14 +60,20 @@ describe('deletion (HTTP, real instance, remote follower)', () => {
     return c;
   };
 
-  /** The remote actor follows a local persona (a signed Follow to the shared inbox). */
-  const remoteFollow = async (handle: string): Promise<void> => {
+  /** A remote actor posts an activity, signed with its key, to the shared inbox. */
+  const remotePost = async (from: FakeActor, activity: Record<string, unknown>): Promise<{ status: number; error?: string }> => {
     const url = `${a.url}/inbox`;
-    const body = JSON.stringify({ '@context': AS, id: `${mallory.id}#follows/${++seq}`, type: 'Follow', actor: mallory.id, object: `${a.url}/u/${handle}` });
+    const body = JSON.stringify({ '@context': AS, actor: from.id, ...activity });
     const headers: Record<string, string> = { 'content-type': 'application/activity+json' };
-    Object.assign(headers, signRequest({ method: 'POST', url, headers, body, keyId: mallory.keyId, privateKeyPem: mallory.privateKeyPem }));
-    const res = await clients[0]!.request('POST', url, body, headers);
-    assert.equal(res.status, 202, res.text);
+    Object.assign(headers, signRequest({ method: 'POST', url, headers, body, keyId: from.keyId, privateKeyPem: from.privateKeyPem }));
+    const res = await clients[0]!.request<{ error?: string }>('POST', url, body, headers);
+    return { status: res.status, ...(res.body.error ? { error: res.body.error } : {}) };
+  };
+
+  /** The remote actor (mallory by default) follows a local persona. */
+  const remoteFollow = async (handle: string, from: FakeActor = mallory): Promise<void> => {
+    const res = await remotePost(from, { id: `${from.id}#follows/${++seq}`, type: 'Follow', object: `${a.url}/u/${handle}` });
+    assert.equal(res.status, 202);
   };
 
   const followers = async (owner: TestClient, handle: string): Promise<string[]> =>
@@ -173,6 +179,25 @@ describe('deletion (HTTP, real instance, remote follower)', () => {
     await waitFor(() => deletesReceived().some((d) => d.object === `${a.url}/u/wren`), (SPREAD_SECONDS + 10) * 1000, 'the remote to receive the Delete');
     const del = deletesReceived().find((d) => d.object === `${a.url}/u/wren`);
     assert.deepEqual([del?.actor, del?.keyId], [`${a.url}/actor`, `${a.url}/actor#main-key`]);
+  });
+
+  it('accepts the Delete of a remote actor from another actor of its server only once the actor answers 410', async () => {
+    const owner = await signUp('watcher', ['lynx']);
+    const ghost = remote.addActor('ghost');
+    const eve = remote.addActor('eve');
+    await remoteFollow('lynx', ghost);
+    await waitFor(async () => (await followers(owner, 'lynx')).includes(ghost.id), 10_000, 'the remote follower to be recorded');
+    const del = (): Promise<{ status: number; error?: string }> =>
+      remotePost(eve, { id: `${eve.id}#deletes/${++seq}`, type: 'Delete', object: ghost.id });
+    assert.deepEqual(await del(), { status: 403, error: 'not_owner' }, 'the actor still exists: refused');
+    assert.ok((await followers(owner, 'lynx')).includes(ghost.id));
+    remote.route((req, res) => {
+      if (req.method !== 'GET' || req.url !== '/users/ghost') return false;
+      res.writeHead(410, { 'content-type': 'application/activity+json' }).end(JSON.stringify({ id: ghost.id, type: 'Tombstone' }));
+      return true;
+    });
+    assert.deepEqual(await del(), { status: 202 });
+    assert.deepEqual(await followers(owner, 'lynx'), [], 'the deleted actor is purged');
   });
 
   it('an account\'s personas: no deletion times, Deletes spread out in time', async () => {
