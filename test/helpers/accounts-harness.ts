@@ -24,6 +24,8 @@ export interface HarnessOptions {
   /** Trust X-Forwarded-For from one proxy, so tests can play several clients. */
   trustProxy?: number;
   throttle?: ThrottleLimits;
+  /** HEARTH_DELETION_SPREAD_SECONDS (default 0: remote Deletes at once). */
+  deletionSpreadSeconds?: number;
 }
 
 export interface Answer {
@@ -113,6 +115,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     HEARTH_PUBLIC_URL: options.publicUrl ?? PUBLIC_URL,
     HEARTH_REGISTRATION: options.registration ?? 'open',
     HEARTH_MAX_PERSONAS: String(options.maxPersonas ?? 5),
+    HEARTH_DELETION_SPREAD_SECONDS: String(options.deletionSpreadSeconds ?? 0),
   };
   const { config } = loadConfig([], env);
   const log = createLogger({ level: 'silent', logIpAddresses: false });
