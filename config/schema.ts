@@ -86,6 +86,12 @@ export const configSchema = z
         signupPerClientPerHour: z.number().int().min(1).max(1_000_000).default(10),
         /** Sign-up attempts the whole instance accepts per hour, from all clients together. */
         signupPerHour: z.number().int().min(1).max(10_000_000).default(300),
+        /**
+         * The remote Deletes of deleted personas go out after a random delay
+         * within this many seconds, a different one per persona, so that the
+         * personas of one account are not linked by deletion times.
+         */
+        deletionSpreadSeconds: z.number().int().min(0).max(86400).default(600),
       })
       .strict()
       .prefault({}),
@@ -166,6 +172,7 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   { name: 'HEARTH_MAX_PERSONAS', path: ['accounts', 'maxPersonas'], kind: 'int', expected: 'an integer from 1 to 100' },
   { name: 'HEARTH_SIGNUP_PER_CLIENT', path: ['accounts', 'signupPerClientPerHour'], kind: 'int', expected: 'an integer from 1 to 1000000 (sign-up attempts per client address per hour)' },
   { name: 'HEARTH_SIGNUP_RATE', path: ['accounts', 'signupPerHour'], kind: 'int', expected: 'an integer from 1 to 10000000 (sign-up attempts per hour, all clients together)' },
+  { name: 'HEARTH_DELETION_SPREAD_SECONDS', path: ['accounts', 'deletionSpreadSeconds'], kind: 'int', expected: 'an integer from 0 to 86400 (seconds)' },
   { name: 'HEARTH_ROOM_IDLE_SECONDS', path: ['rooms', 'idleTimeoutSeconds'], kind: 'int', expected: 'an integer from 5 to 86400' },
   { name: 'HEARTH_CONNECTIONS_PER_ADDRESS', path: ['rooms', 'connectionsPerAddress'], kind: 'int', expected: 'an integer from 1 to 100000' },
   { name: 'HEARTH_CONNECTIONS_PER_ACCOUNT', path: ['rooms', 'connectionsPerAccount'], kind: 'int', expected: 'an integer from 1 to 10000' },

@@ -62,7 +62,13 @@ export class Federation {
     const publicUrl = config.http.publicUrl;
     const flog = log.child({ module: 'federation' });
 
-    this.delivery = new DeliveryQueue({ repository: store.delivery, http: fetcher, log });
+    this.delivery = new DeliveryQueue({
+      repository: store.delivery,
+      http: fetcher,
+      log,
+      // A deletion's Delete ended and its key was erased: the store's log must not keep the key.
+      afterReceiptJobEnded: () => store.checkpoint(),
+    });
     const documents: DocumentFetcher = {
       activityPub: async (url) => {
         const result = await fetcher.fetchActivityPub(url, { sign: true });
@@ -115,14 +121,18 @@ export class Federation {
       store,
       publicUrl,
       log: flog,
+      instanceSigner: { actorId: instanceActor.id, keyId: instanceActor.keyId, privateKeyPem: instanceActor.privateKeyPem },
       deletions: {
-        sendDeletion: async ({ activity: doc, inboxes, keyId, privateKeyPem }) => {
+        sendDeletion: async ({ activity: doc, inboxes, signer, actorKeyId, delayMs }) => {
           const activity = { ...doc, id: String(doc.id) };
-          // Nothing else of a deleted persona goes out any more: only its Delete.
-          const cancelled = await this.delivery.cancelForKey(keyId);
-          if (cancelled > 0) flog.info({ cancelled }, 'pending deliveries of a deleted persona cancelled');
-          const receiptId = await this.delivery.createReceipt({ actorId: String(doc.actor) });
-          const result = await this.delivery.enqueue({ activity, inboxes, keyId, privateKeyPem, batchId: receiptId });
+          // Nothing else of a deleted persona goes out any more, and nothing it
+          // sent stays queued (the bodies carry its profile): only its Delete.
+          const deleted = await this.delivery.deleteForKey(actorKeyId);
+          if (deleted > 0) flog.info({ deleted }, 'queued deliveries of a deleted persona deleted');
+          const receiptId = await this.delivery.createReceipt({ actorId: String(doc.object) });
+          const result = await this.delivery.enqueue({
+            activity, inboxes, keyId: signer.keyId, privateKeyPem: signer.privateKeyPem, batchId: receiptId, delayMs,
+          });
           if (!result.ok) throw new Error(`deletion could not be queued: ${result.error.kind}`);
           return { receiptId };
         },
@@ -132,7 +142,17 @@ export class Federation {
     this.rooms = new FederatedRooms({ apex: this.apex, store, publicUrl, log, fetchDocument: (url) => documents.activityPub(url) });
     const followsEnded = (a: string, b: string): Promise<void> => this.followsEnded(a, b);
     this.inbox = new InboxProcessor({
-      apex: this.apex, store, log: log.child({ module: 'federation.inbox' }), personas: this.personas, settings: deps.settings, rooms: this.rooms.inbox, followsEnded,
+      apex: this.apex,
+      store,
+      log: log.child({ module: 'federation.inbox' }),
+      personas: this.personas,
+      settings: deps.settings,
+      rooms: this.rooms.inbox,
+      followsEnded,
+      isGone: async (url) => {
+        const result = await fetcher.fetchActivityPub(url, { sign: true });
+        return !result.ok && result.error.kind === 'bad-status' && (result.error.status === 410 || result.error.status === 404);
+      },
     });
     this.actions = new PersonaActions({
       apex: this.apex,
@@ -167,7 +187,8 @@ export class Federation {
     }
     if (!(await store.federation.claimInbound(parsed.value.id, new Date().toISOString()))) return;
     const outcome = await this.inbox.process(parsed.value);
-    if (outcome.status !== 202) log.warn({ status: outcome.status, reason: outcome.error }, 'local delivery refused');
+    // A persona's Update reaching its local followers is expected and changes nothing: local actors are never overwritten.
+    if (outcome.status !== 202 && outcome.error !== 'local_object') log.warn({ status: outcome.status, reason: outcome.error }, 'local delivery refused');
   }
 
   /** Whether `followerActorId` follows `actorId` (an accepted follow), for followers-only rooms. */

@@ -53,6 +53,11 @@ export interface DeliveryQueueDeps {
   /** Default: `signRequest` (draft-cavage, rsa-sha256, `(request-target) host date digest`). */
   readonly sign?: DeliverySigner;
   readonly options?: Partial<Omit<DeliveryOptions, 'retry'>> & { retry?: Partial<RetryPolicy> };
+  /**
+   * Called after a job of a receipt (a deletion's Delete) ended and its
+   * private key was erased: the store checkpoints, so the key leaves its log too.
+   */
+  readonly afterReceiptJobEnded?: () => Promise<void>;
 }
 
 /**
@@ -102,6 +107,7 @@ export class DeliveryQueue {
       random: deps.random ?? Math.random,
       log: this.log,
       options: this.options,
+      ...(deps.afterReceiptJobEnded ? { afterReceiptJobEnded: deps.afterReceiptJobEnded } : {}),
     });
   }
 
@@ -141,7 +147,9 @@ export class DeliveryQueue {
       privateKeyPem: request.privateKeyPem,
       batchId,
     }));
-    const { inserted, duplicates } = jobs.length > 0 ? await this.repository.enqueue(jobs, this.clock.now()) : { inserted: 0, duplicates: 0 };
+    const now = this.clock.now();
+    const dueAt = new Date(now.getTime() + Math.max(0, request.delayMs ?? 0));
+    const { inserted, duplicates } = jobs.length > 0 ? await this.repository.enqueue(jobs, now, dueAt) : { inserted: 0, duplicates: 0 };
     if (rejected.length > 0) this.log.warn({ rejected: rejected.length }, 'inboxes that are not http(s) URLs left out');
     if (inserted > 0) this.runner.kick();
     return ok({ queued: inserted, duplicates, rejected });
@@ -175,6 +183,14 @@ export class DeliveryQueue {
    */
   cancelForKey(keyId: string): Promise<number> {
     return this.repository.cancelForKey(keyId, this.clock.now(), 'cancelled');
+  }
+
+  /**
+   * Deletes every job signed with `keyId`, pending or ended, bodies and all:
+   * for a deleted actor, whose past activities carry its profile. Answers how many.
+   */
+  deleteForKey(keyId: string): Promise<number> {
+    return this.repository.deleteForKey(keyId);
   }
 
   /** Starts the runner (idempotent). */

@@ -16,6 +16,8 @@ export interface RunnerDeps {
   readonly random: () => number;
   readonly log: Logger;
   readonly options: DeliveryOptions;
+  /** Called after a job of a receipt ended (its private key was erased), e.g. to checkpoint the store. */
+  readonly afterReceiptJobEnded?: () => Promise<void>;
 }
 
 /**
@@ -227,8 +229,15 @@ export class DeliveryRunner {
 
   private async settle(job: ClaimedDeliveryJob, outcome: DeliveryOutcome): Promise<void> {
     if (!(await this.deps.repository.settle(job.id, job.claim, outcome))) {
-      // Its lease ran out and another runner took it: that one's attempt decides.
+      // Its lease ran out and another runner took it (or its actor was deleted): that one's outcome decides.
       this.deps.log.warn({ host: job.host, job: job.id }, 'delivery lease was lost before the attempt ended');
+      return;
+    }
+    if (outcome.state === 'pending' || job.batchId === null || !this.deps.afterReceiptJobEnded) return;
+    try {
+      await this.deps.afterReceiptJobEnded();
+    } catch (error) {
+      this.deps.log.error({ err: error }, 'after-receipt hook failed');
     }
   }
 

@@ -8,7 +8,8 @@ import type { PageCursors } from './page-cursors.js';
 /**
  * A deleted local actor answers 410 with a Tombstone on its actor URL and
  * every URL below it, before apex looks (apex would answer 404: the document
- * is gone).
+ * is gone). The Tombstone has no `deleted` time: personas deleted together
+ * (an account's) would be tied together by it.
  */
 function tombstones(apex: ApexApi, store: Store): RequestHandler {
   return (req, res, next) => {
@@ -24,7 +25,6 @@ function tombstones(apex: ApexApi, store: Store): RequestHandler {
         id: actorId,
         type: 'Tombstone',
         formerType: 'Person',
-        deleted: tombstone.deletedAt,
       }));
     }, next);
   };

@@ -25,7 +25,18 @@ export interface InboxProcessorDeps {
   rooms?: { handle(a: InboundActivity): Promise<InboxOutcome | undefined> };
   /** A follow between the two actors ended (rooms re-check who may stay in followers-only rooms). */
   followsEnded?: (actorA: string, actorB: string) => Promise<void>;
+  /** Whether a remote object's origin says it is gone (410 or 404 on its URL). */
+  isGone(url: string): Promise<boolean>;
 }
+
+/**
+ * Activities that create, replace or remove an object. This instance's own
+ * actors and objects are changed only by this instance, never through an
+ * inbox: a persona's Update delivered in-process to its local followers
+ * would otherwise overwrite the stored actor (and its private key) with the
+ * public document.
+ */
+const MUTATIONS = new Set(['Create', 'Update', 'Delete']);
 
 const accepted: InboxOutcome = { status: 202 };
 const refuse = (status: 400 | 403 | 404 | 422, error: string, message: string): InboxOutcome => ({ status, error, message });
@@ -50,6 +61,9 @@ export class InboxProcessor {
   constructor(private readonly deps: InboxProcessorDeps) {}
 
   async process(activity: InboundActivity): Promise<InboxOutcome> {
+    if (MUTATIONS.has(activity.type) && activity.objectIds.some((id) => this.isLocal(id))) {
+      return refuse(403, 'local_object', 'objects of this instance are changed only by this instance');
+    }
     const room = await this.deps.rooms?.handle(activity);
     if (room) return room;
     const handler = this.handlers[activity.type];
@@ -58,7 +72,7 @@ export class InboxProcessor {
   }
 
   private isLocal(id: string): boolean {
-    return id.toLowerCase().startsWith(`${this.deps.apex.baseUrl.toLowerCase()}/`);
+    return sameOrigin(id, this.deps.apex.baseUrl);
   }
 
   private async localActor(id: string): Promise<ApexObject | undefined> {
@@ -171,9 +185,18 @@ export class InboxProcessor {
     const cached = await this.deps.store.apex.getObject(objectId);
     if (!cached) return accepted;
     const owner = first(cached.attributedTo) ?? first(cached.actor);
-    if (owner !== a.actorId) return refuse(403, 'not_owner', 'the sender does not own this object');
-    await this.deps.store.federation.purgeActor(objectId);
-    return accepted;
+    if (owner === a.actorId) {
+      await this.deps.store.federation.purgeActor(objectId);
+      return accepted;
+    }
+    // An actor deleted by another actor of its server (Hearth signs with its
+    // instance actor when a persona's own key is lost): believed only when
+    // the actor's own URL says it is gone.
+    if (first(cached.inbox) && (await this.deps.isGone(objectId))) {
+      await this.deps.personas.purgeRemoteActor(objectId);
+      return accepted;
+    }
+    return refuse(403, 'not_owner', 'the sender does not own this object');
   }
 
   private async flag(a: InboundActivity): Promise<InboxOutcome> {

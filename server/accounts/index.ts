@@ -74,7 +74,7 @@ export function createAccountsRouter(deps: AccountsDeps): Router {
   const accounts = new AccountService({ store, registration: config.accounts.registration, credentials, log: deps.log, hooks });
   const sessions = new SessionService({ store, credentials, devices, log, hooks, now });
   const personas = new PersonaService({ store, federation, hooks, maxPersonas: config.accounts.maxPersonas, log: deps.log, now });
-  const deletion = new DeletionService({ store, federation, hooks, credentials, log: deps.log });
+  const deletion = new DeletionService({ store, federation, hooks, credentials, log: deps.log, spreadMs: config.accounts.deletionSpreadSeconds * 1000 });
   const invites = new InviteService({ store, now });
   const signups = new SignupThrottle({
     windowMs: 60 * 60_000,

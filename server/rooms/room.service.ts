@@ -212,6 +212,8 @@ export class RoomService implements RoomDirectory {
     }
     await this.#deps.store.rooms.deleteBansOf(personaId);
     await this.#deps.store.rooms.deleteInvitationsOf(personaId);
+    // Nothing of the host's rooms outlives it: not their titles, not their rows.
+    await this.#deps.store.rooms.deleteByHost(personaId);
   }
 
   /**

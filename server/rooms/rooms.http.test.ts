@@ -91,14 +91,17 @@ describe('rooms HTTP API', () => {
     assert.equal(keys[0]?.d, undefined, 'no private part');
   });
 
-  it('ends hosted rooms when the persona is deleted and lists them in its export', async () => {
+  it('ends and purges hosted rooms when the persona is deleted, and lists them in its export before', async () => {
     const { client, personaId } = await h.person('host_f');
     const id = String((await client.post('/api/v1/rooms', { title: 'Mine', visibility: 'public' })).body.id);
     const hosted = (await h.hooks.hostedRooms({ personaId, handle: 'host_f' })) as { id: string }[];
     assert.deepEqual(hosted.map((r) => r.id), [id]);
     await h.store.rooms.addBan('some-room', personaId, new Date());
+    const { client: viewer } = await h.person('viewer_f');
+    assert.equal((await viewer.get(`/api/v1/rooms/${id}`)).status, 200);
     await h.hooks.emitPersonaDeleted({ personaId, handle: 'host_f', actorId: null });
-    assert.equal((await h.store.rooms.get(id))?.state, 'ended');
+    assert.equal((await viewer.get(`/api/v1/rooms/${id}`)).status, 404, 'nothing of the room is served');
+    assert.equal(await h.store.rooms.get(id), undefined, 'nor kept');
     assert.equal(await h.store.rooms.isBanned('some-room', personaId), false, 'its bans are forgotten');
     assert.equal(h.rooms.service.live(id), undefined, 'no longer live in memory');
   });

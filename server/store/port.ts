@@ -140,6 +140,7 @@ export interface InstanceRepository {
 export interface ActorTombstone {
   actorId: string;
   handle: string;
+  /** The UTC day (`YYYY-MM-DD`) only: a precise time would tie together personas deleted at once. Never served. */
   deletedAt: string;
   /** The deletion receipt that tracks the Delete's delivery. */
   receiptId: string;
@@ -207,6 +208,13 @@ export interface Store {
   readonly remoteRooms: RemoteRoomRepository;
   /** Whether the database answers right now (for health checks); never throws. */
   ping(): Promise<boolean>;
+  /**
+   * Makes what was just deleted unrecoverable from the store's own files:
+   * SQLite folds its write-ahead log into the database (whose deleted cells
+   * `secure_delete` zeroes) and truncates the log to nothing. Called after a
+   * deletion. MongoDB has no such log to clear here: a no-op.
+   */
+  checkpoint(): Promise<void>;
   /** Flushes and releases the database; idempotent. Other methods reject afterwards. */
   close(): Promise<void>;
 }

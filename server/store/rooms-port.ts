@@ -63,4 +63,9 @@ export interface RoomRepository {
   deleteInvitationsOf(personaId: string): Promise<number>;
   /** Deletes a room with its bans and invitations; `false` when there was none. */
   delete(id: string): Promise<boolean>;
+  /**
+   * Deletes every room a persona hosts (it was deleted), with their bans and
+   * invitations: nothing of the rooms' content outlives the host. Answers how many rooms.
+   */
+  deleteByHost(hostPersonaId: string): Promise<number>;
 }

@@ -26,6 +26,8 @@ export interface HarnessOptions {
   throttle?: ThrottleLimits;
   /** Sign-up limits; tests that register many accounts from one address get generous ones by default. */
   signup?: { perClientPerHour: number; perHour: number };
+  /** HEARTH_DELETION_SPREAD_SECONDS (default 0: remote Deletes at once). */
+  deletionSpreadSeconds?: number;
 }
 
 export interface Answer {
@@ -117,6 +119,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     HEARTH_MAX_PERSONAS: String(options.maxPersonas ?? 5),
     HEARTH_SIGNUP_PER_CLIENT: String(options.signup?.perClientPerHour ?? 10_000),
     HEARTH_SIGNUP_RATE: String(options.signup?.perHour ?? 10_000),
+    HEARTH_DELETION_SPREAD_SECONDS: String(options.deletionSpreadSeconds ?? 0),
   };
   const { config } = loadConfig([], env);
   const log = createLogger({ level: 'silent', logIpAddresses: false });

@@ -39,6 +39,29 @@ export function defineRoomsContract(ctx: ContractContext): void {
     assert.deepEqual(await reopened.rooms.get(a.id), { ...a, state: 'ended', endedAt });
   });
 
+  it('deletes every room of a host with its bans and invitations, and nothing else', async () => {
+    const { rooms } = ctx.store();
+    const mine = [room('p-host', { state: 'ended' }), room('p-host')];
+    const theirs = room('p-other');
+    for (const r of [...mine, theirs]) await rooms.create(r);
+    const at = new Date('2025-06-01T10:00:00.000Z');
+    for (const r of [...mine, theirs]) {
+      await rooms.addBan(r.id, 'p-9', at);
+      await rooms.addInvitation({ roomId: r.id, personaId: 'p-8', invitedAt: at });
+    }
+    assert.equal(await rooms.deleteByHost('p-host'), 2);
+    for (const r of mine) {
+      assert.equal(await rooms.get(r.id), undefined);
+      assert.equal(await rooms.isBanned(r.id, 'p-9'), false);
+      assert.equal(await rooms.isInvited(r.id, 'p-8'), false);
+    }
+    assert.deepEqual(await rooms.listByHost('p-host'), []);
+    assert.deepEqual(await rooms.get(theirs.id), theirs);
+    assert.equal(await rooms.isBanned(theirs.id, 'p-9'), true);
+    assert.equal(await rooms.isInvited(theirs.id, 'p-8'), true);
+    assert.equal(await rooms.deleteByHost('p-host'), 0);
+  });
+
   it('keeps bans per room and forgets a subject everywhere', async () => {
     const { rooms } = ctx.store();
     const at = new Date('2025-06-01T10:00:00.000Z');

@@ -115,6 +115,11 @@ export class MongoStore implements Store {
     }
   }
 
+  /** Nothing to do: MongoDB's journal is the server's own (see the Store port). */
+  checkpoint(): Promise<void> {
+    return Promise.resolve();
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

@@ -137,4 +137,43 @@ describe('SQLite store deletes for real', () => {
     assert.equal(await reopened.instance.get('k49').then((v) => (v as { i: number }).i), 49, 'the other rows are intact');
     await reopened.close();
   });
+
+  it('after a checkpoint, leaves no trace of deleted rows or delivery bodies in the file or its WAL while running', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-secure-delete-'));
+    const profile = 'persona-summary-in-a-delivered-update';
+    const key = 'PRIVATE-KEY-MATERIAL-THAT-MUST-VANISH';
+    const keyId = 'https://hearth.test/u/gone#main-key';
+    const first = await openStore({ dataDir, log });
+    for (let i = 0; i < 50; i++) await first.instance.put(`k${i}`, { filler: 'x'.repeat(200), i });
+    await first.instance.put('secret', { key });
+    const now = new Date();
+    const job = { inbox: 'https://remote.test/inbox', host: 'remote.test', keyId, privateKeyPem: key, batchId: null };
+    await first.delivery.enqueue([
+      { ...job, activityId: 'https://hearth.test/a/1', body: JSON.stringify({ id: 'https://hearth.test/a/1', type: 'Update', object: { summary: profile } }) },
+      { ...job, activityId: 'https://hearth.test/a/2', body: JSON.stringify({ id: 'https://hearth.test/a/2', type: 'Follow', summary: profile }) },
+    ], now);
+    const [claimed] = await first.delivery.claim({ host: 'remote.test', now, limit: 1, leaseUntil: new Date(now.getTime() + 60_000), claim: 'c' });
+    assert.ok(claimed);
+    await first.delivery.settle(claimed.id, 'c', { state: 'delivered', at: now, status: 202, error: null });
+    // Long-lived data is in the database file itself (closing checkpoints).
+    await first.close();
+    const store = await openStore({ dataDir, log });
+    try {
+      const files = (): Buffer => Buffer.concat(fs.readdirSync(dataDir).map((f) => fs.readFileSync(path.join(dataDir, f))));
+      assert.equal(files().includes(Buffer.from(profile)), true, 'the bodies reached the file');
+      assert.equal(await store.delivery.deleteForKey(keyId), 2);
+      await store.instance.delete('secret');
+      // Without a checkpoint the file still holds the old pages: the new ones are only in the WAL.
+      assert.equal(fs.readFileSync(path.join(dataDir, 'hearth.sqlite')).includes(Buffer.from(profile)), true);
+      await store.checkpoint();
+      assert.equal(fs.statSync(path.join(dataDir, 'hearth.sqlite-wal')).size, 0, 'the WAL is truncated');
+      const bytes = files();
+      assert.equal(bytes.includes(Buffer.from(profile)), false, 'a delivery body is still on disk');
+      assert.equal(bytes.includes(Buffer.from(key)), false, 'the key is still on disk');
+      assert.equal(await store.instance.get('k49').then((v) => (v as { i: number }).i), 49, 'the other rows are intact');
+    } finally {
+      await store.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
 });

@@ -69,6 +69,15 @@ export class SqliteRoomRepository implements RoomRepository {
     return settle(() => (this.db.prepare("SELECT * FROM rooms WHERE state <> 'ended' ORDER BY created_at, id").all() as RoomRow[]).map(toRecord));
   }
 
+  deleteByHost(hostPersonaId: string): Promise<number> {
+    return settle(() => this.db.transaction(() => {
+      // room_bans has no foreign key (a ban names a subject, not a row); invitations cascade.
+      this.db.prepare('DELETE FROM room_bans WHERE room_id IN (SELECT id FROM rooms WHERE host_persona_id = ?)').run(hostPersonaId);
+      this.db.prepare('DELETE FROM room_invitations WHERE room_id IN (SELECT id FROM rooms WHERE host_persona_id = ?)').run(hostPersonaId);
+      return this.db.prepare('DELETE FROM rooms WHERE host_persona_id = ?').run(hostPersonaId).changes;
+    }).immediate());
+  }
+
   listByHost(hostPersonaId: string): Promise<RoomRecord[]> {
     return settle(() => (this.db.prepare('SELECT * FROM rooms WHERE host_persona_id = ? ORDER BY created_at, id').all(hostPersonaId) as RoomRow[]).map(toRecord));
   }

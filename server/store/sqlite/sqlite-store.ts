@@ -65,6 +65,16 @@ export class SqliteStore implements Store {
     });
   }
 
+  checkpoint(): Promise<void> {
+    return settle(() => {
+      if (this.closed) return;
+      // TRUNCATE: the old frames (which may hold deleted rows) are copied
+      // over and the -wal file is cut to zero bytes, not merely rewound.
+      const [result] = this.db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number; log: number; checkpointed: number }>;
+      if (result && result.busy !== 0) this.log.warn({ frames: result.log, checkpointed: result.checkpointed }, 'wal checkpoint incomplete: a reader held it back');
+    });
+  }
+
   close(): Promise<void> {
     return settle(() => {
       if (this.closed) return;
