@@ -141,4 +141,34 @@ describe('rooms HTTP API', () => {
       process.off('warning', onWarning);
     }
   });
+  it('renames and deletes rooms for the host only; bad bodies 400, others 403, anonymous 401, unknown 404, ended 409; nothing changes on refusal', async () => {
+    const { client } = await h.person('host_r');
+    const { client: other } = await h.person('other_r');
+    const created = await client.post('/api/v1/rooms', { title: 'Original', description: 'first words', visibility: 'public' });
+    const id = String(created.body.id);
+    for (const body of [{}, { title: '' }, { title: 'x'.repeat(201) }, { title: 'bell\u0007' }, { description: 'y'.repeat(2001) }, { title: 'ok', extra: true }, { title: 42 }]) {
+      const res = await client.patch(`/api/v1/rooms/${id}`, body);
+      assert.equal(res.status, 400, JSON.stringify(body));
+      assert.equal(res.body.error, 'invalid_request');
+      assert.equal(typeof res.body.message, 'string');
+    }
+    assert.equal((await other.patch(`/api/v1/rooms/${id}`, { title: 'Hijacked' })).status, 403);
+    assert.equal((await new Client(h.baseUrl).patch(`/api/v1/rooms/${id}`, { title: 'Anonymous' })).status, 401);
+    assert.equal((await client.patch('/api/v1/rooms/doesnotexist', { title: 'Nowhere' })).status, 404);
+    assert.equal((await other.delete(`/api/v1/rooms/${id}`)).status, 403);
+    assert.equal((await new Client(h.baseUrl).delete(`/api/v1/rooms/${id}`)).status, 401);
+    assert.equal((await client.delete('/api/v1/rooms/doesnotexist')).status, 404);
+    const unchanged = await client.get(`/api/v1/rooms/${id}`);
+    assert.deepEqual([unchanged.body.title, unchanged.body.description], ['Original', 'first words'], 'refused requests changed nothing');
+
+    const renamed = await client.patch(`/api/v1/rooms/${id}`, { title: 'Renamed' });
+    assert.equal(renamed.status, 200, JSON.stringify(renamed.body));
+    assert.deepEqual([renamed.body.title, renamed.body.description], ['Renamed', 'first words']);
+    assert.equal((await client.post(`/api/v1/rooms/${id}/end`)).status, 200);
+    const late = await client.patch(`/api/v1/rooms/${id}`, { title: 'Too late' });
+    assert.equal(late.status, 409);
+    assert.equal((await client.delete(`/api/v1/rooms/${id}`)).status, 204);
+    assert.equal((await client.get(`/api/v1/rooms/${id}`)).status, 404, 'a deleted room is gone');
+    assert.equal((await client.delete(`/api/v1/rooms/${id}`)).status, 404);
+  });
 });

@@ -8,16 +8,18 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import fs from 'node:fs';
 import Database from 'better-sqlite3';
 import { signRequest, verifyRequest } from '../../federation/signatures/index.js';
 import { FakeRemote, type FakeActor } from '../helpers/fake-remote.js';
 import { clusterAgent, TestClient } from '../helpers/http-client.js';
 import { startInstances, type InstanceCluster, type TestInstance } from '../helpers/instances.js';
 import { waitFor } from '../helpers/server-process.js';
+import { SignalClient } from '../helpers/signal-client.js';
 
 const AP = { accept: 'application/activity+json' };
 
-interface RoomView { id: string; url: string; title: string; state: string; remote: boolean; origin: string; visibility: string; host: { handle: string | null } }
+interface RoomView { id: string; url: string; title: string; state: string; remote: boolean; origin: string; visibility: string; host: { handle: string | null }; speakerCount: number }
 
 async function signUp(client: TestClient, base: string, username: string, handle: string): Promise<string> {
   const account = await client.post(`${base}/api/v1/accounts`, { username, password: `${username} has a long password` });
@@ -150,6 +152,34 @@ describe('rooms across instances (two processes over HTTPS and a Fedify-shaped p
     const res = await onA.request('PATCH', `${a.url}/api/v1/rooms/${local}`, { title: 'Owls at dawn' });
     assert.equal(res.status, 200, res.text);
     await waitFor(async () => (await hallway(fox)).some((r) => r.id === room.id && r.title === 'Owls at dawn'), 5_000, 'the new title on B');
+  });
+
+  it('a stage change on A reaches B as an Update with the new speakers (coalesced, within the 5 s window)', async () => {
+    const room = (await hallway(fox)).find((r) => r.title === 'Owls at dawn');
+    assert.ok(room);
+    const roomId = room.url.split('/').pop() ?? '';
+    assert.equal(room.speakerCount, 0, 'nobody on stage before anyone joined');
+    const tls = { ca: fs.readFileSync(cluster.ca.caCertFile, 'utf8'), ip: '127.0.0.2' };
+    const hostSocket = await SignalClient.connect(a.url, onA.cookieHeader(), {}, tls);
+    const speaker = new TestClient(clusterAgent(cluster.ca.caCertFile, { 'a.hearth.test': '127.0.0.2' }));
+    await signUp(speaker, a.url, 'dora', 'wren');
+    const speakerSocket = await SignalClient.connect(a.url, speaker.cookieHeader(), {}, tls);
+    try {
+      await hostSocket.ok('join', { roomId });
+      await waitFor(async () => (await hallway(fox)).find((r) => r.id === room.id)?.speakerCount === 1, 8_000, 'the host on stage, seen on B');
+      const joined = await speakerSocket.ok('join', { roomId });
+      await speakerSocket.ok('raiseHand');
+      await hostSocket.room((r) => Array.isArray(r.hands) && r.hands.length === 1);
+      await hostSocket.ok('invite', { participantId: joined.participantId });
+      await speakerSocket.event('invited');
+      await speakerSocket.ok('acceptInvite');
+      await waitFor(async () => (await hallway(fox)).find((r) => r.id === room.id)?.speakerCount === 2, 8_000, 'the new speaker seen on B');
+      const event = await fox.get<{ speakers: string[] }>(room.url, AP);
+      assert.deepEqual([...event.body.speakers].sort(), [owl, `${a.url}/u/wren`].sort(), 'speakers are the actor ids of the personas on stage');
+    } finally {
+      hostSocket.close();
+      speakerSocket.close();
+    }
   });
 
   it('looks a pasted room link up through B: the remote room in the shape of a local one; bad links get clear errors', async () => {
