@@ -217,8 +217,14 @@ describe('web client in the browser (Chromium, real server, real WebRTC)', skip,
     await guest.page.getByLabel('Recovery code').fill(codes[0] ?? '');
     await guest.page.getByLabel('New password').fill('a brand new password');
     await checkPage(guest.page, 'recover');
+    await host.page.goto(roomUrl);
+    await host.page.getByRole('button', { name: 'Join and listen' }).click();
+    await host.page.getByRole('status').filter({ hasText: 'You are on stage' }).waitFor();
     await guest.page.getByRole('button', { name: 'Set the new password' }).click();
     await guest.page.getByText('Your password is changed').waitFor();
+    // Recovery ended every session of the host: its room page says so (close code 4401) instead of reconnecting.
+    await host.page.getByRole('status').filter({ hasText: 'Your session ended' }).waitFor();
+    await host.page.getByRole('link', { name: 'Back to the hallway' }).waitFor();
 
     assert.deepEqual(web.problems, [], 'no foreign request, no CSP violation, no page error');
   });

@@ -24,7 +24,7 @@ function RoomItem({ room, mine, onChanged }: { room: RoomView; mine: boolean; on
     await api('POST', `/api/v1/rooms/${encodeURIComponent(room.id)}/start`);
     onChanged();
   });
-  const host = room.host.handle ? `@${room.host.handle.replace(/^@/, '')}${room.remote || room.host.handle.includes('@') ? '' : ''}` : 'someone';
+  const host = room.host.handle ? `@${room.host.handle.replace(/^@/, '')}` : 'someone';
   return (
     <li class={`card room-card ${room.state}`}>
       <h3>{room.remote ? <a href={room.url}>{room.title}</a> : <Link href={`/rooms/${encodeURIComponent(room.id)}`}>{room.title}</Link>}</h3>

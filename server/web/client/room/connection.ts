@@ -91,6 +91,8 @@ export class RoomConnection {
     ws.addEventListener('close', (e) => this.onClose(ws, e.code));
     ws.addEventListener('open', () => {
       void this.enter().catch((e: unknown) => {
+        // A connection lost while joining is the close handler's to retry.
+        if (e instanceof SignalError && e.code === 'not_connected') return;
         const message = e instanceof Error ? e.message : String(e);
         this.teardown();
         this.wantIn = false;

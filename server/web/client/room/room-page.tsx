@@ -2,7 +2,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { Link } from 'wouter-preact';
 import { api, messageOf, type RoomView } from '../api.js';
-import { useSession } from '../session.js';
+import { refreshSession, useSession } from '../session.js';
 import { Check, ErrorText, useTitle } from '../ui.js';
 import { RoomConnection, type Snapshot } from './connection.js';
 import { Invitations } from './invitations.js';
@@ -86,6 +86,10 @@ export function RoomPage({ id }: { id: string }) {
   useEffect(() => {
     if (snap?.room?.ended) loadView();
   }, [snap?.room?.ended]);
+  useEffect(() => {
+    // Stopped for good (session ended, persona deleted, banned…): the header shows who we are now.
+    if (snap?.phase === 'stopped') void refreshSession().catch(() => undefined);
+  }, [snap?.phase]);
 
   const join = (): void => {
     if (!sink.current) return;
