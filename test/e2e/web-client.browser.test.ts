@@ -125,7 +125,21 @@ describe('web client in the browser (Chromium, real server, real WebRTC)', skip,
     const second = await web.person();
     await signUp(second.page, 'seconduser');
     await createPersona(second.page, 'bobby', 'Bob Second');
-    await second.page.goto(roomUrl);
+    // It follows the host by handle on the People page, and finds the room in its hallway.
+    await second.page.goto('/people');
+    await second.page.getByLabel('Their handle').fill(`@hosta@${new URL(base).host}`);
+    await second.page.getByRole('button', { name: 'Follow', exact: true }).click();
+    await second.page.getByText('Follow request sent to @hosta@').waitFor();
+    const followedRooms = second.page.getByRole('region', { name: 'From people you follow' });
+    for (let i = 0; ; i++) {
+      await second.page.goto('/hallway');
+      await followedRooms.getByText(/Live|No live or scheduled rooms/).first().waitFor();
+      if (await followedRooms.getByRole('link', { name: 'Evening talk' }).count() > 0) break;
+      assert.ok(i < 20, 'the followed host\'s room shows in the hallway');
+      await sleep(250);
+    }
+    await followedRooms.getByRole('link', { name: 'Evening talk' }).click();
+    await second.page.getByRole('heading', { name: 'Evening talk', level: 1 }).waitFor();
     await second.page.getByRole('button', { name: 'Join and listen' }).click();
     await second.page.getByRole('status').filter({ hasText: 'Joined. Listening.' }).waitFor();
     await second.page.getByRole('button', { name: 'Raise hand' }).click();
@@ -190,7 +204,8 @@ describe('web client in the browser (Chromium, real server, real WebRTC)', skip,
     await checkPage(host.page, 'hallway');
     await host.page.goto('/people');
     await host.page.getByRole('heading', { name: 'People', level: 1 }).waitFor();
-    await host.page.getByRole('heading', { name: /You follow \(0\)/ }).waitFor();
+    await host.page.getByRole('heading', { name: 'Your followers (1)' }).waitFor();
+    await host.page.getByText(`@bobby@${new URL(base).host}`).waitFor();
     await checkPage(host.page, 'people');
 
     // The second account deletes its persona from the page and sees the receipt.
@@ -224,7 +239,7 @@ describe('web client in the browser (Chromium, real server, real WebRTC)', skip,
     await guest.page.getByText('Your password is changed').waitFor();
     // Recovery ended every session of the host: its room page says so (close code 4401) instead of reconnecting.
     await host.page.getByRole('status').filter({ hasText: 'Your session ended' }).waitFor();
-    await host.page.getByRole('link', { name: 'Back to the hallway' }).waitFor();
+    await host.page.getByRole('link', { name: 'Back to the start page' }).waitFor();
 
     assert.deepEqual(web.problems, [], 'no foreign request, no CSP violation, no page error');
   });
