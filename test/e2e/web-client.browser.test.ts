@@ -244,6 +244,60 @@ describe('web client in the browser (Chromium, real server, real WebRTC)', skip,
     assert.deepEqual(web.problems, [], 'no foreign request, no CSP violation, no page error');
   });
 
+  it('edits a persona, schedules and starts a room, follows a persona switch in the room, shows errors, deletes the account', { timeout: 120_000 }, async () => {
+    const { page } = await web.person();
+    await signUp(page, 'thirduser');
+    await createPersona(page, 'carol', 'Carol');
+    await page.getByRole('button', { name: 'Edit @carol' }).click();
+    await page.getByLabel('Display name').first().fill('Carol Edited');
+    await page.getByLabel('Approve each new follower myself').check();
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('heading', { name: /Carol Edited/ }).waitFor();
+    await page.getByText('You approve each follower.').waitFor();
+    await page.getByLabel('Handle').fill('carol2');
+    await page.getByLabel('Display name').fill('Carol Two');
+    await page.getByRole('button', { name: 'Create persona' }).click();
+    await page.getByText('Created @carol2.').waitFor();
+
+    // Schedule a room an hour ahead, then start it early from the hallway.
+    await page.goto('/hallway');
+    await page.getByLabel('Title').fill('Later talk');
+    await page.getByLabel('Schedule it for later').check();
+    const at = new Date(Date.now() + 3_600_000);
+    const local = new Date(at.getTime() - at.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+    await page.getByLabel('Starts at').fill(local);
+    await page.getByRole('button', { name: 'Schedule room' }).click();
+    await page.getByText('“Later talk” is scheduled for').waitFor();
+    await page.getByRole('button', { name: 'Start “Later talk” now' }).click();
+    await page.getByRole('region', { name: 'On this instance' }).getByText(/^Live/).first().waitFor();
+
+    // In the room as host, then acting as the other persona from the header: the page rejoins as that persona (4409).
+    await page.getByRole('link', { name: 'Later talk' }).first().click();
+    await page.getByRole('button', { name: 'Join and listen' }).click();
+    await page.getByRole('status').filter({ hasText: 'You are on stage' }).waitFor();
+    await page.getByLabel('Acting as').selectOption('carol2');
+    await page.getByRole('status').filter({ hasText: 'Joined. Listening.' }).waitFor({ timeout: 10_000 });
+    await page.getByRole('button', { name: 'Raise hand' }).waitFor();
+
+    // A failed action says what went wrong in words.
+    await page.goto('/people');
+    await page.getByLabel('Handle to block').fill(`@nobody@${new URL(base).host}`);
+    await page.getByRole('button', { name: 'Block', exact: true }).click();
+    const blockError = page.getByRole('region', { name: 'Block' }).getByRole('alert');
+    await blockError.waitFor();
+    assert.match(await blockError.innerText(), /^(Nothing was found there\.|That server could not be reached)/);
+
+    // Deleting the account: one receipt per persona, and the plain notice.
+    await page.goto('/personas');
+    await page.getByRole('button', { name: 'Delete my account' }).click();
+    await page.getByLabel('Your password, to confirm').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Delete my account: yes, delete' }).click();
+    await page.getByRole('heading', { name: 'Deletion receipt' }).waitFor();
+    await page.getByRole('region', { name: /^Receipt / }).nth(1).waitFor();
+    await page.getByRole('link', { name: 'Back to the start page' }).waitFor();
+    assert.deepEqual(web.problems, [], 'no foreign request, no CSP violation, no page error');
+  });
+
   it('serves every page with a Content-Security-Policy that allows no inline script, and a favicon', async () => {
     for (const p of ['/', '/signin', '/recover', '/personas', '/hallway', '/people', '/rooms/abc', '/deletions/abc']) {
       const res = await fetch(`${base}${p}`, { headers: { accept: 'text/html' } });
