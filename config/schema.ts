@@ -95,6 +95,17 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    instance: z
+      .object({
+        /** The name the landing page and page titles show; defaults to the public URL's host. */
+        name: z.string().trim().min(1).max(100).optional(),
+        /** A short description shown on the landing page. */
+        description: z.string().max(2000).default(''),
+        /** The instance's rules, one string each (config file only), shown on the landing page. */
+        rules: z.array(z.string().trim().min(1).max(500)).max(50).default([]),
+      })
+      .strict()
+      .prefault({}),
     rooms: z
       .object({
         /** A live room with nobody in it ends after this many seconds. */
@@ -173,6 +184,8 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   { name: 'HEARTH_SIGNUP_PER_CLIENT', path: ['accounts', 'signupPerClientPerHour'], kind: 'int', expected: 'an integer from 1 to 1000000 (sign-up attempts per client address per hour)' },
   { name: 'HEARTH_SIGNUP_RATE', path: ['accounts', 'signupPerHour'], kind: 'int', expected: 'an integer from 1 to 10000000 (sign-up attempts per hour, all clients together)' },
   { name: 'HEARTH_DELETION_SPREAD_SECONDS', path: ['accounts', 'deletionSpreadSeconds'], kind: 'int', expected: 'an integer from 0 to 86400 (seconds)' },
+  { name: 'HEARTH_INSTANCE_NAME', path: ['instance', 'name'], kind: 'string', expected: 'a name of 1 to 100 characters' },
+  { name: 'HEARTH_INSTANCE_DESCRIPTION', path: ['instance', 'description'], kind: 'string', expected: 'a description of at most 2000 characters' },
   { name: 'HEARTH_ROOM_IDLE_SECONDS', path: ['rooms', 'idleTimeoutSeconds'], kind: 'int', expected: 'an integer from 5 to 86400' },
   { name: 'HEARTH_CONNECTIONS_PER_ADDRESS', path: ['rooms', 'connectionsPerAddress'], kind: 'int', expected: 'an integer from 1 to 100000' },
   { name: 'HEARTH_CONNECTIONS_PER_ACCOUNT', path: ['rooms', 'connectionsPerAccount'], kind: 'int', expected: 'an integer from 1 to 10000' },

@@ -17,7 +17,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WORKER_BUILD_PACKAGES, cachedWorkerPath, ensureWorker } from '../media/worker-build/build-worker.mjs';
-import { buildWeb } from './build-web.mjs';
+import { buildWeb, typecheckWeb } from './build-web.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const STAMP = path.join(ROOT, 'node_modules', '.hearth-install-stamp');
@@ -176,7 +176,10 @@ async function main() {
       const extra = await setup();
       // The browser tests drive Debian's Chromium (never a downloaded browser).
       ensureSystemPackages(TEST_PACKAGES, 'the browser tests');
-      say('typecheck: ok (the TypeScript build above is strict)');
+      say('typecheck: the browser client (its own tsconfig: DOM, JSX for Preact)');
+      const web = typecheckWeb();
+      if (web !== 0) fail('the browser client has type errors (see above)', web);
+      say('typecheck: ok (the TypeScript build above is strict, and the browser client)');
       say('lint');
       const lint = run(process.execPath, [path.join(ROOT, 'node_modules', 'eslint', 'bin', 'eslint.js'), '.']);
       if (lint !== 0) fail('lint failed (see above)', lint);

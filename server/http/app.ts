@@ -55,7 +55,11 @@ export function createApp(options: AppOptions): Express {
   app.use(
     helmet({
       contentSecurityPolicy: {
-        directives: { defaultSrc: ["'self'"], connectSrc: ["'self'"], mediaSrc: ["'self'", 'blob:'], objectSrc: ["'none'"] },
+        // Only this origin, and no inline script or style anywhere (the web client is one bundled script and stylesheet).
+        directives: {
+          defaultSrc: ["'self'"], connectSrc: ["'self'"], mediaSrc: ["'self'", 'blob:'], objectSrc: ["'none'"],
+          scriptSrc: ["'self'"], styleSrc: ["'self'"], fontSrc: ["'self'"], imgSrc: ["'self'", 'data:'],
+        },
       },
       referrerPolicy: { policy: 'no-referrer' },
       // The public origin may be plain http on a test box; HSTS is the reverse proxy's decision.

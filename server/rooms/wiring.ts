@@ -114,7 +114,7 @@ export function createRooms(deps: RoomsDeps): Rooms {
       return keys.jwks();
     },
   }));
-  router.use(webClientRoutes());
+  router.use(webClientRoutes(config));
 
   const rotation = setInterval(() => {
     keys.ready().catch((e: unknown) => log.error({ err: e }, 'rotating the grant signing keys failed'));
