@@ -246,6 +246,47 @@ export class RoomMedia extends TypedEventEmitter<RoomMediaEvents> {
     return ok({ id: producer.id });
   }
 
+  /**
+   * Cascade links (media/cascade.ts): a PipeTransport on this room's router,
+   * closed with the router. SRTP protects the path between instances, RTX
+   * repairs its losses.
+   */
+  async createPipeTransport(listenIp: string, announcedIp?: string): Promise<types.PipeTransport> {
+    if (this.#closed) throw new Error('room media closed');
+    return this.#router.createPipeTransport({
+      listenIp: { ip: listenIp, ...(announcedIp ? { announcedIp } : {}) },
+      enableSrtp: true,
+      enableRtx: true,
+    });
+  }
+
+  /**
+   * Takes a producer made on a cascade pipe as `peerId`'s own: local peers
+   * consume it, mute pauses it and leaving the stage closes it, as for a
+   * producer of a local peer. Not counted against the peer caps (the other
+   * instance checked its own peer's).
+   */
+  async adoptProducer(peerId: string, producer: types.Producer): Promise<void> {
+    if (this.#closed) {
+      producer.close();
+      return;
+    }
+    const peer = this.#peer(peerId);
+    peer.producers.set(producer.id, producer);
+    producer.observer.once('close', () => {
+      peer.producers.delete(producer.id);
+      this.emit('producerClosed', { peerId, producerId: producer.id });
+    });
+    await this.#observer.addProducer({ producerId: producer.id }).catch((e: unknown) => this.#log.warn({ error: String(e) }, 'audio level observer refused a producer'));
+    this.emit('producerAdded', { peerId, producerId: producer.id });
+  }
+
+  /** The peer whose producer this is, if it is open in this room. */
+  producerOwner(producerId: string): string | undefined {
+    for (const [id, p] of this.#peers) if (p.producers.has(producerId)) return id;
+    return undefined;
+  }
+
   /** Pauses or resumes a peer's producers server-side (mute). No producer: nothing to do. */
   async setPaused(peerId: string, paused: boolean): Promise<void> {
     const producers = [...(this.#peers.get(peerId)?.producers.values() ?? [])].filter((p) => !p.closed);
@@ -290,6 +331,8 @@ export class RoomMedia extends TypedEventEmitter<RoomMediaEvents> {
     if (!peer) return;
     this.#peers.delete(peerId);
     for (const t of peer.transports.values()) t.close();
+    // Producers adopted from a cascade pipe live on the pipe, not on the peer's transports.
+    for (const p of [...peer.producers.values()]) p.close();
   }
 
   /** Closes the router and with it every transport, producer and consumer. */
