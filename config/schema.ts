@@ -75,6 +75,16 @@ export const configSchema = z
         inboundPerHostPerMinute: z.number().int().min(1).max(1_000_000).default(600),
         /** Signing keys (actor documents) fetched for unverified inbox requests, per keyId host per minute. */
         keyFetchesPerHostPerMinute: z.number().int().min(1).max(100_000).default(30),
+        /** Accept cascade links from other instances to rooms here (refused: 403 `links_refused`). */
+        linksIncoming: z.boolean().default(true),
+        /** Open cascade links to rooms of other instances for participants here. */
+        linksOutgoing: z.boolean().default(true),
+        /** Most cascade links (linked instances) one room may have (more: 503 `link_cap_reached`). */
+        linksPerRoom: z.number().int().min(1).max(10_000).default(20),
+        /** Link requests accepted per linking host per minute (more: 429). */
+        linkRequestsPerHostPerMinute: z.number().int().min(1).max(100_000).default(30),
+        /** How long a link nobody here uses any more stays open. */
+        linkGraceSeconds: z.number().int().min(0).max(3600).default(10),
       })
       .strict()
       .prefault({}),
@@ -179,6 +189,11 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   { name: 'HEARTH_FEDERATION_ALLOW_PRIVATE', path: ['federation', 'allowPrivate'], kind: 'list', expected: 'comma-separated CIDR ranges such as 127.0.0.0/8,::1/128' },
   { name: 'HEARTH_FEDERATION_INBOUND_RATE', path: ['federation', 'inboundPerHostPerMinute'], kind: 'int', expected: 'an integer from 1 to 1000000 (activities per remote host per minute)' },
   { name: 'HEARTH_FEDERATION_KEY_FETCH_RATE', path: ['federation', 'keyFetchesPerHostPerMinute'], kind: 'int', expected: 'an integer from 1 to 100000 (signing-key fetches per remote host per minute)' },
+  { name: 'HEARTH_LINKS_INCOMING', path: ['federation', 'linksIncoming'], kind: 'bool', expected: 'true or false' },
+  { name: 'HEARTH_LINKS_OUTGOING', path: ['federation', 'linksOutgoing'], kind: 'bool', expected: 'true or false' },
+  { name: 'HEARTH_LINKS_PER_ROOM', path: ['federation', 'linksPerRoom'], kind: 'int', expected: 'an integer from 1 to 10000 (linked instances per room)' },
+  { name: 'HEARTH_LINK_REQUEST_RATE', path: ['federation', 'linkRequestsPerHostPerMinute'], kind: 'int', expected: 'an integer from 1 to 100000 (link requests per remote host per minute)' },
+  { name: 'HEARTH_LINK_GRACE_SECONDS', path: ['federation', 'linkGraceSeconds'], kind: 'int', expected: 'an integer from 0 to 3600 (seconds)' },
   { name: 'HEARTH_REGISTRATION', path: ['accounts', 'registration'], kind: 'string', expected: 'one of open, invite, closed' },
   { name: 'HEARTH_MAX_PERSONAS', path: ['accounts', 'maxPersonas'], kind: 'int', expected: 'an integer from 1 to 100' },
   { name: 'HEARTH_SIGNUP_PER_CLIENT', path: ['accounts', 'signupPerClientPerHour'], kind: 'int', expected: 'an integer from 1 to 1000000 (sign-up attempts per client address per hour)' },

@@ -20,6 +20,7 @@ import { parseInboundActivity } from './inbox/inbound-activity.js';
 import { InboxProcessor, type LocalPersonaSettings } from './inbox/inbox-processor.js';
 import { createDocumentLoader, installDocumentLoader, MemoryContextCache } from './jsonld/index.js';
 import { SafeFetcher } from './net/index.js';
+import { CascadeLinks } from './links/index.js';
 import { FederatedRooms } from './rooms/index.js';
 import { createRequestSigner } from './signatures/index.js';
 
@@ -49,6 +50,8 @@ export class Federation {
   readonly inbox: InboxProcessor;
   /** Rooms across instances: announcing local rooms, storing and listing remote ones. */
   readonly rooms: FederatedRooms;
+  /** Cascade links: rooms here joined from other instances, and rooms elsewhere joined from here. */
+  readonly links: CascadeLinks;
   private readonly purgedListeners: ActorPurgedListener[] = [];
   private readonly followsEndedListeners: FollowsEndedListener[] = [];
 
@@ -140,6 +143,30 @@ export class Federation {
       onPurged: () => this.purgedListeners,
     });
     this.rooms = new FederatedRooms({ apex: this.apex, store, publicUrl, log, fetchDocument: (url) => documents.activityPub(url) });
+    this.links = new CascadeLinks({
+      publicUrl,
+      store,
+      remote: this.remote,
+      log,
+      settings: {
+        incoming: config.federation.linksIncoming,
+        outgoing: config.federation.linksOutgoing,
+        maxPerRoom: config.federation.linksPerRoom,
+        requestsPerHostPerMinute: config.federation.linkRequestsPerHostPerMinute,
+        graceMs: config.federation.linkGraceSeconds * 1000,
+        listenIp: config.media.listenIp,
+        announcedIp: config.media.announcedIp,
+      },
+      isFollower: (actorId, followerActorId) => this.isFollower(actorId, followerActorId),
+      post: async (url, body) => {
+        const result = await fetcher.request(url, { method: 'POST', body, headers: { 'content-type': 'application/json', accept: 'application/json' }, sign: true });
+        if (!result.ok) {
+          flog.info({ url, reason: result.error.kind }, 'link request not answered');
+          return null;
+        }
+        return { status: result.value.status, body: result.value.body.toString('utf8') };
+      },
+    });
     const followsEnded = (a: string, b: string): Promise<void> => this.followsEnded(a, b);
     this.inbox = new InboxProcessor({
       apex: this.apex,
@@ -257,6 +284,7 @@ export class Federation {
       keyFetchesPerHostPerMinute: config.federation.keyFetchesPerHostPerMinute,
     }));
     router.get('/api/v1/deletions/:id', receiptHandler(this.delivery));
+    router.use(this.links.router());
     router.use(this.rooms.router());
     router.use(activityPubReadRouter(this.apex, store, this.cursors));
     return router;
@@ -277,6 +305,7 @@ export class Federation {
   }
 
   async stop(): Promise<void> {
+    this.links.close();
     this.rooms.close();
     await this.delivery.stop();
     await this.fetcher.close();

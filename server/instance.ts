@@ -175,8 +175,10 @@ export async function startInstance(config: Config, log: Logger): Promise<Instan
       },
       events: fed.rooms.events,
       remote: fed.rooms.catalog,
+      cascade: fed.links,
     });
     fed.rooms.attachSource(rooms.service);
+    fed.links.attachRooms({ service: rooms.service, registry: rooms.registry, grants: rooms.grants });
     const openedRooms = rooms;
     undo.push(() => openedRooms.close());
     // A follow that ends (unfollow, block) may end a persona's right to be in a followers-only room.
@@ -212,6 +214,8 @@ export async function startInstance(config: Config, log: Logger): Promise<Instan
     },
   });
   handler = app;
+  // Cascade control channels first: signaling leaves their path alone.
+  federation.links.attach(server);
   rooms.attach(server);
   log.info({ host: config.http.host, port: address.port, publicUrl: config.http.publicUrl, store: store.kind, mediaWorkers: media.aliveCount(), version }, 'listening');
 

@@ -1,7 +1,7 @@
 /**
  * The Event of a local room, served at the room's id to ActivityPub clients
  * (the same URL answers browsers with the room page), and the join endpoint
- * the Event names, which answers 501 until cascade links exist (part 2).
+ * the Event names (answered by federation/links).
  */
 import { Router, type Request } from 'express';
 import { sendError } from '../../server/http/errors.js';
@@ -36,9 +36,6 @@ export function roomEventRouter(deps: { publicUrl: string; source: () => LocalRo
       res.set('Cache-Control', 'no-store');
       res.type('application/activity+json').send(JSON.stringify(doc));
     })().catch(next);
-  });
-  router.all('/rooms/:id/join', (_req, res) => {
-    sendError(res, 501, 'not_yet', 'joining a room from another instance (cascade links) is not available yet on this server');
   });
   return router;
 }

@@ -21,6 +21,8 @@ export function sendRoomError(res: Response, error: InvitationError): void {
       return send(403, 'sign in to join this room: guests may only listen to public rooms');
     case 'media_unavailable':
       return send(503, 'no media server is available right now; try again shortly');
+    case 'remote_refused':
+      return sendError(res, 403, error.code, error.message);
     case 'persona_not_found':
       return send(404, 'there is no local persona with this handle');
     case 'not_invite_only':

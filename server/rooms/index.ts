@@ -10,4 +10,6 @@ export type { CreateRoomInput, RoomAudience, RoomDirectory, RoomService, Viewer 
 export type { RoomView } from './views.js';
 export type { RoomChange, RoomEvents, RoomSnapshot } from './room-events.js';
 export type { LookupError, RemoteRoomsPort, RemoteScope } from './remote-rooms.js';
+export type { CascadePort, RoomHandle } from './room-handle.js';
+export type { GrantIssuer } from './grants.js';
 export { createRooms, type Rooms, type RoomsDeps } from './wiring.js';

@@ -168,6 +168,11 @@ export class LiveRoom {
     if (p?.muted) await this.#media?.setPaused(participantId, true);
   }
 
+  /** Cascade integration: the room's media, created if needed (a link may arrive before anyone joined here). */
+  openMedia(): Promise<Result<RoomMedia, RoomOpError>> {
+    return this.#ensureMedia();
+  }
+
   async #ensureMedia(): Promise<Result<RoomMedia, RoomOpError>> {
     const got = await this.#deps.registry.getOrCreate(this.id);
     if (!got.ok) return err({ kind: 'media_unavailable' });

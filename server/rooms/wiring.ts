@@ -17,6 +17,7 @@ import { roomRoutes } from './room.controller.js';
 import type { RoomEvents } from './room-events.js';
 import { hallwayRoutes } from './hallway.js';
 import type { RemoteRoomsPort } from './remote-rooms.js';
+import type { CascadePort } from './room-handle.js';
 import { RoomService, type RoomAudience } from './room.service.js';
 import { webClientRoutes } from './web.controller.js';
 
@@ -32,6 +33,8 @@ export interface RoomsDeps {
   events?: RoomEvents;
   /** Rooms of other instances: the room list, the hallway and link lookup (federation provides it). */
   remote?: RemoteRoomsPort;
+  /** Cascade integration: rooms of other instances joined through links (federation provides it). */
+  cascade?: CascadePort;
   /** Tuning for tests; production uses the defaults. */
   options?: {
     grantTtlSeconds?: number;
@@ -47,6 +50,9 @@ export interface Rooms {
   readonly router: Router;
   readonly service: RoomService;
   readonly keys: GrantKeys;
+  /** Cascade integration: the media registry and grant issuer remote rooms use on this instance. */
+  readonly registry: RoomMediaRegistry;
+  readonly grants: GrantIssuer;
   /** Resolves once grant keys are loaded and rooms live before a restart are picked up. */
   readonly ready: Promise<void>;
   attach(server: http.Server | https.Server): void;
@@ -97,6 +103,7 @@ export function createRooms(deps: RoomsDeps): Rooms {
       stageReserve: config.media.stageReserve,
     },
     transportTotal: () => registry.transportCount(),
+    ...(deps.cascade ? { cascade: deps.cascade } : {}),
     ...(deps.options?.signalLimits ? { limits: deps.options.signalLimits } : {}),
   });
 
@@ -128,7 +135,7 @@ export function createRooms(deps: RoomsDeps): Rooms {
   ready.catch((e: unknown) => log.error({ err: e }, 'rooms failed to start'));
 
   return {
-    router, service, keys, ready,
+    router, service, keys, ready, registry, grants,
     attach: (server) => signaling.attach(server),
     async close() {
       clearInterval(rotation);

@@ -51,6 +51,8 @@ export function signalErrorOf(error: RoomOpError): SignalError {
       return { code: 'guests_public_only', message: 'guests may only join public rooms; sign in' };
     case 'media_unavailable':
       return { code: 'media_unavailable', message: 'no media server is available right now' };
+    case 'remote_refused':
+      return { code: 'remote_refused', message: `the room's instance refused: ${error.code} (${error.message})` };
     case 'stage':
       return { code: error.error, message: STAGE_MESSAGES[error.error] };
     case 'grant':

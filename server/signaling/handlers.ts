@@ -5,7 +5,7 @@
 import type { types } from 'mediasoup';
 import type { MediaOpError } from '../../media/index.js';
 import { err, ok, type Result } from '../lib/result.js';
-import { canPublish, type LiveRoom, type RoomOpError, type RoomService, type RoomStage, type StageChange, type StageError } from '../rooms/index.js';
+import { canPublish, type CascadePort, type LiveRoom, type RoomHandle, type RoomOpError, type RoomService, type RoomStage, type StageChange, type StageError } from '../rooms/index.js';
 import { signalErrorOf } from './errors.js';
 import type { ClientMessage, MessageType, SignalError } from './protocol.js';
 
@@ -16,20 +16,30 @@ export interface HandlerSession {
   readonly handle: string | null;
   readonly displayName: string | null;
   /** The room this peer is in, if any. */
-  room: LiveRoom | undefined;
+  room: RoomHandle | undefined;
   /** Whether one more transport is within this client's and the instance's limits. */
   admitTransport(onStage: boolean): Result<null, SignalError>;
   /** Re-checks the session behind the connection; false: it no longer holds (the connection is being closed). */
   stillValid(): Promise<boolean>;
   /** Joins `room` as this peer. */
-  join(room: LiveRoom, hidden: boolean): Promise<Result<unknown, RoomOpError>>;
+  join(room: RoomHandle, hidden: boolean): Promise<Result<unknown, RoomOpError>>;
   leave(): Promise<void>;
 }
 
 export interface HandlerContext {
   session: HandlerSession;
   rooms: RoomService;
+  /** Cascade integration: rooms of other instances (their host checks access). */
+  cascade?: CascadePort;
 }
+
+/** Cascade integration: a room hosted here, or undefined for a room of another instance. */
+const local = (room: RoomHandle): LiveRoom | undefined => (room.remote ? undefined : (room as LiveRoom));
+/** Whether the persona may still be in the room (rooms of other instances: their host enforces it). */
+const stillAllowed = (ctx: HandlerContext, room: RoomHandle): Promise<boolean> => {
+  const here = local(room);
+  return here ? ctx.rooms.ensureAccess(here, ctx.session.personaId) : Promise.resolve(true);
+};
 
 type Answer = Result<unknown, SignalError>;
 type Handler<K extends MessageType> = (ctx: HandlerContext, msg: Extract<ClientMessage, { type: K }>) => Promise<Answer>;
@@ -59,7 +69,7 @@ function targetOp(op: (stage: RoomStage, me: string, target: string) => Result<S
 /** A media operation, after the grant was checked for `need`. */
 function mediaOp<M extends { grant: string }>(
   need: 'publish' | 'subscribe' | 'any',
-  run: (room: LiveRoom, media: NonNullable<LiveRoom['media']>, me: string, msg: M, ctx: HandlerContext) => Promise<Answer>,
+  run: (room: RoomHandle, media: NonNullable<RoomHandle['media']>, me: string, msg: M, ctx: HandlerContext) => Promise<Answer>,
 ) {
   return async (ctx: HandlerContext, msg: M): Promise<Answer> => {
     const room = ctx.session.room;
@@ -78,6 +88,12 @@ export const HANDLERS: Handlers = {
     // The identity was fixed at the upgrade: make sure the session still stands behind it.
     if (!(await ctx.session.stillValid())) return err({ code: 'session_ended', message: 'your session ended or changed; reconnect' });
     const viewer = { personaId: ctx.session.personaId };
+    // Cascade integration: a room of another instance is joined through a link; its host checks access.
+    if (ctx.cascade?.isRemote(msg.roomId)) {
+      const remote = await ctx.cascade.open(msg.roomId, viewer);
+      if (!remote.ok) return fromRoom(remote);
+      return fromRoom(await ctx.session.join(remote.value, msg.hidden ?? false));
+    }
     const room = await ctx.rooms.openForJoin(msg.roomId, viewer);
     if (!room.ok) return fromRoom(room);
     if (viewer.personaId && (await ctx.rooms.isBanned(msg.roomId, viewer.personaId))) {
@@ -118,6 +134,7 @@ export const HANDLERS: Handlers = {
     if (!room) return notJoined();
     const role = room.stage.participant(ctx.session.participantId)?.role;
     if (role !== 'host' && role !== 'moderator') return err(signalErrorOf({ kind: 'stage', error: 'not_allowed' }));
+    if (room.remote) return fromRoom(await room.apply((stage) => stage.end(ctx.session.participantId)));
     await ctx.rooms.endRoom(room.id, 'room_ended');
     return ok(null);
   },
@@ -125,11 +142,11 @@ export const HANDLERS: Handlers = {
     const room = ctx.session.room;
     if (!room) return notJoined();
     // A grant outlives no lost right (a block, an unfollow, a revoked invitation).
-    if (!(await ctx.rooms.ensureAccess(room, ctx.session.personaId))) return notJoined();
+    if (!(await stillAllowed(ctx, room))) return notJoined();
     return fromRoom(await room.refreshGrant(ctx.session.participantId));
   },
   createTransport: mediaOp('any', async (room, m, me, _msg, ctx) => {
-    if (!(await ctx.rooms.ensureAccess(room, ctx.session.personaId))) return notJoined();
+    if (!(await stillAllowed(ctx, room))) return notJoined();
     const role = room.stage.participant(me)?.role;
     const admitted = ctx.session.admitTransport(role !== undefined && canPublish(role));
     if (!admitted.ok) return admitted;

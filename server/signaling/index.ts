@@ -10,7 +10,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { AuthContext, PersonaHooks } from '../accounts/index.js';
-import type { RoomService } from '../rooms/index.js';
+import type { CascadePort, RoomService } from '../rooms/index.js';
 import { Admission, clientKeyOf, type AdmissionLimits } from './admission.js';
 import { PeerSession, type CurrentIdentity, type PeerIdentity } from './peer-session.js';
 import { CLOSE_CODES, MAX_FRAME_BYTES, SIGNAL_PATH } from './protocol.js';
@@ -35,6 +35,8 @@ export interface SignalingDeps {
   transportTotal?: () => number;
   /** Session and persona changes, which reach open connections at once. */
   hooks?: Pick<PersonaHooks, 'onSessionsChanged' | 'onPersonaDeleted'>;
+  /** Cascade integration: rooms of other instances. */
+  cascade?: CascadePort;
 }
 
 /** Keepalive: a peer that does not answer a ping within this is cut. */
@@ -63,6 +65,8 @@ export function createSignaling(deps: SignalingDeps): Signaling {
 
   const onUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer): void => {
     const path = (req.url ?? '').split('?')[0];
+    // Cascade integration: control channels of links have their own upgrade listener (federation/links).
+    if (path?.startsWith('/api/v1/links/')) return;
     if (path !== SIGNAL_PATH) return refuse(socket, 404, 'Not Found');
     // A page on another site must not ride on the user's cookie (cross-site WebSocket hijacking).
     const given = req.headers.origin;
@@ -93,7 +97,9 @@ export function createSignaling(deps: SignalingDeps): Signaling {
   };
 
   const connected = (ws: WebSocket, identity: PeerIdentity, current: CurrentIdentity, clientKey: string): void => {
-    const session = new PeerSession(ws, identity, { rooms: deps.rooms, log, limits, current, clientKey, ...(admission ? { admission } : {}) });
+    const session = new PeerSession(ws, identity, {
+      rooms: deps.rooms, log, limits, current, clientKey, ...(admission ? { admission } : {}), ...(deps.cascade ? { cascade: deps.cascade } : {}),
+    });
     sessions.set(ws, session);
     alive.add(ws);
     ws.on('pong', () => alive.add(ws));

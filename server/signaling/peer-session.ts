@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 import type WebSocket from 'ws';
-import type { JoinAnswer, LeaveReason, LiveRoom, PeerLink, RoomEvent, RoomOpError, RoomService } from '../rooms/index.js';
+import type { CascadePort, JoinAnswer, LeaveReason, PeerLink, RoomEvent, RoomHandle, RoomOpError, RoomService } from '../rooms/index.js';
 import { err, ok, type Result } from '../lib/result.js';
 import { LEAVE_CODES } from './errors.js';
 import { HANDLERS, type HandlerSession } from './handlers.js';
@@ -31,10 +31,12 @@ export interface PeerSessionDeps {
   /** The client's address key (memory only, never logged). */
   clientKey: string;
   admission?: Admission;
+  /** Cascade integration: rooms of other instances. */
+  cascade?: CascadePort;
 }
 
 export class PeerSession implements HandlerSession, AdmittedPeer {
-  room: LiveRoom | undefined;
+  room: RoomHandle | undefined;
   #link: PeerLink | undefined;
   readonly #bucket: TokenBucket;
   #invalid = 0;
@@ -141,7 +143,7 @@ export class PeerSession implements HandlerSession, AdmittedPeer {
       let answer: Result<unknown, SignalError>;
       try {
         const handler = HANDLERS[msg.type] as (ctx: unknown, m: unknown) => Promise<Result<unknown, SignalError>>;
-        answer = await handler({ session: this, rooms: this.deps.rooms }, msg);
+        answer = await handler({ session: this, rooms: this.deps.rooms, ...(this.deps.cascade ? { cascade: this.deps.cascade } : {}) }, msg);
       } catch (error) {
         this.deps.log.error({ err: error, type: msg.type }, 'signaling handler failed');
         answer = err({ code: 'internal', message: 'internal error' });
@@ -174,7 +176,7 @@ export class PeerSession implements HandlerSession, AdmittedPeer {
     return ok(checked.data);
   }
 
-  async join(room: LiveRoom, hidden: boolean): Promise<Result<JoinAnswer, RoomOpError>> {
+  async join(room: RoomHandle, hidden: boolean): Promise<Result<JoinAnswer, RoomOpError>> {
     const link: PeerLink = {
       send: (event: RoomEvent) => this.#send(event),
       departed: (reason: LeaveReason) => {

@@ -56,7 +56,8 @@ const targeted = <T extends string>(type: T) => z.strictObject({ id: requestId, 
 
 /** Every message a client may send. */
 export const clientMessage = z.discriminatedUnion('type', [
-  z.strictObject({ id: requestId, type: z.literal('join'), roomId: z.string().min(1).max(64), hidden: z.boolean().optional() }),
+  // A local room's id, or the id (URL) of another instance's room, joined through a cascade link.
+  z.strictObject({ id: requestId, type: z.literal('join'), roomId: z.string().min(1).max(2048), hidden: z.boolean().optional() }),
   simple('leave'),
   simple('ping'),
   simple('raiseHand'),
@@ -99,7 +100,7 @@ export type SignalErrorCode =
   | 'not_on_stage' | 'no_invitation' | 'stage_full' | 'muted_by_moderator' | 'guests_cannot'
   | 'grant_invalid' | 'grant_expired' | 'grant_wrong_room' | 'grant_wrong_participant'
   | 'media_closed' | 'no_such_transport' | 'no_such_producer' | 'no_such_consumer' | 'not_yours' | 'cap_reached'
-  | 'cannot_consume' | 'bad_parameters' | 'too_many_transports' | 'media_busy';
+  | 'cannot_consume' | 'bad_parameters' | 'too_many_transports' | 'media_busy' | 'remote_refused';
 
 export interface SignalError {
   code: SignalErrorCode;
