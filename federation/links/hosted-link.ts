@@ -124,8 +124,11 @@ export class HostedLink {
   }
 
   async #sendProducer(peerId: string, producerId: string): Promise<void> {
+    const before = this.#deps.pipe.sentCount;
     const piped = await this.#deps.pipe.send(producerId);
-    if (piped.ok) this.#emit({ event: 'producer', data: { participantId: peerId, producer: piped.value } });
+    if (!piped.ok) return;
+    if (this.#deps.pipe.sentCount > before) this.#deps.log.info({ link: this.id, roomId: this.roomId, producerId }, 'producer piped to a linked instance');
+    this.#emit({ event: 'producer', data: { participantId: peerId, producer: piped.value } });
   }
 
   async #receive(data: Buffer, isBinary: boolean): Promise<void> {

@@ -146,7 +146,7 @@ export class CascadeLinks implements CascadePort {
       grants: rooms.grants,
       actorOf: async (personaId) => (await this.#deps.store.personas.findById(personaId))?.actorId ?? null,
       channel: (onEvent, onDown) => new LinkChannel({
-        joinEndpoint, listenIp: settings.listenIp, announcedIp: settings.announcedIp, post: this.#deps.post, onEvent, onDown,
+        joinEndpoint, listenIp: settings.listenIp, announcedIp: settings.announcedIp, post: (url, body) => this.#deps.post(url, body), onEvent, onDown,
       }),
       graceMs: settings.graceMs,
       log: this.#log,

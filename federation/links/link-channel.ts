@@ -150,10 +150,11 @@ export class LinkChannel {
     }
     if (typeof raw !== 'object' || raw === null) return;
     const answer = raw as { id?: unknown; ok?: unknown; data?: unknown; error?: { code?: unknown; message?: unknown } };
+    const text = (v: unknown, fallback: string): string => (typeof v === 'string' ? v : fallback);
     if (typeof answer.id === 'string' && typeof answer.ok === 'boolean') {
       const resolve = this.#pending.get(answer.id);
       this.#pending.delete(answer.id);
-      resolve?.(answer.ok ? ok(answer.data) : err({ code: String(answer.error?.code ?? 'error'), message: String(answer.error?.message ?? '') }));
+      resolve?.(answer.ok ? ok(answer.data) : err({ code: text(answer.error?.code, 'error'), message: text(answer.error?.message, '') }));
       return;
     }
     const event = linkEvent.safeParse(raw);

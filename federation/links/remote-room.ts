@@ -15,7 +15,7 @@ import {
   canPublish, type Arrival, type Grant, type GrantIssuer, type GrantView, type JoinAnswer, type LeaveReason, type PeerLink,
   type Role, type RoomHandle, type RoomOpError, type RoomStage, type StageChange, type StageError,
 } from '../../server/rooms/index.js';
-import { LinkChannel, type LinkEvent } from './link-channel.js';
+import type { LinkChannel, LinkEvent } from './link-channel.js';
 import type { LinkAction } from './link-protocol.js';
 
 export interface RemoteRoomDeps {

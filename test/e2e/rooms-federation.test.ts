@@ -115,9 +115,10 @@ describe('rooms across instances (two processes over HTTPS and a Fedify-shaped p
     assert.equal(event.body.attributedTo, owl);
     const html = await fox.get(room.url, { accept: 'text/html' });
     assert.match(html.headers.get('content-type') ?? '', /text\/html/);
+    // The join endpoint takes only signed link requests (cascade links: test/e2e/cascade-links.test.ts).
     const join = await fox.post<{ error: string }>(String(event.body.joinEndpoint), {});
-    assert.equal(join.status, 501);
-    assert.equal(join.body.error, 'not_yet');
+    assert.equal(join.status, 401);
+    assert.equal(join.body.error, 'signature_missing_signature');
   });
 
   it('the Fedify-shaped peer receives Create(Event) with name, url and the project\'s terms, signed by the host', async () => {
