@@ -10,8 +10,6 @@ export interface DeletionSender {
   sendDeletion(input: { activity: Record<string, unknown>; inboxes: string[]; keyId: string; privateKeyPem: string }): Promise<{ receiptId: string }>;
 }
 
-/** Called after an actor (local or remote) is purged, e.g. to remove it from live rooms. */
-export type ActorPurgedListener = (actorId: string) => void | Promise<void>;
 
 /**
  * The ActivityPub side of personas: each persona is its own Person with its
@@ -20,7 +18,7 @@ export type ActorPurgedListener = (actorId: string) => void | Promise<void>;
  */
 export class PersonaActors {
   constructor(
-    private readonly deps: { apex: ApexApi; store: Store; publicUrl: string; log: Logger; deletions: DeletionSender; onPurged: () => readonly ActorPurgedListener[] },
+    private readonly deps: { apex: ApexApi; store: Pick<Store, 'apex' | 'federation'>; publicUrl: string; log: Logger; deletions: DeletionSender; /** Told after an actor (local or remote) is purged; never rejects. */ onPurged: (actorId: string) => Promise<void> },
   ) {}
 
   actorIdOf(handle: string): string {
@@ -101,13 +99,7 @@ export class PersonaActors {
   }
 
   private async notifyPurged(actorId: string): Promise<void> {
-    for (const listener of this.deps.onPurged()) {
-      try {
-        await listener(actorId);
-      } catch (e) {
-        this.deps.log.error({ err: e, actor: actorId }, 'actor-purged listener failed');
-      }
-    }
+    await this.deps.onPurged(actorId);
   }
 
   private async relationshipsOf(actor: ApexObject): Promise<{ followers: string[]; following: string[] }> {

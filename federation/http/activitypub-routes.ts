@@ -10,7 +10,7 @@ import type { PageCursors } from './page-cursors.js';
  * every URL below it, before apex looks (apex would answer 404: the document
  * is gone).
  */
-function tombstones(apex: ApexApi, store: Store): RequestHandler {
+function tombstones(apex: ApexApi, store: Pick<Store, 'apex' | 'federation'>): RequestHandler {
   return (req, res, next) => {
     const handle = String(req.params.actor ?? '').toLowerCase();
     const actorId = apex.utils.usernameToIRI(handle);
@@ -37,7 +37,7 @@ function tombstones(apex: ApexApi, store: Store): RequestHandler {
  * (`result`), the first two and the last of apex's outbox chain, around our
  * own handlers (collection-routes.ts).
  */
-export function activityPubReadRouter(apex: ApexApi, store: Store, cursors: PageCursors): Router {
+export function activityPubReadRouter(apex: ApexApi, store: Pick<Store, 'apex' | 'federation'>, cursors: PageCursors): Router {
   const router = Router();
   router.use(apex);
   const gone = tombstones(apex, store);

@@ -5,7 +5,7 @@ import type { ApexApi } from '../apex/apex-api.js';
 
 export interface WellKnownDeps {
   apex: ApexApi;
-  store: Store;
+  store: Pick<Store, 'apex' | 'federation'>;
   publicUrl: string;
   version: string;
   openRegistrations: () => boolean;
