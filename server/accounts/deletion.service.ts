@@ -34,7 +34,7 @@ export class DeletionService {
   private readonly log: Logger;
 
   constructor(
-    private readonly deps: { store: Store; federation: PersonaFederation; hooks: PersonaHooks; credentials: Credentials; log: Logger },
+    private readonly deps: { store: Pick<Store, 'accounts' | 'personas'>; federation: PersonaFederation; hooks: PersonaHooks; credentials: Credentials; log: Logger },
   ) {
     this.log = deps.log.child({ module: 'accounts.deletion' });
   }
