@@ -5,7 +5,7 @@
 import type { types } from 'mediasoup';
 import type { MediaOpError } from '../../media/index.js';
 import { err, ok, type Result } from '../lib/result.js';
-import { canPublish, type LiveRoom, type RoomOpError, type RoomService, type RoomStage, type StageChange, type StageError } from '../rooms/index.js';
+import { canPublish, type LiveRoomDirectory, type LiveRoomHandle, type RoomOpError, type SelfCommand, type TargetCommand } from '../rooms/index.js';
 import { signalErrorOf } from './errors.js';
 import type { ClientMessage, MessageType, SignalError } from './protocol.js';
 
@@ -16,19 +16,19 @@ export interface HandlerSession {
   readonly handle: string | null;
   readonly displayName: string | null;
   /** The room this peer is in, if any. */
-  room: LiveRoom | undefined;
+  room: LiveRoomHandle | undefined;
   /** Whether one more transport is within this client's and the instance's limits. */
   admitTransport(onStage: boolean): Result<null, SignalError>;
   /** Re-checks the session behind the connection; false: it no longer holds (the connection is being closed). */
   stillValid(): Promise<boolean>;
   /** Joins `room` as this peer. */
-  join(room: LiveRoom, hidden: boolean): Promise<Result<unknown, RoomOpError>>;
+  join(room: LiveRoomHandle, hidden: boolean): Promise<Result<unknown, RoomOpError>>;
   leave(): Promise<void>;
 }
 
 export interface HandlerContext {
   session: HandlerSession;
-  rooms: RoomService;
+  rooms: LiveRoomDirectory;
 }
 
 type Answer = Result<unknown, SignalError>;
@@ -38,28 +38,28 @@ export type Handlers = { [K in MessageType]: Handler<K> };
 const fromRoom = <T>(r: Result<T, RoomOpError>): Answer => (r.ok ? ok(r.value) : err(signalErrorOf(r.error)));
 const notJoined = (): Answer => err({ code: 'not_joined', message: 'join a room first' });
 
-/** A stage operation by the session's participant on itself. */
-function selfOp(op: (stage: RoomStage, me: string) => Result<StageChange, StageError>) {
+/** A stage command of the session's participant on itself. */
+function selfOp(type: SelfCommand) {
   return async (ctx: HandlerContext): Promise<Answer> => {
     const room = ctx.session.room;
     if (!room) return notJoined();
-    return fromRoom(await room.apply((stage) => op(stage, ctx.session.participantId)));
+    return fromRoom(await room.command(ctx.session.participantId, { type }));
   };
 }
 
-/** A stage operation by the session's participant on another one. */
-function targetOp(op: (stage: RoomStage, me: string, target: string) => Result<StageChange, StageError>) {
+/** A stage command of the session's participant on another one. */
+function targetOp(type: TargetCommand) {
   return async (ctx: HandlerContext, msg: { participantId: string }): Promise<Answer> => {
     const room = ctx.session.room;
     if (!room) return notJoined();
-    return fromRoom(await room.apply((stage) => op(stage, ctx.session.participantId, msg.participantId)));
+    return fromRoom(await room.command(ctx.session.participantId, { type, target: msg.participantId }));
   };
 }
 
 /** A media operation, after the grant was checked for `need`. */
 function mediaOp<M extends { grant: string }>(
   need: 'publish' | 'subscribe' | 'any',
-  run: (room: LiveRoom, media: NonNullable<LiveRoom['media']>, me: string, msg: M, ctx: HandlerContext) => Promise<Answer>,
+  run: (room: LiveRoomHandle, media: NonNullable<LiveRoomHandle['media']>, me: string, msg: M, ctx: HandlerContext) => Promise<Answer>,
 ) {
   return async (ctx: HandlerContext, msg: M): Promise<Answer> => {
     const room = ctx.session.room;
@@ -100,27 +100,20 @@ export const HANDLERS: Handlers = {
     return ok(null);
   },
   ping: () => Promise.resolve(ok({ pong: true })),
-  raiseHand: selfOp((s, me) => s.raiseHand(me)),
-  lowerHand: selfOp((s, me) => s.lowerHand(me)),
-  acceptInvite: selfOp((s, me) => s.acceptInvite(me)),
-  declineInvite: selfOp((s, me) => s.declineInvite(me)),
-  unmute: selfOp((s, me) => s.unmute(me)),
-  invite: targetOp((s, me, t) => s.invite(me, t)),
-  moveToAudience: targetOp((s, me, t) => s.moveToAudience(me, t)),
-  mute: targetOp((s, me, t) => s.mute(me, t)),
-  allowUnmute: targetOp((s, me, t) => s.allowUnmute(me, t)),
-  remove: targetOp((s, me, t) => s.remove(me, t)),
-  ban: targetOp((s, me, t) => s.ban(me, t)),
-  promote: targetOp((s, me, t) => s.promote(me, t)),
-  demote: targetOp((s, me, t) => s.demote(me, t)),
-  async endRoom(ctx) {
-    const room = ctx.session.room;
-    if (!room) return notJoined();
-    const role = room.stage.participant(ctx.session.participantId)?.role;
-    if (role !== 'host' && role !== 'moderator') return err(signalErrorOf({ kind: 'stage', error: 'not_allowed' }));
-    await ctx.rooms.endRoom(room.id, 'room_ended');
-    return ok(null);
-  },
+  raiseHand: selfOp('raiseHand'),
+  lowerHand: selfOp('lowerHand'),
+  acceptInvite: selfOp('acceptInvite'),
+  declineInvite: selfOp('declineInvite'),
+  unmute: selfOp('unmute'),
+  invite: targetOp('invite'),
+  moveToAudience: targetOp('moveToAudience'),
+  mute: targetOp('mute'),
+  allowUnmute: targetOp('allowUnmute'),
+  remove: targetOp('remove'),
+  ban: targetOp('ban'),
+  promote: targetOp('promote'),
+  demote: targetOp('demote'),
+  endRoom: selfOp('end'),
   async refreshGrant(ctx) {
     const room = ctx.session.room;
     if (!room) return notJoined();
@@ -130,7 +123,7 @@ export const HANDLERS: Handlers = {
   },
   createTransport: mediaOp('any', async (room, m, me, _msg, ctx) => {
     if (!(await ctx.rooms.ensureAccess(room, ctx.session.personaId))) return notJoined();
-    const role = room.stage.participant(me)?.role;
+    const role = room.roleOf(me);
     const admitted = ctx.session.admitTransport(role !== undefined && canPublish(role));
     if (!admitted.ok) return admitted;
     return media(await m.createTransport(me));

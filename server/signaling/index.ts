@@ -10,7 +10,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { AuthContext, PersonaHooks } from '../accounts/index.js';
-import type { RoomService } from '../rooms/index.js';
+import type { LiveRoomDirectory } from '../rooms/index.js';
 import { Admission, clientKeyOf, type AdmissionLimits } from './admission.js';
 import { PeerSession, type CurrentIdentity, type PeerIdentity } from './peer-session.js';
 import { CLOSE_CODES, MAX_FRAME_BYTES, SIGNAL_PATH } from './protocol.js';
@@ -19,9 +19,10 @@ import { DEFAULT_SIGNAL_LIMITS, type SignalLimits } from './rate-limit.js';
 export { CLOSE_CODES, MAX_MESSAGE_BYTES, SIGNAL_PATH, clientMessage, type ClientMessage, type SignalErrorCode } from './protocol.js';
 export { DEFAULT_SIGNAL_LIMITS, TokenBucket, type SignalLimits } from './rate-limit.js';
 export type { AdmissionLimits } from './admission.js';
+export type { ServerEvent } from './events.js';
 
 export interface SignalingDeps {
-  rooms: RoomService;
+  rooms: LiveRoomDirectory;
   /** Who the Cookie header belongs to. */
   sessionOf(cookieHeader: string | undefined): Promise<AuthContext | undefined>;
   publicUrl: string;
