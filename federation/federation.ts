@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import type { Config } from '../config/index.js';
+import { DomainEvents } from '../server/lib/domain-events.js';
 import type { Logger } from '../server/logging/logger.js';
-import type { Store } from '../server/store/index.js';
+import type { PersonaRepository, Store } from '../server/store/index.js';
 import type { ApexApi } from './apex/apex-api.js';
 import { AP_ROUTES, createApex } from './apex/create-apex.js';
 import { InstanceActor } from './actors/instance-actor.js';
 import { PersonaActions } from './actors/persona-actions.js';
 import { first } from './actors/persona-actor.js';
-import { PersonaActors, type ActorPurgedListener } from './actors/persona-federation.js';
+import { PersonaActors } from './actors/persona-federation.js';
 import { RemoteActors, type DocumentFetcher } from './actors/remote-actors.js';
 import { DeliveryQueue, receiptHandler } from './delivery/index.js';
 import { activityPubReadRouter } from './http/activitypub-routes.js';
@@ -17,23 +18,33 @@ import { PageCursors } from './http/page-cursors.js';
 import { socialRouter } from './http/social-routes.js';
 import { wellKnownRouter } from './http/well-known.js';
 import { parseInboundActivity } from './inbox/inbound-activity.js';
-import { InboxProcessor, type LocalPersonaSettings } from './inbox/inbox-processor.js';
+import { InboxProcessor } from './inbox/inbox-processor.js';
 import { createDocumentLoader, installDocumentLoader, MemoryContextCache } from './jsonld/index.js';
 import { SafeFetcher } from './net/index.js';
-import { CascadeLinks } from './links/index.js';
 import { FederatedRooms } from './rooms/index.js';
 import { createRequestSigner } from './signatures/index.js';
 
-/** Told that no follow remains between two actors (either may be local or remote). */
-export type FollowsEndedListener = (actorA: string, actorB: string) => Promise<void>;
+/** An actor as federation's events name it: its id, and its handle when it is a persona of this instance. */
+export interface ActorRef {
+  actorId: string;
+  localHandle: string | null;
+}
+
+/** Federation's domain events (server/lib/domain-events.ts), on `Federation.events`. */
+export type FederationEvents = {
+  /** No follow remains between these two actors (unfollow, block either way, a rejected follow). */
+  followsEnded: { actors: [ActorRef, ActorRef] };
+  /** An actor was purged (a local persona deleted, or an inbound Delete of a remote actor). */
+  actorPurged: ActorRef;
+};
 
 export interface FederationDeps {
-  config: Config;
-  store: Store;
+  config: Pick<Config, 'http' | 'federation' | 'accounts'>;
+  store: Pick<Store, 'apex' | 'instance' | 'federation' | 'delivery' | 'remoteRooms' | 'checkpoint'>;
+  /** Local personas (the inbox reads whether one approves followers by hand). */
+  personas: Pick<PersonaRepository, 'findByHandle'>;
   log: Logger;
   version: string;
-  /** Persona settings the inbox needs (approve followers); the accounts layer answers. */
-  settings: LocalPersonaSettings;
 }
 
 /**
@@ -50,10 +61,8 @@ export class Federation {
   readonly inbox: InboxProcessor;
   /** Rooms across instances: announcing local rooms, storing and listing remote ones. */
   readonly rooms: FederatedRooms;
-  /** Cascade links: rooms here joined from other instances, and rooms elsewhere joined from here. */
-  readonly links: CascadeLinks;
-  private readonly purgedListeners: ActorPurgedListener[] = [];
-  private readonly followsEndedListeners: FollowsEndedListener[] = [];
+  /** Follows that ended, actors purged: the composition root subscribes rooms to them. */
+  readonly events: DomainEvents<FederationEvents>;
 
   private constructor(
     private readonly deps: FederationDeps,
@@ -64,6 +73,7 @@ export class Federation {
     const { config, store, log, version } = deps;
     const publicUrl = config.http.publicUrl;
     const flog = log.child({ module: 'federation' });
+    this.events = new DomainEvents((e, event) => flog.error({ err: e, event }, 'a federation event listener failed'));
 
     this.delivery = new DeliveryQueue({
       repository: store.delivery,
@@ -140,42 +150,18 @@ export class Federation {
           return { receiptId };
         },
       },
-      onPurged: () => this.purgedListeners,
+      onPurged: (actorId) => this.events.emit('actorPurged', this.actorRef(actorId)),
     });
     this.rooms = new FederatedRooms({ apex: this.apex, store, publicUrl, log, fetchDocument: (url) => documents.activityPub(url) });
-    this.links = new CascadeLinks({
-      publicUrl,
-      store,
-      remote: this.remote,
-      log,
-      settings: {
-        incoming: config.federation.linksIncoming,
-        outgoing: config.federation.linksOutgoing,
-        maxPerRoom: config.federation.linksPerRoom,
-        requestsPerHostPerMinute: config.federation.linkRequestsPerHostPerMinute,
-        graceMs: config.federation.linkGraceSeconds * 1000,
-        listenIp: config.media.listenIp,
-        announcedIp: config.media.announcedIp,
-      },
-      isFollower: (actorId, followerActorId) => this.isFollower(actorId, followerActorId),
-      post: async (url, body) => {
-        const result = await fetcher.request(url, { method: 'POST', body, headers: { 'content-type': 'application/json', accept: 'application/json' }, sign: true });
-        if (!result.ok) {
-          flog.info({ url, reason: result.error.kind }, 'link request not answered');
-          return null;
-        }
-        return { status: result.value.status, body: result.value.body.toString('utf8') };
-      },
-    });
     const followsEnded = (a: string, b: string): Promise<void> => this.followsEnded(a, b);
     this.inbox = new InboxProcessor({
-      apex: this.apex,
-      store,
-      log: log.child({ module: 'federation.inbox' }),
-      personas: this.personas,
-      settings: deps.settings,
-      rooms: this.rooms.inbox,
-      followsEnded,
+      apex: this.apex, store, log: log.child({ module: 'federation.inbox' }), personas: this.personas, rooms: this.rooms.inbox, followsEnded,
+      settings: {
+        approveFollowers: async (actorId) => {
+          const handle = this.localHandleOf(actorId);
+          return handle === null ? undefined : (await deps.personas.findByHandle(handle))?.approveFollowers;
+        },
+      },
       isGone: async (url) => {
         const result = await fetcher.fetchActivityPub(url, { sign: true });
         return !result.ok && result.error.kind === 'bad-status' && (result.error.status === 410 || result.error.status === 404);
@@ -215,7 +201,20 @@ export class Federation {
     if (!(await store.federation.claimInbound(parsed.value.id, new Date().toISOString()))) return;
     const outcome = await this.inbox.process(parsed.value);
     // A persona's Update reaching its local followers is expected and changes nothing: local actors are never overwritten.
-    if (outcome.status !== 202 && outcome.error !== 'local_object') log.warn({ status: outcome.status, reason: outcome.error }, 'local delivery refused');
+    if (!outcome.ok && outcome.error.code !== 'local_object') log.warn({ reason: outcome.error.code }, 'local delivery refused');
+  }
+
+  /**
+   * POSTs a JSON body signed by the instance actor through the safe client
+   * (cascade link requests); null when the other server cannot be reached.
+   */
+  async signedPost(url: string, body: string): Promise<{ status: number; body: string } | null> {
+    const result = await this.fetcher.request(url, { method: 'POST', body, headers: { 'content-type': 'application/json', accept: 'application/json' }, sign: true });
+    if (!result.ok) {
+      this.deps.log.child({ module: 'federation.links' }).info({ url, reason: result.error.kind }, 'link request not answered');
+      return null;
+    }
+    return { status: result.value.status, body: result.value.body.toString('utf8') };
   }
 
   /** Whether `followerActorId` follows `actorId` (an accepted follow), for followers-only rooms. */
@@ -240,26 +239,22 @@ export class Federation {
   }
 
   /**
-   * Subscribes to the end of follows (unfollow, block either way, a rejected
-   * follow): followers-only rooms drop who no longer follows their host.
+   * The handle of a persona of this instance from its actor id (the actor
+   * URL scheme is federation's), or null for any other actor.
    */
-  onFollowsEnded(listener: FollowsEndedListener): void {
-    this.followsEndedListeners.push(listener);
+  localHandleOf(actorId: string): string | null {
+    const prefix = `${this.deps.config.http.publicUrl.toLowerCase()}/u/`;
+    if (!actorId.toLowerCase().startsWith(prefix)) return null;
+    const handle = actorId.slice(prefix.length).toLowerCase();
+    return handle.length > 0 && !handle.includes('/') ? handle : null;
   }
 
-  private async followsEnded(actorA: string, actorB: string): Promise<void> {
-    for (const listener of this.followsEndedListeners) {
-      try {
-        await listener(actorA, actorB);
-      } catch (error) {
-        this.deps.log.error({ err: error }, 'a follows-ended listener failed');
-      }
-    }
+  private actorRef(actorId: string): ActorRef {
+    return { actorId, localHandle: this.localHandleOf(actorId) };
   }
 
-  /** Subscribes to actor purges (local deletion or an inbound Delete): rooms remove the actor at once. */
-  onActorPurged(listener: ActorPurgedListener): void {
-    this.purgedListeners.push(listener);
+  private followsEnded(actorA: string, actorB: string): Promise<void> {
+    return this.events.emit('followsEnded', { actors: [this.actorRef(actorA), this.actorRef(actorB)] });
   }
 
   /** All federation routes: discovery, ActivityPub documents, inboxes, deletion receipts. */
@@ -284,15 +279,17 @@ export class Federation {
       keyFetchesPerHostPerMinute: config.federation.keyFetchesPerHostPerMinute,
     }));
     router.get('/api/v1/deletions/:id', receiptHandler(this.delivery));
-    router.use(this.links.router());
     router.use(this.rooms.router());
     router.use(activityPubReadRouter(this.apex, store, this.cursors));
     return router;
   }
 
-  /** A persona's social actions (follow, unfollow, block, follow requests), for its owner. */
-  socialRouter(): Router {
-    return socialRouter({ config: this.deps.config, store: this.deps.store, actions: this.actions });
+  /**
+   * A persona's social actions (follow, unfollow, block, follow requests),
+   * for its owner; `requireSession` is the accounts module's session middleware.
+   */
+  socialRouter(requireSession: RequestHandler): Router {
+    return socialRouter({ requireSession, personas: this.deps.personas, actions: this.actions });
   }
 
   /** The URL of a persona's actor. */
@@ -305,7 +302,6 @@ export class Federation {
   }
 
   async stop(): Promise<void> {
-    this.links.close();
     this.rooms.close();
     await this.delivery.stop();
     await this.fetcher.close();

@@ -34,7 +34,12 @@ export interface WorkerRef {
 
 /** Events of {@link MediaWorkerPool}. */
 export type MediaWorkerPoolEvents = {
-  /** A worker died; its routers are closed. Rooms on it must move to a live worker. */
+  /**
+   * A worker died; its routers are closed. Nothing in rooms listens here:
+   * each room's media closes with reason `worker_died` and the live room
+   * moves itself to a live worker (server/rooms/live-room.ts). For health
+   * and metrics.
+   */
   workerDied: [WorkerRef];
   /** A dead worker's slot has a new, running worker. */
   workerReplaced: [WorkerRef];
@@ -74,8 +79,9 @@ interface Slot {
 /**
  * A fixed number of mediasoup worker processes, each in its own slot with its
  * own share of the RTC port range. A worker that dies is dropped from the live
- * set at once and replaced after an exponential backoff; listeners of
- * `workerDied` move the dead worker's rooms elsewhere.
+ * set at once and replaced after an exponential backoff. Its routers close
+ * with it, and each room's media reports `worker_died`: the rooms move
+ * themselves to a live worker (no `workerDied` listener is needed for that).
  */
 export class MediaWorkerPool extends TypedEventEmitter<MediaWorkerPoolEvents> {
   /** Number of worker slots. */

@@ -5,13 +5,12 @@ import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/index.js';
-import { Federation } from '../federation/index.js';
-import { MediaWorkerPool } from '../media/index.js';
-import { createAccountsRouter, PersonaHooks } from './accounts/index.js';
-import { createApp } from './http/app.js';
-import { createRooms, type Rooms } from './rooms/index.js';
+import type { Federation } from '../federation/index.js';
+import type { MediaWorkerPool } from '../media/index.js';
+import { buildInstance, type BuiltInstance } from './composition-root.js';
 import type { Logger } from './logging/logger.js';
-import { openStore, type Store } from './store/index.js';
+import type { Rooms } from './rooms/index.js';
+import type { Store } from './store/index.js';
 
 /** A running instance: what main.ts and the tests hold on to. */
 export interface Instance {
@@ -75,23 +74,12 @@ function listen(server: http.Server | https.Server, host: string, port: number):
   });
 }
 
-/** Runs the undo steps of a failed boot in reverse order, then rethrows. */
-async function unwind(undo: Array<() => Promise<void>>, error: unknown): Promise<never> {
-  for (const step of undo.reverse()) {
-    try {
-      await step();
-    } catch {
-      // keep unwinding: the original error is the one to report
-    }
-  }
-  throw error;
-}
-
 /**
  * Boots an instance. The port is bound first, before the store is opened:
  * a port already in use stops the process before anything could be written.
- * Until the rest is up, requests get 503. Then store -> media -> federation
- * -> rooms -> HTTP app. A failure at any step closes what was opened.
+ * Until the rest is up, requests get 503. Then the composition root builds
+ * and wires the modules (composition-root.ts). A failure at any step closes
+ * what was opened.
  */
 export async function startInstance(config: Config, log: Logger): Promise<Instance> {
   const version = readVersion();
@@ -117,106 +105,16 @@ export async function startInstance(config: Config, log: Logger): Promise<Instan
   });
   const address = await listen(server, config.http.host, config.http.port);
 
-  const undo: Array<() => Promise<void>> = [() => new Promise<void>((resolve) => server.close(() => resolve()))];
-  let store: Store;
-  let media: MediaWorkerPool;
-  let federation: Federation;
-  let rooms: Rooms;
-  const hooks = new PersonaHooks();
+  let built: BuiltInstance;
   try {
-    store = await openStore({
-      dataDir: config.storage.dataDir,
-      ...(config.storage.mongodbUrl ? { mongodbUrl: config.storage.mongodbUrl } : {}),
-      log,
-    });
-    const openedStore = store;
-    undo.push(() => openedStore.close());
-    media = new MediaWorkerPool({
-      size: config.media.workers,
-      logLevel: config.media.logLevel,
-      rtcMinPort: config.media.rtcMinPort,
-      rtcMaxPort: config.media.rtcMaxPort,
-      webRtcServer: { listenIp: config.media.listenIp, announcedIp: config.media.announcedIp },
-      log,
-    });
-    const pool = media;
-    undo.push(() => pool.close());
-    await media.start();
-
-    federation = await Federation.create({
-      config,
-      store,
-      log,
-      version,
-      settings: {
-        approveFollowers: async (actorId) => {
-          const prefix = `${config.http.publicUrl.toLowerCase()}/u/`;
-          if (!actorId.toLowerCase().startsWith(prefix)) return undefined;
-          return (await openedStore.personas.findByHandle(actorId.slice(prefix.length).toLowerCase()))?.approveFollowers;
-        },
-      },
-    });
-    const fed = federation;
-    undo.push(() => fed.stop());
-    federation.start();
-
-    rooms = createRooms({
-      config,
-      store,
-      media,
-      log,
-      hooks,
-      audience: {
-        isFollower: async (hostPersonaId, viewerPersonaId) => {
-          const [host, viewer] = await Promise.all([openedStore.personas.findById(hostPersonaId), openedStore.personas.findById(viewerPersonaId)]);
-          if (!host?.actorId || !viewer?.actorId) return false;
-          return fed.isFollower(host.actorId, viewer.actorId);
-        },
-      },
-      events: fed.rooms.events,
-      remote: fed.rooms.catalog,
-      cascade: fed.links,
-    });
-    fed.rooms.attachSource(rooms.service);
-    fed.links.attachRooms({ service: rooms.service, registry: rooms.registry, grants: rooms.grants });
-    const openedRooms = rooms;
-    undo.push(() => openedRooms.close());
-    // A follow that ends (unfollow, block) may end a persona's right to be in a followers-only room.
-    federation.onFollowsEnded(async (...actorIds) => {
-      const prefix = `${config.http.publicUrl.toLowerCase()}/u/`;
-      const personaIds: string[] = [];
-      for (const actorId of actorIds) {
-        if (!actorId.toLowerCase().startsWith(prefix)) continue;
-        const persona = await openedStore.personas.findByHandle(actorId.slice(prefix.length).toLowerCase());
-        if (persona) personaIds.push(persona.id);
-      }
-      await openedRooms.service.accessChanged(personaIds);
-    });
-    await rooms.ready;
+    built = await buildInstance(config, { log, version });
   } catch (e) {
-    return unwind(undo, e);
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    throw e;
   }
-
-  const app = createApp({
-    log,
-    routers: [
-      createAccountsRouter({ config, store, federation: federation.personas, log, hooks }),
-      rooms.router,
-      federation.socialRouter(),
-      federation.router(),
-    ],
-    trustProxy: config.http.trustProxy,
-    health: {
-      version,
-      storeKind: store.kind,
-      pingStore: () => store.ping(),
-      mediaWorkersAlive: () => media.aliveCount(),
-    },
-  });
+  const { store, media, federation, rooms, app } = built;
   handler = app;
-  // Cascade control channels first: signaling leaves their path alone.
-  federation.links.attach(server);
-  rooms.attach(server);
+  built.attach(server);
   log.info({ host: config.http.host, port: address.port, publicUrl: config.http.publicUrl, store: store.kind, mediaWorkers: media.aliveCount(), version }, 'listening');
 
   let closing: Promise<void> | undefined;
@@ -224,7 +122,7 @@ export async function startInstance(config: Config, log: Logger): Promise<Instan
     closing ??= (async () => {
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       // WebSockets are not idle HTTP connections: close them (and the rooms) first.
-      await rooms.close();
+      await built.closeSessions();
       server.closeIdleConnections();
       // In-flight requests get a short grace period, then their sockets are cut.
       const grace = setTimeout(() => {
@@ -232,9 +130,7 @@ export async function startInstance(config: Config, log: Logger): Promise<Instan
       }, 3_000);
       await stopped;
       clearTimeout(grace);
-      await federation.stop();
-      await media.close();
-      await store.close();
+      await built.close();
       log.info('stopped');
     })();
     return closing;

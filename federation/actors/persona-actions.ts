@@ -23,7 +23,7 @@ export interface ReportSender {
 
 export class PersonaActions {
   constructor(private readonly deps: {
-    apex: ApexApi; store: Store; remote: RemoteActors; inbox: () => InboxProcessor; reports: ReportSender;
+    apex: ApexApi; store: Pick<Store, 'apex' | 'federation'>; remote: RemoteActors; inbox: () => InboxProcessor; reports: ReportSender;
     /** A follow between the two actors ended (rooms re-check who may stay in followers-only rooms). */
     followsEnded?: (actorA: string, actorB: string) => Promise<void>;
   }) {}

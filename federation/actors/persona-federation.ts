@@ -28,8 +28,6 @@ export interface DeletionSender {
   }): Promise<{ receiptId: string }>;
 }
 
-/** Called after an actor (local or remote) is purged, e.g. to remove it from live rooms. */
-export type ActorPurgedListener = (actorId: string) => void | Promise<void>;
 
 /**
  * The ActivityPub side of personas: each persona is its own Person with its
@@ -40,11 +38,12 @@ export class PersonaActors {
   constructor(
     private readonly deps: {
       apex: ApexApi;
-      store: Store;
+      store: Pick<Store, 'apex' | 'federation'>;
       publicUrl: string;
       log: Logger;
       deletions: DeletionSender;
-      onPurged: () => readonly ActorPurgedListener[];
+      /** Told after an actor (local or remote) is purged; never rejects. */
+      onPurged: (actorId: string) => Promise<void>;
       /** Signs the Delete of a persona whose own key is missing or unusable. */
       instanceSigner: ActivitySigner;
     },
@@ -145,13 +144,7 @@ export class PersonaActors {
   }
 
   private async notifyPurged(actorId: string): Promise<void> {
-    for (const listener of this.deps.onPurged()) {
-      try {
-        await listener(actorId);
-      } catch (e) {
-        this.deps.log.error({ err: e, actor: actorId }, 'actor-purged listener failed');
-      }
-    }
+    await this.deps.onPurged(actorId);
   }
 
   private async relationshipsOf(actor: ApexObject): Promise<{ followers: string[]; following: string[] }> {

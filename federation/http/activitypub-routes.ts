@@ -11,7 +11,7 @@ import type { PageCursors } from './page-cursors.js';
  * is gone). The Tombstone has no `deleted` time: personas deleted together
  * (an account's) would be tied together by it.
  */
-function tombstones(apex: ApexApi, store: Store): RequestHandler {
+function tombstones(apex: ApexApi, store: Pick<Store, 'apex' | 'federation'>): RequestHandler {
   return (req, res, next) => {
     const handle = String(req.params.actor ?? '').toLowerCase();
     const actorId = apex.utils.usernameToIRI(handle);
@@ -37,7 +37,7 @@ function tombstones(apex: ApexApi, store: Store): RequestHandler {
  * (`result`), the first two and the last of apex's outbox chain, around our
  * own handlers (collection-routes.ts).
  */
-export function activityPubReadRouter(apex: ApexApi, store: Store, cursors: PageCursors): Router {
+export function activityPubReadRouter(apex: ApexApi, store: Pick<Store, 'apex' | 'federation'>, cursors: PageCursors): Router {
   const router = Router();
   router.use(apex);
   const gone = tombstones(apex, store);

@@ -9,7 +9,7 @@ export const NODEINFO_USERS = { refreshMs: 60 * 60 * 1000, step: 10 };
 
 export interface WellKnownDeps {
   apex: ApexApi;
-  store: Store;
+  store: Pick<Store, 'apex' | 'federation'>;
   publicUrl: string;
   version: string;
   openRegistrations: () => boolean;

@@ -1,4 +1,5 @@
 import type { Logger } from '../../server/logging/logger.js';
+import { err, ok, type Result } from '../../server/lib/result.js';
 import type { Store } from '../../server/store/index.js';
 import type { ApexApi, ApexObject } from '../apex/apex-api.js';
 import { first } from '../actors/persona-actor.js';
@@ -6,8 +7,21 @@ import { endFollows } from '../actors/follows.js';
 import type { PersonaActors } from '../actors/persona-federation.js';
 import { sameOrigin, type InboundActivity } from './inbound-activity.js';
 
-/** Outcome of processing one verified activity: the HTTP status to answer, and why on refusals. */
-export type InboxOutcome = { status: 202 } | { status: 400 | 403 | 404 | 422; error: string; message: string };
+/**
+ * Why a verified activity was refused, as a domain outcome: `malformed` (it
+ * lacks what its type needs), `not_owner` (the actor may not act on that
+ * object), `unknown_target` (no such local object), `unprocessable` (it
+ * contradicts what is stored). The inbox route maps each kind to an HTTP
+ * status; `code` is the machine-readable error the remote gets.
+ */
+export interface InboxRefusal {
+  kind: 'malformed' | 'not_owner' | 'unknown_target' | 'unprocessable';
+  code: string;
+  message: string;
+}
+
+/** Outcome of processing one verified activity. */
+export type InboxOutcome = Result<null, InboxRefusal>;
 
 /** What the processor needs to know about local personas. */
 export interface LocalPersonaSettings {
@@ -17,7 +31,7 @@ export interface LocalPersonaSettings {
 
 export interface InboxProcessorDeps {
   apex: ApexApi;
-  store: Store;
+  store: Pick<Store, 'apex' | 'federation'>;
   log: Logger;
   personas: PersonaActors;
   settings: LocalPersonaSettings;
@@ -38,8 +52,8 @@ export interface InboxProcessorDeps {
  */
 const MUTATIONS = new Set(['Create', 'Update', 'Delete']);
 
-const accepted: InboxOutcome = { status: 202 };
-const refuse = (status: 400 | 403 | 404 | 422, error: string, message: string): InboxOutcome => ({ status, error, message });
+const accepted: InboxOutcome = ok(null);
+const refuse = (kind: InboxRefusal['kind'], code: string, message: string): InboxOutcome => err({ kind, code, message });
 
 /**
  * Side effects of inbound activities, keyed by type (Follow, Accept, Reject,
@@ -62,7 +76,7 @@ export class InboxProcessor {
 
   async process(activity: InboundActivity): Promise<InboxOutcome> {
     if (MUTATIONS.has(activity.type) && activity.objectIds.some((id) => this.isLocal(id))) {
-      return refuse(403, 'local_object', 'objects of this instance are changed only by this instance');
+      return refuse('not_owner', 'local_object', 'objects of this instance are changed only by this instance');
     }
     const room = await this.deps.rooms?.handle(activity);
     if (room) return room;
@@ -86,7 +100,7 @@ export class InboxProcessor {
   private async follow(a: InboundActivity): Promise<InboxOutcome> {
     const targetId = a.objectIds[0];
     const target = targetId ? await this.localActor(targetId) : undefined;
-    if (!target) return refuse(404, 'unknown_target', 'the followed actor is not on this instance');
+    if (!target) return refuse('unknown_target', 'unknown_target', 'the followed actor is not on this instance');
     const { apex, store } = this.deps;
     const follow = await apex.fromJSONLD({ '@context': 'https://www.w3.org/ns/activitystreams', id: a.id, type: 'Follow', actor: a.actorId, object: target.id });
     follow._meta = { collection: [] };
@@ -112,12 +126,12 @@ export class InboxProcessor {
   private async acceptOrReject(a: InboundActivity, kind: 'accept' | 'reject'): Promise<InboxOutcome> {
     const { store } = this.deps;
     const followId = a.objectIds[0];
-    if (!followId) return refuse(400, 'missing_object', `${kind} needs the Follow as its object`);
+    if (!followId) return refuse('malformed', 'missing_object', `${kind} needs the Follow as its object`);
     const follow = await store.apex.getActivity(followId, true);
     if (!follow) return accepted; // a follow we never sent (or already undone): nothing to do
     const follower = await this.localActor(first(follow.actor) ?? '');
     if (!follower || first(follow.object) !== a.actorId) {
-      return refuse(403, 'not_owner', `only the followed actor may ${kind} this follow`);
+      return refuse('not_owner', 'not_owner', `only the followed actor may ${kind} this follow`);
     }
     const following = first(follower.following);
     if (!following) return accepted;
@@ -132,13 +146,13 @@ export class InboxProcessor {
   private async undo(a: InboundActivity): Promise<InboxOutcome> {
     const { store } = this.deps;
     const targetId = a.objectIds[0];
-    if (!targetId) return refuse(400, 'missing_object', 'Undo needs the undone activity as its object');
+    if (!targetId) return refuse('malformed', 'missing_object', 'Undo needs the undone activity as its object');
     const undone = await store.apex.getActivity(targetId, true);
     if (!undone) {
       await store.federation.takeFollowRequest(targetId);
       return accepted;
     }
-    if (first(undone.actor) !== a.actorId) return refuse(403, 'not_owner', 'only the actor of an activity may undo it');
+    if (first(undone.actor) !== a.actorId) return refuse('not_owner', 'not_owner', 'only the actor of an activity may undo it');
     await store.apex.removeActivity(undone, a.actorId);
     await store.federation.takeFollowRequest(targetId);
     const followed = first(undone.object);
@@ -157,14 +171,14 @@ export class InboxProcessor {
 
   private async update(a: InboundActivity): Promise<InboxOutcome> {
     const objectId = a.objectIds[0];
-    if (!objectId) return refuse(400, 'missing_object', 'Update needs an object');
-    if (!sameOrigin(objectId, a.actorId)) return refuse(403, 'not_owner', 'an actor may only update objects of its own origin');
+    if (!objectId) return refuse('malformed', 'missing_object', 'Update needs an object');
+    if (!sameOrigin(objectId, a.actorId)) return refuse('not_owner', 'not_owner', 'an actor may only update objects of its own origin');
     const { apex, store } = this.deps;
     const embedded = a.embedded.get(objectId);
     if (objectId !== a.actorId) {
       const cached = await store.apex.getObject(objectId);
       const owner = cached ? (first(cached.attributedTo) ?? first(cached.actor)) : undefined;
-      if (cached && owner !== a.actorId) return refuse(403, 'not_owner', 'the sender does not own this object');
+      if (cached && owner !== a.actorId) return refuse('not_owner', 'not_owner', 'the sender does not own this object');
       return accepted; // nothing of this server's depends on remote objects other than actors yet
     }
     if (!embedded) return accepted;
@@ -176,12 +190,12 @@ export class InboxProcessor {
 
   private async delete(a: InboundActivity): Promise<InboxOutcome> {
     const objectId = a.objectIds[0];
-    if (!objectId) return refuse(400, 'missing_object', 'Delete needs an object');
+    if (!objectId) return refuse('malformed', 'missing_object', 'Delete needs an object');
     if (objectId === a.actorId) {
       await this.deps.personas.purgeRemoteActor(a.actorId);
       return accepted;
     }
-    if (!sameOrigin(objectId, a.actorId)) return refuse(403, 'not_owner', 'an actor may only delete objects of its own origin');
+    if (!sameOrigin(objectId, a.actorId)) return refuse('not_owner', 'not_owner', 'an actor may only delete objects of its own origin');
     const cached = await this.deps.store.apex.getObject(objectId);
     if (!cached) return accepted;
     const owner = first(cached.attributedTo) ?? first(cached.actor);
@@ -196,7 +210,7 @@ export class InboxProcessor {
       await this.deps.personas.purgeRemoteActor(objectId);
       return accepted;
     }
-    return refuse(403, 'not_owner', 'the sender does not own this object');
+    return refuse('not_owner', 'not_owner', 'the sender does not own this object');
   }
 
   private async flag(a: InboundActivity): Promise<InboxOutcome> {

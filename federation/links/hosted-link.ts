@@ -10,7 +10,7 @@
 import type { Logger } from 'pino';
 import type WebSocket from 'ws';
 import type { CascadePipe, RoomMedia } from '../../media/index.js';
-import { canPublish, type LeaveReason, type LiveRoom, type PeerLink, type RoomEvent, type RoomStage, type StageChange, type StageError } from '../../server/rooms/index.js';
+import { canPublish, type LeaveReason, type LiveRoom, type ParticipantEvent, type ParticipantLink, type StageCommand } from '../../server/rooms/index.js';
 import { err, ok, type Result } from '../../server/lib/result.js';
 import { LINK_CLOSE_CODES, linkMessage, type LinkAction, type LinkCloseReason, type LinkErrorCode, type LinkMessage } from './link-protocol.js';
 
@@ -21,7 +21,6 @@ export interface HostedLinkRooms {
   mayEnter(room: LiveRoom, actorId: string): Promise<boolean>;
   /** `name@host` of a remote actor, or null when unknown. */
   handleOf(actorId: string): Promise<string | null>;
-  endRoom(roomId: string): Promise<void>;
 }
 
 export interface HostedLinkDeps {
@@ -39,13 +38,13 @@ export interface HostedLinkDeps {
 type Answer = Result<unknown, { code: LinkErrorCode; message: string }>;
 const fail = (code: LinkErrorCode, message: string): Answer => err({ code, message });
 
-const SELF_ACTIONS: ReadonlySet<LinkAction> = new Set(['raiseHand', 'lowerHand', 'acceptInvite', 'declineInvite', 'unmute']);
-/** Room events the linked instance has no use for: it learns producers from its own pipe. */
-const NOT_RELAYED: ReadonlySet<RoomEvent['event']> = new Set(['producerAdded', 'producerClosed', 'reconnect']);
+const SELF_ACTIONS: ReadonlySet<LinkAction> = new Set(['raiseHand', 'lowerHand', 'acceptInvite', 'declineInvite', 'unmute', 'end']);
+/** Participant events the linked instance has no use for: it learns producers from its own pipe. */
+const NOT_RELAYED: ReadonlySet<ParticipantEvent['kind']> = new Set(['producerAdded', 'producerClosed', 'mediaMoved']);
 
 export class HostedLink {
   readonly #deps: HostedLinkDeps;
-  readonly #participants = new Map<string, PeerLink>();
+  readonly #participants = new Map<string, ParticipantLink>();
   #ws: WebSocket | undefined;
   #closed = false;
   readonly #onProducer = ({ peerId, producerId }: { peerId: string; producerId: string }): void => {
@@ -198,9 +197,9 @@ export class HostedLink {
       arrival = { id: `guest:${new URL(this.origin).host}:${p.ref}`, kind: 'guest' as const, handle: null, displayName: null, hidden: true };
     }
     const participantId = arrival.id;
-    const link: PeerLink = {
+    const link: ParticipantLink = {
       send: (event) => {
-        if (!NOT_RELAYED.has(event.event)) this.#emit({ event: 'to', data: { participantId, payload: event } });
+        if (!NOT_RELAYED.has(event.kind)) this.#emit({ event: 'to', data: { participantId, payload: event } });
       },
       departed: (reason) => {
         if (this.#participants.get(participantId) !== link) return;
@@ -219,31 +218,12 @@ export class HostedLink {
 
   async #act(participantId: string, action: LinkAction, target: string | undefined): Promise<Answer> {
     const { room } = this.#deps;
-    if (action === 'end') {
-      const role = room.stage.participant(participantId)?.role;
-      if (role !== 'host' && role !== 'moderator') return fail('not_allowed', 'your role does not allow this');
-      await this.#deps.rooms.endRoom(room.id);
-      return ok(null);
-    }
-    if (!SELF_ACTIONS.has(action) && target === undefined) return fail('invalid_message', 'this action needs a target');
-    const run = (stage: RoomStage): Result<StageChange, StageError> => {
-      switch (action) {
-        case 'raiseHand': return stage.raiseHand(participantId);
-        case 'lowerHand': return stage.lowerHand(participantId);
-        case 'acceptInvite': return stage.acceptInvite(participantId);
-        case 'declineInvite': return stage.declineInvite(participantId);
-        case 'unmute': return stage.unmute(participantId);
-        case 'invite': return stage.invite(participantId, target ?? '');
-        case 'moveToAudience': return stage.moveToAudience(participantId, target ?? '');
-        case 'mute': return stage.mute(participantId, target ?? '');
-        case 'allowUnmute': return stage.allowUnmute(participantId, target ?? '');
-        case 'remove': return stage.remove(participantId, target ?? '');
-        case 'ban': return stage.ban(participantId, target ?? '');
-        case 'promote': return stage.promote(participantId, target ?? '');
-        case 'demote': return stage.demote(participantId, target ?? '');
-      }
-    };
-    const done = await room.apply(run);
+    let command: StageCommand;
+    if (SELF_ACTIONS.has(action)) command = { type: action as Extract<StageCommand, { target?: never }>['type'] };
+    else if (target === undefined) return fail('invalid_message', 'this action needs a target');
+    else command = { type: action as Extract<StageCommand, { target: string }>['type'], target };
+    // The same door as a local participant: the stage checks the moderator rules, the service ends the room.
+    const done = await room.command(participantId, command);
     if (!done.ok) return fail('stage', done.error.kind === 'stage' ? done.error.error : done.error.kind);
     return ok(null);
   }

@@ -13,7 +13,7 @@ import type { Router } from 'express';
 import type { Logger } from 'pino';
 import type { RoomMediaRegistry } from '../../media/index.js';
 import { err, ok, type Result } from '../../server/lib/result.js';
-import type { CascadePort, GrantIssuer, LeaveReason, LiveRoom, RoomHandle, RoomLifecycleError, RoomService } from '../../server/rooms/index.js';
+import type { GrantIssuer, LeaveReason, LiveRoom, LiveRoomDirectory, LiveRoomHandle, RoomLifecycleError, RoomService } from '../../server/rooms/index.js';
 import type { Store } from '../../server/store/index.js';
 import { first } from '../actors/persona-actor.js';
 import type { RemoteActors } from '../actors/remote-actors.js';
@@ -33,7 +33,7 @@ export interface CascadeSettings extends LinkHostSettings {
 
 export interface CascadeLinksDeps {
   publicUrl: string;
-  store: Store;
+  store: Pick<Store, 'rooms' | 'remoteRooms' | 'personas'>;
   remote: RemoteActors;
   settings: CascadeSettings;
   log: Logger;
@@ -50,7 +50,7 @@ export interface CascadeRoomsDeps {
   grants: GrantIssuer;
 }
 
-export class CascadeLinks implements CascadePort {
+export class CascadeLinks {
   readonly host: LinkHost;
   readonly #deps: CascadeLinksDeps;
   readonly #remote = new Map<string, RemoteRoom>();
@@ -82,12 +82,9 @@ export class CascadeLinks implements CascadePort {
             return hostActor ? deps.isFollower(hostActor, actorId) : false;
           },
           handleOf: async (actorId) => {
-            const actor = await deps.remote.stored(actorId);
+            const actor = await deps.remote.byUrl(actorId, false);
             const name = first(actor?.preferredUsername);
             return name ? `${name}@${new URL(actorId).host}` : null;
-          },
-          endRoom: async (id) => {
-            await rooms.service.endRoom(id, 'room_ended');
           },
         };
       },
@@ -127,7 +124,20 @@ export class CascadeLinks implements CascadePort {
     return /^https?:\/\//i.test(roomId);
   }
 
-  async open(roomId: string, _viewer: { personaId: string | null }): Promise<Result<RoomHandle, RoomLifecycleError>> {
+  /**
+   * Cascade integration for transports: the rooms' directory, with rooms of
+   * other instances (ids that are URLs) joined through links. Their host
+   * decides access and bans, so those checks answer "allowed" here.
+   */
+  directory(local: LiveRoomDirectory): LiveRoomDirectory {
+    return {
+      openForJoin: (id, viewer) => (this.isRemote(id) ? this.open(id, viewer) : local.openForJoin(id, viewer)),
+      isBanned: (roomId, personaId) => (this.isRemote(roomId) ? Promise.resolve(false) : local.isBanned(roomId, personaId)),
+      ensureAccess: (room, personaId) => (room instanceof RemoteRoom ? Promise.resolve(true) : local.ensureAccess(room, personaId)),
+    };
+  }
+
+  async open(roomId: string, _viewer: { personaId: string | null }): Promise<Result<LiveRoomHandle, RoomLifecycleError>> {
     const rooms = this.#rooms;
     if (!rooms) return err({ kind: 'media_unavailable' });
     if (!this.#deps.settings.outgoing) return err({ kind: 'remote_refused', code: 'links_stopped', message: 'this instance does not open links to other instances' });

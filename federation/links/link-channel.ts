@@ -18,14 +18,15 @@ export type LinkEvent =
   | { event: 'producer'; data: { participantId: string; producer: PipedProducer } }
   | { event: 'producerClosed'; data: { producerId: string } }
   | { event: 'departed'; data: { participantId: string; reason: string } }
-  | { event: 'to'; data: { participantId: string; payload: { event: string; data: Record<string, unknown> } } }
+  | { event: 'to'; data: { participantId: string; payload: Record<string, unknown> } }
   | { event: 'closed'; data: { reason: string } };
 
 const linkEvent = z.discriminatedUnion('event', [
   z.object({ event: z.literal('producer'), data: z.object({ participantId: z.string().max(2048), producer: pipedProducer }) }),
   z.object({ event: z.literal('producerClosed'), data: z.object({ producerId: z.string().max(100) }) }),
   z.object({ event: z.literal('departed'), data: z.object({ participantId: z.string().max(2048), reason: z.string().max(50) }) }),
-  z.object({ event: z.literal('to'), data: z.object({ participantId: z.string().max(2048), payload: z.object({ event: z.string().max(50), data: z.record(z.string(), z.unknown()) }) }) }),
+  // A participant event of the host's rooms module (ParticipantEvent: `kind` and its fields).
+  z.object({ event: z.literal('to'), data: z.object({ participantId: z.string().max(2048), payload: z.looseObject({ kind: z.string().max(50) }) }) }),
   z.object({ event: z.literal('closed'), data: z.object({ reason: z.string().max(50) }) }),
 ]);
 

@@ -12,11 +12,10 @@ import type { Logger } from 'pino';
 import type { RoomMedia, RoomMediaRegistry } from '../../media/index.js';
 import { err, ok, type Result } from '../../server/lib/result.js';
 import {
-  canPublish, type Arrival, type Grant, type GrantIssuer, type GrantView, type JoinAnswer, type LeaveReason, type PeerLink,
-  type Role, type RoomHandle, type RoomOpError, type RoomStage, type StageChange, type StageError,
+  canPublish, type Arrival, type Grant, type GrantIssuer, type GrantView, type JoinAnswer, type LeaveReason, type LiveRoomHandle,
+  type ParticipantLink, type Role, type RoomOpError, type RoomState, type StageCommand, type StageError,
 } from '../../server/rooms/index.js';
 import type { LinkChannel, LinkEvent } from './link-channel.js';
-import type { LinkAction } from './link-protocol.js';
 
 export interface RemoteRoomDeps {
   /** The room's id (its Event's id) and where to ask for a link. */
@@ -36,7 +35,7 @@ interface Member {
   local: string;
   /** The participant id the host gave (a persona's actor id, or `guest:<host>:<ref>`). */
   hostId: string;
-  link: PeerLink;
+  link: ParticipantLink;
   announce: { kind: 'persona'; actor: string; displayName: string | null; hidden: boolean } | { kind: 'guest'; ref: string };
   role: Role;
   muted: boolean;
@@ -46,7 +45,7 @@ const STAGE_ERRORS: ReadonlySet<string> = new Set(['room_ended', 'not_in_room', 
   'not_on_stage', 'no_invitation', 'stage_full', 'muted_by_moderator', 'guests_cannot', 'banned']);
 const LEAVE_REASONS: ReadonlySet<string> = new Set(['left', 'removed', 'banned', 'room_ended', 'replaced', 'persona_deleted', 'server_shutdown']);
 
-export class RemoteRoom implements RoomHandle {
+export class RemoteRoom implements LiveRoomHandle {
   readonly remote = true as const;
   readonly #deps: RemoteRoomDeps;
   readonly #members = new Map<string, Member>();
@@ -78,12 +77,9 @@ export class RemoteRoom implements RoomHandle {
     return this.#members.size;
   }
 
-  readonly stage = {
-    participant: (id: string): { role: Role } | undefined => {
-      const m = this.#members.get(id);
-      return m && { role: m.role };
-    },
-  };
+  roleOf(participantId: string): Role | undefined {
+    return this.#members.get(participantId)?.role;
+  }
 
   /** Opens the link (request naming `actor`, pipe, control channel); concurrent callers share one attempt. */
   connect(actor: string | null): Promise<Result<LinkChannel, RoomOpError>> {
@@ -106,7 +102,7 @@ export class RemoteRoom implements RoomHandle {
     return ok(channel);
   }
 
-  async join(arrival: Arrival, link: PeerLink): Promise<Result<JoinAnswer, RoomOpError>> {
+  async join(arrival: Arrival, link: ParticipantLink): Promise<Result<JoinAnswer, RoomOpError>> {
     clearTimeout(this.#grace);
     let announce: Member['announce'];
     if (arrival.kind === 'persona') {
@@ -131,12 +127,12 @@ export class RemoteRoom implements RoomHandle {
       participantId: member.hostId,
       grant: await this.#grant(member),
       routerRtpCapabilities: media.rtpCapabilities,
-      room: { ...(data.room as unknown as JoinAnswer['room']), roomId: this.id },
+      room: { ...(data.room as unknown as RoomState), roomId: this.id },
       producers: media.producers().filter((p) => p.peerId !== arrival.id).map((p) => ({ producerId: p.producerId, participantId: this.#hostIdOf(p.peerId) })),
     });
   }
 
-  async leave(participantId: string, link: PeerLink): Promise<void> {
+  async leave(participantId: string, link: ParticipantLink): Promise<void> {
     const m = this.#members.get(participantId);
     if (!m || m.link !== link) return;
     this.#members.delete(participantId);
@@ -145,24 +141,13 @@ export class RemoteRoom implements RoomHandle {
     this.#armGrace();
   }
 
-  /** A stage operation of signaling, recorded and sent to the host (which runs it on the real stage). */
-  async apply(op: (stage: RoomStage) => Result<StageChange, StageError>): Promise<Result<null, RoomOpError>> {
-    let call: { action: string; args: string[] } | undefined;
-    const recorder = new Proxy({}, {
-      get: (_t, action: string) => (...args: string[]) => {
-        call = { action, args };
-        return ok({ departed: [], publishChanged: [], muteChanged: [] });
-      },
-    }) as RoomStage;
-    op(recorder);
-    if (!call) return err({ kind: 'stage', error: 'not_allowed' });
-    const [by = '', target] = call.args;
+  /** A stage command of a participant here: the host runs it on the real stage (and checks its rules). */
+  async command(by: string, command: StageCommand): Promise<Result<null, RoomOpError>> {
     const m = this.#members.get(by);
     if (!m) return err({ kind: 'stage', error: 'not_in_room' });
     const channel = this.#channel;
     if (!channel || channel.closed) return err({ kind: 'media_unavailable' });
-    const action = (call.action === 'end' ? 'end' : call.action) as LinkAction;
-    const answer = await channel.request({ type: 'act', participantId: m.hostId, action, ...(target !== undefined ? { target } : {}) });
+    const answer = await channel.request({ type: 'act', participantId: m.hostId, action: command.type, ...('target' in command ? { target: command.target } : {}) });
     return answer.ok ? ok(null) : err(this.#refusal(answer.error));
   }
 
@@ -202,12 +187,12 @@ export class RemoteRoom implements RoomHandle {
   #watch(media: RoomMedia): void {
     this.#media = media;
     media.on('producerAdded', ({ peerId, producerId }) => {
-      this.#broadcast({ event: 'producerAdded', data: { producerId, participantId: this.#hostIdOf(peerId) } }, peerId);
+      this.#broadcast({ kind: 'producerAdded', producerId, participantId: this.#hostIdOf(peerId) }, peerId);
       const m = this.#members.get(peerId);
       if (m) void this.#pipeOut(m, producerId);
     });
     media.on('producerClosed', ({ peerId, producerId }) => {
-      this.#broadcast({ event: 'producerClosed', data: { producerId, participantId: this.#hostIdOf(peerId) } }, peerId);
+      this.#broadcast({ kind: 'producerClosed', producerId, participantId: this.#hostIdOf(peerId) }, peerId);
       const m = this.#members.get(peerId);
       if (m) void this.#channel?.request({ type: 'unproduce', participantId: m.hostId, producerId });
     });
@@ -256,31 +241,31 @@ export class RemoteRoom implements RoomHandle {
   }
 
   /** An event of the host for one participant, as this instance's participant gets it. */
-  async #relay(hostId: string, payload: { event: string; data: Record<string, unknown> }): Promise<void> {
+  async #relay(hostId: string, payload: Record<string, unknown>): Promise<void> {
     const m = this.#byHostId(hostId);
     if (!m) return;
-    switch (payload.event) {
-      case 'room': {
-        const stage = (payload.data.stage ?? []) as { id: string; muted: boolean }[];
-        const muted = stage.find((p) => p.id === hostId)?.muted ?? false;
+    switch (payload.kind) {
+      case 'state': {
+        const room = payload.room as RoomState;
+        const muted = room.stage.find((p) => p.id === hostId)?.muted ?? false;
         if (muted !== m.muted) {
           m.muted = muted;
           await this.#media?.setPaused(m.local, muted);
         }
-        m.link.send({ event: 'room', data: { ...(payload.data as unknown as JoinAnswer['room']), roomId: this.id } });
+        m.link.send({ kind: 'state', room: { ...room, roomId: this.id } });
         return;
       }
       case 'grant': {
-        m.role = payload.data.role as Role;
+        m.role = (payload.grant as GrantView).role;
         if (!canPublish(m.role)) this.#media?.closeProducer(m.local);
-        m.link.send({ event: 'grant', data: await this.#grant(m) });
+        m.link.send({ kind: 'grant', grant: await this.#grant(m) });
         return;
       }
       case 'invited':
-        m.link.send({ event: 'invited', data: { roomId: this.id } });
+        m.link.send({ kind: 'invited', roomId: this.id });
         return;
       case 'activeSpeaker':
-        m.link.send({ event: 'activeSpeaker', data: { participantId: (payload.data.participantId as string | null) ?? null } });
+        m.link.send({ kind: 'activeSpeaker', participantId: typeof payload.participantId === 'string' ? payload.participantId : null });
         return;
       default:
     }
@@ -355,7 +340,7 @@ export class RemoteRoom implements RoomHandle {
     return { token, role: m.role, canPublish: grant.canPublish, canSubscribe: grant.canSubscribe, expiresAt: grant.exp };
   }
 
-  #broadcast(event: { event: 'producerAdded' | 'producerClosed'; data: { producerId: string; participantId: string } }, except?: string): void {
+  #broadcast(event: { kind: 'producerAdded' | 'producerClosed'; producerId: string; participantId: string }, except?: string): void {
     for (const [id, m] of this.#members) if (id !== except) m.link.send(event);
   }
 }

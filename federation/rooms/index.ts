@@ -20,7 +20,7 @@ export type { RoomChange } from './room-publisher.js';
 
 export interface FederatedRoomsDeps {
   apex: ApexApi;
-  store: Store;
+  store: Pick<Store, 'apex' | 'remoteRooms'>;
   publicUrl: string;
   log: Logger;
   fetchDocument(url: string): Promise<Record<string, unknown> | null>;

@@ -12,7 +12,7 @@ import { parseRemoteEvent } from './event-parser.js';
 
 export interface RemoteCatalogDeps {
   apex: ApexApi;
-  store: Store;
+  store: Pick<Store, 'apex' | 'remoteRooms'>;
   publicUrl: string;
   /** Fetches an ActivityPub document through the safe client, signed by the instance actor; null when it cannot be had. */
   fetchDocument(url: string): Promise<Record<string, unknown> | null>;

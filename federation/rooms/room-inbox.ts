@@ -9,16 +9,18 @@
 import type { Logger } from '../../server/logging/logger.js';
 import type { Store } from '../../server/store/index.js';
 import type { InboundActivity } from '../inbox/inbound-activity.js';
+import { err, ok } from '../../server/lib/result.js';
 import type { InboxOutcome } from '../inbox/inbox-processor.js';
+
 import { looksLikeEvent, parseRemoteEvent } from './event-parser.js';
 
-const accepted: InboxOutcome = { status: 202 };
+const accepted: InboxOutcome = ok(null);
 
 export class RoomInbox {
   /** Per room id, the tail of its processing chain. */
   readonly #chains = new Map<string, Promise<unknown>>();
 
-  constructor(private readonly deps: { store: Store; log: Logger; now?: () => number }) {}
+  constructor(private readonly deps: { store: Pick<Store, 'remoteRooms'>; log: Logger; now?: () => number }) {}
 
   /** The outcome when the activity is about a room; undefined to let the processor handle it. */
   async handle(a: InboundActivity): Promise<InboxOutcome | undefined> {
@@ -42,12 +44,12 @@ export class RoomInbox {
     if (parsed.ok === 'not_a_room') return undefined;
     if (!parsed.ok) {
       this.deps.log.info({ actor: a.actorId, reason: parsed.error.kind }, 'remote room refused');
-      return { status: parsed.error.kind === 'not_owner' ? 403 : 422, error: parsed.error.kind, message: parsed.error.message };
+      return err({ kind: parsed.error.kind === 'not_owner' ? 'not_owner' : 'unprocessable', code: parsed.error.kind, message: parsed.error.message });
     }
     const room = parsed.room;
     return this.#serial(room.id, async () => {
       const stored = await this.deps.store.remoteRooms.get(room.id);
-      if (stored && stored.hostActorId !== a.actorId) return { status: 403, error: 'not_owner', message: 'only the host of a room may update it' };
+      if (stored && stored.hostActorId !== a.actorId) return err({ kind: 'not_owner', code: 'not_owner', message: 'only the host of a room may update it' });
       const written = await this.deps.store.remoteRooms.put(room);
       this.deps.log.debug({ room: room.id, status: room.status, written }, 'remote room stored');
       return accepted;
@@ -68,7 +70,7 @@ export class RoomInbox {
     return this.#serial(objectId, async () => {
       const current = await this.deps.store.remoteRooms.get(objectId);
       if (!current) return accepted;
-      if (current.hostActorId !== a.actorId) return { status: 403, error: 'not_owner', message: 'only the host of a room may delete it' };
+      if (current.hostActorId !== a.actorId) return err({ kind: 'not_owner', code: 'not_owner', message: 'only the host of a room may delete it' });
       await this.deps.store.remoteRooms.delete(objectId);
       return accepted;
     });

@@ -15,7 +15,7 @@ export class ApexRoomSender implements RoomActivitySender {
   /** Last `updated` sent per room, so two Updates in one millisecond still order. */
   readonly #lastUpdated = new Map<string, number>();
 
-  constructor(private readonly deps: { apex: ApexApi; store: Store; publicUrl: string; log: Logger }) {}
+  constructor(private readonly deps: { apex: ApexApi; store: Pick<Store, 'apex'>; publicUrl: string; log: Logger }) {}
 
   async create(room: FederatedRoom): Promise<void> {
     const built = await this.#build('Create', room);

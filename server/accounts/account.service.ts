@@ -19,7 +19,7 @@ export const RECOVERY_CODE_COUNT = 10;
 export type RegisterError = AccountsErrorOf<'registration_closed' | 'invite_required' | 'invite_unknown' | 'invite_used' | 'username_taken'>;
 
 export interface AccountServiceDeps {
-  store: Store;
+  store: Pick<Store, 'accounts'>;
   registration: Config['accounts']['registration'];
   credentials: Credentials;
   log: Logger;

@@ -26,7 +26,7 @@ export class Credentials {
   private decoy: Promise<string> | undefined;
 
   constructor(
-    private readonly deps: { store: Store; throttle: LoginThrottle; devices: KnownDevices; log: Logger },
+    private readonly deps: { store: Pick<Store, 'accounts'>; throttle: LoginThrottle; devices: KnownDevices; log: Logger },
   ) {}
 
   /** The account whose username and password these are. */

@@ -39,7 +39,7 @@ export class DeletionService {
 
   constructor(
     private readonly deps: {
-      store: Store;
+      store: Pick<Store, 'accounts' | 'personas' | 'checkpoint'>;
       federation: PersonaFederation;
       hooks: PersonaHooks;
       credentials: Credentials;

@@ -2,6 +2,7 @@
  * Extension points for domains that keep data about personas (rooms, later):
  * they subscribe here instead of accounts importing them.
  */
+import { DomainEvents } from '../lib/domain-events.js';
 
 /** A persona about to be purged. */
 export interface PersonaDeletedEvent {
@@ -33,27 +34,35 @@ export type SessionsChangedListener = (event: SessionsChangedEvent) => void | Pr
 /** What a persona's export lists as hosted rooms (rooms/ decides the shape). */
 export type HostedRoomsProvider = (persona: { personaId: string; handle: string }) => Promise<unknown[]>;
 
-/** The registry of persona hooks; one per process, handed to the accounts router and the rooms layer. */
+/** The accounts module's domain events (server/lib/domain-events.ts). */
+export type AccountEvents = {
+  personaDeleted: PersonaDeletedEvent;
+  sessionsChanged: SessionsChangedEvent;
+};
+
+/**
+ * The accounts module's events and its one query for other modules (hosted
+ * rooms in exports); one per process, subscribed to by the composition root.
+ * The `on…`/`emit…` methods are the {@link DomainEvents} calls with the
+ * event name spelled out.
+ */
 export class PersonaHooks {
-  private readonly deletedListeners = new Set<PersonaDeletedListener>();
+  readonly events = new DomainEvents<AccountEvents>();
   private hostedRoomsProvider: HostedRoomsProvider | undefined;
-  private readonly sessionListeners = new Set<SessionsChangedListener>();
 
   /** Subscribes to persona deletions; answers the unsubscribe function. */
   onPersonaDeleted(listener: PersonaDeletedListener): () => void {
-    this.deletedListeners.add(listener);
-    return () => this.deletedListeners.delete(listener);
+    return this.events.on('personaDeleted', listener);
   }
 
   /** Subscribes to session changes of accounts; answers the unsubscribe function. */
   onSessionsChanged(listener: SessionsChangedListener): () => void {
-    this.sessionListeners.add(listener);
-    return () => this.sessionListeners.delete(listener);
+    return this.events.on('sessionsChanged', listener);
   }
 
   /** Tells every listener that the account's sessions changed; resolves once they acted. */
   async emitSessionsChanged(event: SessionsChangedEvent): Promise<void> {
-    for (const listener of [...this.sessionListeners]) await listener(event);
+    await this.events.emitOrThrow('sessionsChanged', event);
   }
 
   /** Sets who answers "rooms hosted" in exports (one provider: the rooms layer). */
@@ -64,9 +73,9 @@ export class PersonaHooks {
     };
   }
 
-  /** Runs every deletion listener in turn. */
+  /** Runs every deletion listener in turn; one that throws aborts the deletion. */
   async emitPersonaDeleted(event: PersonaDeletedEvent): Promise<void> {
-    for (const listener of [...this.deletedListeners]) await listener(event);
+    await this.events.emitOrThrow('personaDeleted', event);
   }
 
   /** Rooms hosted by the persona; empty until a rooms layer provides them. */

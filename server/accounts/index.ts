@@ -29,7 +29,7 @@ import { requireAdmin, requireSession, sameOriginGuard } from './session-auth.js
 import { SessionService } from './session.service.js';
 
 export type { PersonaFederation, PersonaProfile } from './persona-federation.js';
-export { PersonaHooks, type HostedRoomsProvider, type PersonaDeletedEvent, type PersonaDeletedListener, type SessionsChangedEvent, type SessionsChangedListener } from './hooks.js';
+export { PersonaHooks, type AccountEvents, type HostedRoomsProvider, type PersonaDeletedEvent, type PersonaDeletedListener, type SessionsChangedEvent, type SessionsChangedListener } from './hooks.js';
 export { getAuth, requireAdmin, requireSession, sameOriginGuard, sessionFromCookieHeader, type SessionAuthDeps } from './session-auth.js';
 export { SESSION_COOKIE, type ActingPersona, type AuthContext } from './session.service.js';
 export { DEVICE_COOKIE } from './known-devices.js';

@@ -30,7 +30,7 @@ export interface PersonaExport {
 }
 
 export interface PersonaServiceDeps {
-  store: Store;
+  store: Pick<Store, 'personas' | 'sessions'>;
   federation: PersonaFederation;
   hooks: PersonaHooks;
   maxPersonas: number;

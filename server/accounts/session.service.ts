@@ -49,7 +49,7 @@ export interface StartedSession {
 
 export class SessionService {
   constructor(
-    private readonly deps: { store: Store; credentials: Credentials; devices: KnownDevices; log: Logger; hooks?: PersonaHooks; now?: () => number },
+    private readonly deps: { store: Pick<Store, 'accounts' | 'personas' | 'sessions'>; credentials: Credentials; devices: KnownDevices; log: Logger; hooks?: PersonaHooks; now?: () => number },
   ) {}
 
   private now(): number {
@@ -108,7 +108,7 @@ export class SessionService {
  * the store, so every router that needs sessions can build one.
  */
 export class SessionResolver {
-  constructor(private readonly store: Store, private readonly now: () => number = Date.now) {}
+  constructor(private readonly store: Pick<Store, 'accounts' | 'personas' | 'sessions'>, private readonly now: () => number = Date.now) {}
 
   /**
    * The request's identity for a session token, or `undefined` when the

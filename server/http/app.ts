@@ -59,6 +59,9 @@ export function createApp(options: AppOptions): Express {
         directives: {
           defaultSrc: ["'self'"], connectSrc: ["'self'"], mediaSrc: ["'self'", 'blob:'], objectSrc: ["'none'"],
           scriptSrc: ["'self'"], styleSrc: ["'self'"], fontSrc: ["'self'"], imgSrc: ["'self'", 'data:'],
+          // Not helmet's default upgrade-insecure-requests: on a plain-http LAN address it would send the
+          // page's own script to an https port that does not exist. Behind TLS every URL is https anyway.
+          upgradeInsecureRequests: null,
         },
       },
       referrerPolicy: { policy: 'no-referrer' },

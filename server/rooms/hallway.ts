@@ -9,14 +9,13 @@ import { z } from 'zod';
 import { getAuth } from '../accounts/index.js';
 import { sendError } from '../http/errors.js';
 import { assertNever } from '../lib/result.js';
-import type { Store } from '../store/index.js';
 import type { LookupError, RemoteRoomsPort } from './remote-rooms.js';
-import type { RoomService } from './room.service.js';
+import type { RoomPersonas, RoomService } from './room.service.js';
 import type { RoomView } from './views.js';
 
 export interface HallwayDeps {
   rooms: RoomService;
-  store: Store;
+  personas: RoomPersonas;
   publicUrl: string;
   remote?: RemoteRoomsPort;
   /** requireSession (a signed-in account). */
@@ -61,7 +60,7 @@ function sendLookupError(res: Response, error: LookupError): void {
 
 export function hallwayRoutes(deps: HallwayDeps): Router {
   const router = express.Router();
-  const { rooms, store, publicUrl } = deps;
+  const { rooms, personas, publicUrl } = deps;
   const localPrefix = `${publicUrl.toLowerCase()}/u/`;
 
   const actingPersona = (req: Request, res: Response): string | undefined => {
@@ -81,13 +80,13 @@ export function hallwayRoutes(deps: HallwayDeps): Router {
       }
       const personaId = actingPersona(req, res);
       if (!personaId) return;
-      const actorId = (await store.personas.findById(personaId))?.actorId;
+      const actorId = (await personas.findById(personaId))?.actorId;
       const followed = actorId && deps.remote ? await deps.remote.following(actorId) : [];
       const localHosts = new Set<string>();
       const remoteHosts: string[] = [];
       for (const id of followed) {
         if (id.toLowerCase().startsWith(localPrefix)) {
-          const persona = await store.personas.findByHandle(id.slice(localPrefix.length).toLowerCase());
+          const persona = await personas.findByHandle(id.slice(localPrefix.length).toLowerCase());
           if (persona) localHosts.add(persona.id);
         } else {
           remoteHosts.push(id);

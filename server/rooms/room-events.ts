@@ -2,7 +2,7 @@
  * What the rooms service tells the outside about its rooms' lifecycle, so
  * federation can announce them (issue "rooms across instances"). The rooms
  * module knows nothing of ActivityPub: it reports changes and answers
- * {@link RoomFeed.federatedRoom} when asked for a room's current state.
+ * `RoomService.federatedRoom` when asked for a room's current state.
  */
 import type { RoomRecord } from '../store/index.js';
 
@@ -19,9 +19,10 @@ export interface RoomSnapshot {
   listenerCount: number;
 }
 
-/** Receives room changes; must not throw and must not block (it is called inline). */
-export interface RoomEvents {
-  changed(change: RoomChange, roomId: string): void;
+/** The rooms module's domain events (see server/lib/domain-events.ts), on `RoomService.events`. */
+export type RoomDomainEvents = {
+  /** A room's lifecycle or stage changed; listeners must be quick (they run inline, not awaited by the change). */
+  changed: { change: RoomChange; roomId: string };
   /** The room was deleted; its last snapshot is passed because the store no longer has it. */
-  deleted(snapshot: RoomSnapshot): void;
-}
+  deleted: RoomSnapshot;
+};

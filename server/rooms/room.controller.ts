@@ -2,7 +2,8 @@
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import { getAuth, type AuthContext } from '../accounts/index.js';
 import { sendRoomError } from './http-errors.js';
-import type { RoomService, Viewer } from './room.service.js';
+import type { Viewer } from './ports.js';
+import type { RoomService } from './room.service.js';
 import { createRoomBody, emptyBody, inviteBody, parseInput, updateRoomBody } from './schemas.js';
 
 /** Middleware sets the caller's identity, if it has a session (guests have none). */

@@ -3,32 +3,32 @@
  * -> ended, scheduled rooms starting by themselves at their time), who may
  * see and join which room (with invitations to invite-only rooms), and the
  * registry of live rooms.
- * The HTTP controller, the signaling layer and (later) federation call it
- * through {@link RoomDirectory}.
+ * The HTTP controller calls it directly; transports (signaling, cascade
+ * links) only through the ports in ports.ts ({@link LiveRoomDirectory}).
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { RoomMediaRegistry } from '../../media/index.js';
+import { DomainEvents } from '../lib/domain-events.js';
 import { err, ok, type Result } from '../lib/result.js';
-import type { RoomRecord, RoomVisibility, Store } from '../store/index.js';
+import type { PersonaRepository, RoomRecord, RoomRepository, RoomVisibility } from '../store/index.js';
 import type { InvitationError, RoomLifecycleError } from './errors.js';
 import type { GrantIssuer } from './grants.js';
 import { LiveRoom } from './live-room.js';
-import type { RoomChange, RoomEvents, RoomSnapshot } from './room-events.js';
+import type { LiveRoomDirectory, LiveRoomHandle, Viewer } from './ports.js';
+import type { RoomChange, RoomDomainEvents, RoomSnapshot } from './room-events.js';
 import type { RemoteRoomsPort } from './remote-rooms.js';
 import { RoomSchedule } from './room-schedule.js';
 import { canPublish, type LeaveReason } from './stage.js';
 import { roomView, type InvitationView, type RoomView } from './views.js';
 
-/** Who is asking: a local persona, or an anonymous guest (null). */
-export interface Viewer {
-  personaId: string | null;
+/** Answers whether one actor follows another (accepted follows); federation provides it. */
+export interface FollowGraph {
+  isFollower(actorId: string, followerActorId: string): Promise<boolean>;
 }
 
-/** Answers whether a persona follows another (for followers-only rooms); federation provides it. */
-export interface RoomAudience {
-  isFollower(hostPersonaId: string, viewerPersonaId: string): Promise<boolean>;
-}
+/** What rooms read of personas. */
+export type RoomPersonas = Pick<PersonaRepository, 'findById' | 'findByHandle'>;
 
 export interface CreateRoomInput {
   title: string;
@@ -38,29 +38,21 @@ export interface CreateRoomInput {
   maxSpeakers?: number | undefined;
 }
 
-/** What other layers (HTTP, signaling, federation later) may ask of rooms. */
-export interface RoomDirectory {
-  get(id: string, viewer: Viewer): Promise<Result<RoomView, RoomLifecycleError>>;
-  list(viewer: Viewer): Promise<RoomView[]>;
-  /** The live room `viewer` may join, or why not. */
-  openForJoin(id: string, viewer: Viewer): Promise<Result<LiveRoom, RoomLifecycleError>>;
-}
-
 export const DEFAULT_MAX_SPEAKERS = 10;
 
 export interface RoomServiceDeps {
-  store: Store;
+  rooms: RoomRepository;
+  personas: RoomPersonas;
   publicUrl: string;
   registry: RoomMediaRegistry;
   grants: GrantIssuer;
   log: Logger;
   idleMs: number;
-  audience?: RoomAudience;
+  /** Who follows whom, for followers-only rooms; without it only the host sees them. */
+  follows?: FollowGraph;
   now?: () => number;
   /** Longest wait before a scheduled room's start is checked again (tests; capped at an hour). */
   scheduleCheckMs?: number;
-  /** Told about every lifecycle change (federation announces rooms with it). */
-  events?: RoomEvents;
   /** Rooms of other instances (federation provides it); without it only local rooms are listed. */
   remote?: RemoteRoomsPort;
 }
@@ -71,7 +63,9 @@ export interface RoomDetailsInput {
   description?: string | undefined;
 }
 
-export class RoomService implements RoomDirectory {
+export class RoomService implements LiveRoomDirectory {
+  /** Lifecycle changes of rooms (federation announces rooms with them). */
+  readonly events: DomainEvents<RoomDomainEvents>;
   readonly #live = new Map<string, LiveRoom>();
   readonly #deps: RoomServiceDeps;
   readonly #log: Logger;
@@ -82,6 +76,7 @@ export class RoomService implements RoomDirectory {
     this.#deps = deps;
     this.#log = deps.log.child({ module: 'rooms' });
     this.#now = deps.now ?? Date.now;
+    this.events = new DomainEvents((e, event) => this.#log.error({ err: e, event }, 'room event listener failed'));
     this.#schedule = new RoomSchedule({
       now: this.#now,
       ...(deps.scheduleCheckMs !== undefined ? { capMs: deps.scheduleCheckMs } : {}),
@@ -97,7 +92,7 @@ export class RoomService implements RoomDirectory {
    * whose time passed while the process was down starts now).
    */
   async restore(): Promise<void> {
-    for (const room of await this.#deps.store.rooms.listOpen()) {
+    for (const room of await this.#deps.rooms.listOpen()) {
       if (room.state === 'live') this.#goLive(room);
       else if (room.state === 'scheduled' && room.scheduledFor) this.#schedule.arm(room.id, room.scheduledFor);
     }
@@ -119,7 +114,7 @@ export class RoomService implements RoomDirectory {
       startedAt: scheduled ? null : now,
       endedAt: null,
     };
-    if (!(await this.#deps.store.rooms.create(room))) throw new Error('room id collision');
+    if (!(await this.#deps.rooms.create(room))) throw new Error('room id collision');
     if (room.state === 'live') this.#goLive(room);
     else if (room.scheduledFor) this.#schedule.arm(room.id, room.scheduledFor);
     this.#log.info({ roomId: room.id, state: room.state }, 'room created');
@@ -134,12 +129,12 @@ export class RoomService implements RoomDirectory {
 
   async list(viewer: Viewer): Promise<RoomView[]> {
     const out: RoomView[] = [];
-    for (const room of await this.#deps.store.rooms.listOpen()) {
+    for (const room of await this.#deps.rooms.listOpen()) {
       if (room.visibility === 'unlisted' && room.hostPersonaId !== viewer.personaId) continue;
       if (await this.#canSee(room, viewer)) out.push(await this.#view(room));
     }
     // Rooms of other instances are listed to local personas only, after the local ones.
-    const actorId = viewer.personaId ? (await this.#deps.store.personas.findById(viewer.personaId))?.actorId : undefined;
+    const actorId = viewer.personaId ? (await this.#deps.personas.findById(viewer.personaId))?.actorId : undefined;
     if (this.#deps.remote && actorId) out.push(...(await this.#deps.remote.visible(actorId, 'list')));
     return out;
   }
@@ -147,7 +142,7 @@ export class RoomService implements RoomDirectory {
   /** Open local rooms of the given hosts that the viewer may see, unlisted ones included (the hallway). */
   async openRoomsOf(hostPersonaIds: ReadonlySet<string>, viewer: Viewer): Promise<RoomView[]> {
     const out: RoomView[] = [];
-    for (const room of await this.#deps.store.rooms.listOpen()) {
+    for (const room of await this.#deps.rooms.listOpen()) {
       if (hostPersonaIds.has(room.hostPersonaId) && (await this.#canSee(room, viewer))) out.push(await this.#view(room));
     }
     return out;
@@ -158,7 +153,7 @@ export class RoomService implements RoomDirectory {
     if (!room.ok) return room;
     if (room.value.state !== 'scheduled') return err({ kind: 'bad_state', state: room.value.state });
     this.#schedule.cancel(id);
-    const updated = await this.#deps.store.rooms.update(id, { state: 'live', startedAt: new Date(this.#now()) });
+    const updated = await this.#deps.rooms.update(id, { state: 'live', startedAt: new Date(this.#now()) });
     if (!updated) return err({ kind: 'room_not_found' });
     this.#goLive(updated);
     this.#emit('started', id);
@@ -178,7 +173,7 @@ export class RoomService implements RoomDirectory {
     const live = this.#live.get(id);
     this.#live.delete(id);
     await live?.end(reason);
-    const updated = await this.#deps.store.rooms.update(id, { state: 'ended', endedAt: new Date(this.#now()) });
+    const updated = await this.#deps.rooms.update(id, { state: 'ended', endedAt: new Date(this.#now()) });
     if (!updated) throw new Error(`room ${id} vanished from the store`);
     this.#log.info({ roomId: id, reason }, 'room ended');
     this.#emit('ended', id);
@@ -195,7 +190,7 @@ export class RoomService implements RoomDirectory {
 
   /** Whether a persona is banned from a room (persisted bans). */
   isBanned(roomId: string, personaId: string): Promise<boolean> {
-    return this.#deps.store.rooms.isBanned(roomId, personaId);
+    return this.#deps.rooms.isBanned(roomId, personaId);
   }
 
   live(id: string): LiveRoom | undefined {
@@ -204,16 +199,44 @@ export class RoomService implements RoomDirectory {
 
   /** A persona is being deleted: its rooms end, it leaves every live room, its bans are forgotten. */
   async personaDeleted(personaId: string): Promise<void> {
-    for (const room of await this.#deps.store.rooms.listByHost(personaId)) {
+    for (const room of await this.#deps.rooms.listByHost(personaId)) {
       if (room.state !== 'ended') await this.endRoom(room.id, 'persona_deleted');
     }
     for (const live of this.#live.values()) {
       if (live.stage.participant(personaId)) await live.apply((stage) => stage.leave(personaId, 'persona_deleted'));
     }
-    await this.#deps.store.rooms.deleteBansOf(personaId);
-    await this.#deps.store.rooms.deleteInvitationsOf(personaId);
+    await this.#deps.rooms.deleteBansOf(personaId);
+    await this.#deps.rooms.deleteInvitationsOf(personaId);
     // Nothing of the host's rooms outlives it: not their titles, not their rows.
-    await this.#deps.store.rooms.deleteByHost(personaId);
+    await this.#deps.rooms.deleteByHost(personaId);
+  }
+
+  /**
+   * Follows between these actors ended (unfollow, block, a rejected follow):
+   * the local personas among them (by handle) may have lost the right to be
+   * in followers-only rooms.
+   */
+  async followsEnded(localHandles: readonly string[]): Promise<void> {
+    const personaIds: string[] = [];
+    for (const handle of localHandles) {
+      const persona = await this.#deps.personas.findByHandle(handle);
+      if (persona) personaIds.push(persona.id);
+    }
+    await this.accessChanged(personaIds);
+  }
+
+  /**
+   * An actor was purged (a local persona deleted, or an inbound Delete of a
+   * remote actor): it leaves every live room at once (close reason
+   * `persona_deleted`). A local persona is known by its handle; a remote
+   * participant (cascade links) is in a room under its actor id.
+   */
+  async actorPurged(actorId: string, localHandle: string | null): Promise<void> {
+    const participantId = localHandle === null ? actorId : (await this.#deps.personas.findByHandle(localHandle))?.id;
+    if (participantId === undefined) return;
+    for (const live of [...this.#live.values()]) {
+      if (live.stage.participant(participantId)) await live.apply((stage) => stage.leave(participantId, 'persona_deleted'));
+    }
   }
 
   /**
@@ -231,7 +254,9 @@ export class RoomService implements RoomDirectory {
    * Whether `personaId` (null: a guest) may still be in `live`; a persona
    * that lost the right is removed from the room at once and false answered.
    */
-  async ensureAccess(live: LiveRoom, personaId: string | null): Promise<boolean> {
+  async ensureAccess(handle: LiveRoomHandle, personaId: string | null): Promise<boolean> {
+    const live = this.#live.get(handle.id);
+    if (!live || live !== handle) return true;
     if (personaId === null || live.ended || !live.stage.participant(personaId)) return true;
     if (await this.#canSee(live.record, { personaId })) return true;
     if (live.stage.participant(personaId)) await live.apply((stage) => stage.leave(personaId, 'removed'));
@@ -248,9 +273,9 @@ export class RoomService implements RoomDirectory {
   async invite(id: string, byPersonaId: string, handle: string): Promise<Result<{ handle: string }, InvitationError>> {
     const room = await this.#inviter(id, byPersonaId);
     if (!room.ok) return room;
-    const persona = await this.#deps.store.personas.findByHandle(handle);
+    const persona = await this.#deps.personas.findByHandle(handle);
     if (!persona) return err({ kind: 'persona_not_found' });
-    await this.#deps.store.rooms.addInvitation({ roomId: id, personaId: persona.id, invitedAt: new Date(this.#now()) });
+    await this.#deps.rooms.addInvitation({ roomId: id, personaId: persona.id, invitedAt: new Date(this.#now()) });
     return ok({ handle: persona.handle });
   }
 
@@ -259,8 +284,8 @@ export class RoomService implements RoomDirectory {
     const room = await this.#owned(id, byPersonaId);
     if (!room.ok) return room;
     const out: InvitationView[] = [];
-    for (const invitation of await this.#deps.store.rooms.listInvitations(id)) {
-      const persona = await this.#deps.store.personas.findById(invitation.personaId);
+    for (const invitation of await this.#deps.rooms.listInvitations(id)) {
+      const persona = await this.#deps.personas.findById(invitation.personaId);
       if (persona) out.push({ handle: persona.handle, invitedAt: invitation.invitedAt.toISOString() });
     }
     return ok(out);
@@ -275,9 +300,9 @@ export class RoomService implements RoomDirectory {
     const room = await this.#owned(id, byPersonaId);
     if (!room.ok) return room;
     if (room.value.visibility !== 'invite') return err({ kind: 'not_invite_only' });
-    const persona = await this.#deps.store.personas.findByHandle(handle);
+    const persona = await this.#deps.personas.findByHandle(handle);
     if (!persona) return err({ kind: 'persona_not_found' });
-    await this.#deps.store.rooms.removeInvitation(id, persona.id);
+    await this.#deps.rooms.removeInvitation(id, persona.id);
     const live = this.#live.get(id);
     if (live && persona.id !== room.value.hostPersonaId && live.stage.participant(persona.id)) {
       await live.apply((stage) => stage.leave(persona.id, 'removed'));
@@ -291,7 +316,7 @@ export class RoomService implements RoomDirectory {
     if (!room.ok) return room;
     if (room.value.state === 'ended') return err({ kind: 'bad_state', state: 'ended' });
     const patch = { ...(input.title !== undefined ? { title: input.title } : {}), ...(input.description !== undefined ? { description: input.description } : {}) };
-    const updated = await this.#deps.store.rooms.update(id, patch);
+    const updated = await this.#deps.rooms.update(id, patch);
     if (!updated) return err({ kind: 'room_not_found' });
     this.#emit('details', id);
     return ok(await this.#view(updated));
@@ -303,22 +328,22 @@ export class RoomService implements RoomDirectory {
     if (!room.ok) return room;
     if (room.value.state !== 'ended') await this.endRoom(id, 'room_ended');
     const last = await this.federatedRoom(id);
-    if (!(await this.#deps.store.rooms.delete(id))) return err({ kind: 'room_not_found' });
+    if (!(await this.#deps.rooms.delete(id))) return err({ kind: 'room_not_found' });
     this.#log.info({ roomId: id }, 'room deleted');
-    if (last) this.#deps.events?.deleted(last);
+    if (last) void this.events.emit('deleted', last);
     return ok(null);
   }
 
   /** A room as federation announces it: its record, host actor, speakers (actor ids) and listener count. */
   async federatedRoom(id: string): Promise<RoomSnapshot | undefined> {
-    const room = await this.#deps.store.rooms.get(id);
-    const host = room ? await this.#deps.store.personas.findById(room.hostPersonaId) : undefined;
+    const room = await this.#deps.rooms.get(id);
+    const host = room ? await this.#deps.personas.findById(room.hostPersonaId) : undefined;
     if (!room || !host?.actorId) return undefined;
     const people = room.state === 'live' ? (this.#live.get(id)?.stage.participants() ?? []) : [];
     const speakerActorIds: string[] = [];
     for (const p of people) {
       if (p.kind !== 'persona' || !canPublish(p.role)) continue;
-      const actorId = (await this.#deps.store.personas.findById(p.id))?.actorId;
+      const actorId = (await this.#deps.personas.findById(p.id))?.actorId;
       if (actorId) speakerActorIds.push(actorId);
     }
     const onStage = people.filter((p) => canPublish(p.role)).length;
@@ -327,7 +352,7 @@ export class RoomService implements RoomDirectory {
 
   /** The persona's hosted rooms, for its export. */
   async hostedRooms(personaId: string): Promise<RoomView[]> {
-    const rooms = await this.#deps.store.rooms.listByHost(personaId);
+    const rooms = await this.#deps.rooms.listByHost(personaId);
     return Promise.all(rooms.map((r) => this.#view(r)));
   }
 
@@ -341,9 +366,9 @@ export class RoomService implements RoomDirectory {
 
   /** A scheduled room's time came: it goes live unless it was started or ended meanwhile. */
   async #startScheduled(id: string): Promise<void> {
-    const room = await this.#deps.store.rooms.get(id);
+    const room = await this.#deps.rooms.get(id);
     if (room?.state !== 'scheduled') return;
-    const updated = await this.#deps.store.rooms.update(id, { state: 'live', startedAt: new Date(this.#now()) });
+    const updated = await this.#deps.rooms.update(id, { state: 'live', startedAt: new Date(this.#now()) });
     if (!updated) return;
     this.#goLive(updated);
     this.#log.info({ roomId: id }, 'scheduled room went live');
@@ -351,11 +376,7 @@ export class RoomService implements RoomDirectory {
   }
 
   #emit(change: RoomChange, roomId: string): void {
-    try {
-      this.#deps.events?.changed(change, roomId);
-    } catch (e) {
-      this.#log.error({ err: e, roomId, change }, 'room change listener failed');
-    }
+    void this.events.emit('changed', { change, roomId });
   }
 
   #goLive(room: RoomRecord): void {
@@ -369,9 +390,12 @@ export class RoomService implements RoomDirectory {
         this.endRoom(r.id, 'room_ended').catch((e: unknown) => this.#log.error({ err: e, roomId: r.id }, 'ending an idle room failed'));
       },
       onChange: (r) => this.#emit('stage', r.id),
+      onEnded: async (r, reason) => {
+        await this.endRoom(r.id, reason);
+      },
       onBan: (r, participantId) => {
         if (participantId.startsWith('guest:')) return;
-        this.#deps.store.rooms.addBan(r.id, participantId, new Date(this.#now())).catch((e: unknown) => this.#log.error({ err: e }, 'storing a ban failed'));
+        this.#deps.rooms.addBan(r.id, participantId, new Date(this.#now())).catch((e: unknown) => this.#log.error({ err: e }, 'storing a ban failed'));
       },
     });
     this.#live.set(room.id, live);
@@ -396,7 +420,7 @@ export class RoomService implements RoomDirectory {
   }
 
   async #visible(id: string, viewer: Viewer, joining: boolean): Promise<Result<RoomRecord, RoomLifecycleError>> {
-    const room = await this.#deps.store.rooms.get(id);
+    const room = await this.#deps.rooms.get(id);
     // A guest holding the link of an unlisted room learns to sign in; other hidden rooms stay unknown.
     if (room && joining && viewer.personaId === null && room.visibility === 'unlisted') return err({ kind: 'guests_public_only' });
     if (!room || !(await this.#canSee(room, viewer))) return err({ kind: 'room_not_found' });
@@ -412,14 +436,23 @@ export class RoomService implements RoomDirectory {
       case 'unlisted':
         return viewer.personaId !== null;
       case 'followers':
-        return viewer.personaId !== null && (await this.#deps.audience?.isFollower(room.hostPersonaId, viewer.personaId)) === true;
+        return viewer.personaId !== null && (await this.#follows(room.hostPersonaId, viewer.personaId));
       case 'invite':
-        return viewer.personaId !== null && (await this.#deps.store.rooms.isInvited(room.id, viewer.personaId));
+        return viewer.personaId !== null && (await this.#deps.rooms.isInvited(room.id, viewer.personaId));
     }
   }
 
+  /** Whether the viewer's actor follows the host's actor. */
+  async #follows(hostPersonaId: string, viewerPersonaId: string): Promise<boolean> {
+    const graph = this.#deps.follows;
+    if (!graph) return false;
+    const [host, viewer] = await Promise.all([this.#deps.personas.findById(hostPersonaId), this.#deps.personas.findById(viewerPersonaId)]);
+    if (!host?.actorId || !viewer?.actorId) return false;
+    return graph.isFollower(host.actorId, viewer.actorId);
+  }
+
   async #view(room: RoomRecord): Promise<RoomView> {
-    const host = await this.#deps.store.personas.findById(room.hostPersonaId);
+    const host = await this.#deps.personas.findById(room.hostPersonaId);
     const live = room.state === 'live' ? this.#live.get(room.id) : undefined;
     const people = live?.stage.participants() ?? [];
     const speakerCount = people.filter((p) => canPublish(p.role)).length;

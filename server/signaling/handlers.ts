@@ -5,7 +5,7 @@
 import type { types } from 'mediasoup';
 import type { MediaOpError } from '../../media/index.js';
 import { err, ok, type Result } from '../lib/result.js';
-import { canPublish, type CascadePort, type LiveRoom, type RoomHandle, type RoomOpError, type RoomService, type RoomStage, type StageChange, type StageError } from '../rooms/index.js';
+import { canPublish, type LiveRoomDirectory, type LiveRoomHandle, type RoomOpError, type SelfCommand, type TargetCommand } from '../rooms/index.js';
 import { signalErrorOf } from './errors.js';
 import type { ClientMessage, MessageType, SignalError } from './protocol.js';
 
@@ -16,30 +16,20 @@ export interface HandlerSession {
   readonly handle: string | null;
   readonly displayName: string | null;
   /** The room this peer is in, if any. */
-  room: RoomHandle | undefined;
+  room: LiveRoomHandle | undefined;
   /** Whether one more transport is within this client's and the instance's limits. */
   admitTransport(onStage: boolean): Result<null, SignalError>;
   /** Re-checks the session behind the connection; false: it no longer holds (the connection is being closed). */
   stillValid(): Promise<boolean>;
   /** Joins `room` as this peer. */
-  join(room: RoomHandle, hidden: boolean): Promise<Result<unknown, RoomOpError>>;
+  join(room: LiveRoomHandle, hidden: boolean): Promise<Result<unknown, RoomOpError>>;
   leave(): Promise<void>;
 }
 
 export interface HandlerContext {
   session: HandlerSession;
-  rooms: RoomService;
-  /** Cascade integration: rooms of other instances (their host checks access). */
-  cascade?: CascadePort;
+  rooms: LiveRoomDirectory;
 }
-
-/** Cascade integration: a room hosted here, or undefined for a room of another instance. */
-const local = (room: RoomHandle): LiveRoom | undefined => (room.remote ? undefined : (room as LiveRoom));
-/** Whether the persona may still be in the room (rooms of other instances: their host enforces it). */
-const stillAllowed = (ctx: HandlerContext, room: RoomHandle): Promise<boolean> => {
-  const here = local(room);
-  return here ? ctx.rooms.ensureAccess(here, ctx.session.personaId) : Promise.resolve(true);
-};
 
 type Answer = Result<unknown, SignalError>;
 type Handler<K extends MessageType> = (ctx: HandlerContext, msg: Extract<ClientMessage, { type: K }>) => Promise<Answer>;
@@ -48,28 +38,28 @@ export type Handlers = { [K in MessageType]: Handler<K> };
 const fromRoom = <T>(r: Result<T, RoomOpError>): Answer => (r.ok ? ok(r.value) : err(signalErrorOf(r.error)));
 const notJoined = (): Answer => err({ code: 'not_joined', message: 'join a room first' });
 
-/** A stage operation by the session's participant on itself. */
-function selfOp(op: (stage: RoomStage, me: string) => Result<StageChange, StageError>) {
+/** A stage command of the session's participant on itself. */
+function selfOp(type: SelfCommand) {
   return async (ctx: HandlerContext): Promise<Answer> => {
     const room = ctx.session.room;
     if (!room) return notJoined();
-    return fromRoom(await room.apply((stage) => op(stage, ctx.session.participantId)));
+    return fromRoom(await room.command(ctx.session.participantId, { type }));
   };
 }
 
-/** A stage operation by the session's participant on another one. */
-function targetOp(op: (stage: RoomStage, me: string, target: string) => Result<StageChange, StageError>) {
+/** A stage command of the session's participant on another one. */
+function targetOp(type: TargetCommand) {
   return async (ctx: HandlerContext, msg: { participantId: string }): Promise<Answer> => {
     const room = ctx.session.room;
     if (!room) return notJoined();
-    return fromRoom(await room.apply((stage) => op(stage, ctx.session.participantId, msg.participantId)));
+    return fromRoom(await room.command(ctx.session.participantId, { type, target: msg.participantId }));
   };
 }
 
 /** A media operation, after the grant was checked for `need`. */
 function mediaOp<M extends { grant: string }>(
   need: 'publish' | 'subscribe' | 'any',
-  run: (room: RoomHandle, media: NonNullable<RoomHandle['media']>, me: string, msg: M, ctx: HandlerContext) => Promise<Answer>,
+  run: (room: LiveRoomHandle, media: NonNullable<LiveRoomHandle['media']>, me: string, msg: M, ctx: HandlerContext) => Promise<Answer>,
 ) {
   return async (ctx: HandlerContext, msg: M): Promise<Answer> => {
     const room = ctx.session.room;
@@ -88,12 +78,6 @@ export const HANDLERS: Handlers = {
     // The identity was fixed at the upgrade: make sure the session still stands behind it.
     if (!(await ctx.session.stillValid())) return err({ code: 'session_ended', message: 'your session ended or changed; reconnect' });
     const viewer = { personaId: ctx.session.personaId };
-    // Cascade integration: a room of another instance is joined through a link; its host checks access.
-    if (ctx.cascade?.isRemote(msg.roomId)) {
-      const remote = await ctx.cascade.open(msg.roomId, viewer);
-      if (!remote.ok) return fromRoom(remote);
-      return fromRoom(await ctx.session.join(remote.value, msg.hidden ?? false));
-    }
     const room = await ctx.rooms.openForJoin(msg.roomId, viewer);
     if (!room.ok) return fromRoom(room);
     if (viewer.personaId && (await ctx.rooms.isBanned(msg.roomId, viewer.personaId))) {
@@ -116,38 +100,30 @@ export const HANDLERS: Handlers = {
     return ok(null);
   },
   ping: () => Promise.resolve(ok({ pong: true })),
-  raiseHand: selfOp((s, me) => s.raiseHand(me)),
-  lowerHand: selfOp((s, me) => s.lowerHand(me)),
-  acceptInvite: selfOp((s, me) => s.acceptInvite(me)),
-  declineInvite: selfOp((s, me) => s.declineInvite(me)),
-  unmute: selfOp((s, me) => s.unmute(me)),
-  invite: targetOp((s, me, t) => s.invite(me, t)),
-  moveToAudience: targetOp((s, me, t) => s.moveToAudience(me, t)),
-  mute: targetOp((s, me, t) => s.mute(me, t)),
-  allowUnmute: targetOp((s, me, t) => s.allowUnmute(me, t)),
-  remove: targetOp((s, me, t) => s.remove(me, t)),
-  ban: targetOp((s, me, t) => s.ban(me, t)),
-  promote: targetOp((s, me, t) => s.promote(me, t)),
-  demote: targetOp((s, me, t) => s.demote(me, t)),
-  async endRoom(ctx) {
-    const room = ctx.session.room;
-    if (!room) return notJoined();
-    const role = room.stage.participant(ctx.session.participantId)?.role;
-    if (role !== 'host' && role !== 'moderator') return err(signalErrorOf({ kind: 'stage', error: 'not_allowed' }));
-    if (room.remote) return fromRoom(await room.apply((stage) => stage.end(ctx.session.participantId)));
-    await ctx.rooms.endRoom(room.id, 'room_ended');
-    return ok(null);
-  },
+  raiseHand: selfOp('raiseHand'),
+  lowerHand: selfOp('lowerHand'),
+  acceptInvite: selfOp('acceptInvite'),
+  declineInvite: selfOp('declineInvite'),
+  unmute: selfOp('unmute'),
+  invite: targetOp('invite'),
+  moveToAudience: targetOp('moveToAudience'),
+  mute: targetOp('mute'),
+  allowUnmute: targetOp('allowUnmute'),
+  remove: targetOp('remove'),
+  ban: targetOp('ban'),
+  promote: targetOp('promote'),
+  demote: targetOp('demote'),
+  endRoom: selfOp('end'),
   async refreshGrant(ctx) {
     const room = ctx.session.room;
     if (!room) return notJoined();
     // A grant outlives no lost right (a block, an unfollow, a revoked invitation).
-    if (!(await stillAllowed(ctx, room))) return notJoined();
+    if (!(await ctx.rooms.ensureAccess(room, ctx.session.personaId))) return notJoined();
     return fromRoom(await room.refreshGrant(ctx.session.participantId));
   },
   createTransport: mediaOp('any', async (room, m, me, _msg, ctx) => {
-    if (!(await stillAllowed(ctx, room))) return notJoined();
-    const role = room.stage.participant(me)?.role;
+    if (!(await ctx.rooms.ensureAccess(room, ctx.session.personaId))) return notJoined();
+    const role = room.roleOf(me);
     const admitted = ctx.session.admitTransport(role !== undefined && canPublish(role));
     if (!admitted.ok) return admitted;
     return media(await m.createTransport(me));

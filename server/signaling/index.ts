@@ -10,7 +10,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { AuthContext, PersonaHooks } from '../accounts/index.js';
-import type { CascadePort, RoomService } from '../rooms/index.js';
+import type { LiveRoomDirectory } from '../rooms/index.js';
 import { Admission, clientKeyOf, type AdmissionLimits } from './admission.js';
 import { PeerSession, type CurrentIdentity, type PeerIdentity } from './peer-session.js';
 import { CLOSE_CODES, MAX_FRAME_BYTES, SIGNAL_PATH } from './protocol.js';
@@ -19,9 +19,10 @@ import { DEFAULT_SIGNAL_LIMITS, type SignalLimits } from './rate-limit.js';
 export { CLOSE_CODES, MAX_MESSAGE_BYTES, SIGNAL_PATH, clientMessage, type ClientMessage, type SignalErrorCode } from './protocol.js';
 export { DEFAULT_SIGNAL_LIMITS, TokenBucket, type SignalLimits } from './rate-limit.js';
 export type { AdmissionLimits } from './admission.js';
+export type { ServerEvent } from './events.js';
 
 export interface SignalingDeps {
-  rooms: RoomService;
+  rooms: LiveRoomDirectory;
   /** Who the Cookie header belongs to. */
   sessionOf(cookieHeader: string | undefined): Promise<AuthContext | undefined>;
   publicUrl: string;
@@ -35,8 +36,6 @@ export interface SignalingDeps {
   transportTotal?: () => number;
   /** Session and persona changes, which reach open connections at once. */
   hooks?: Pick<PersonaHooks, 'onSessionsChanged' | 'onPersonaDeleted'>;
-  /** Cascade integration: rooms of other instances. */
-  cascade?: CascadePort;
 }
 
 /** Keepalive: a peer that does not answer a ping within this is cut. */
@@ -65,7 +64,7 @@ export function createSignaling(deps: SignalingDeps): Signaling {
 
   const onUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer): void => {
     const path = (req.url ?? '').split('?')[0];
-    // Cascade integration: control channels of links have their own upgrade listener (federation/links).
+    // Cascade links' control channels have their own upgrade listener (federation/links).
     if (path?.startsWith('/api/v1/links/')) return;
     if (path !== SIGNAL_PATH) return refuse(socket, 404, 'Not Found');
     // A page on another site must not ride on the user's cookie (cross-site WebSocket hijacking).
@@ -97,9 +96,7 @@ export function createSignaling(deps: SignalingDeps): Signaling {
   };
 
   const connected = (ws: WebSocket, identity: PeerIdentity, current: CurrentIdentity, clientKey: string): void => {
-    const session = new PeerSession(ws, identity, {
-      rooms: deps.rooms, log, limits, current, clientKey, ...(admission ? { admission } : {}), ...(deps.cascade ? { cascade: deps.cascade } : {}),
-    });
+    const session = new PeerSession(ws, identity, { rooms: deps.rooms, log, limits, current, clientKey, ...(admission ? { admission } : {}) });
     sessions.set(ws, session);
     alive.add(ws);
     ws.on('pong', () => alive.add(ws));

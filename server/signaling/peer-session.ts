@@ -6,9 +6,10 @@
  */
 import type { Logger } from 'pino';
 import type WebSocket from 'ws';
-import type { CascadePort, JoinAnswer, LeaveReason, PeerLink, RoomEvent, RoomHandle, RoomOpError, RoomService } from '../rooms/index.js';
+import type { JoinAnswer, LeaveReason, LiveRoomDirectory, LiveRoomHandle, ParticipantEvent, ParticipantLink, RoomOpError } from '../rooms/index.js';
 import { err, ok, type Result } from '../lib/result.js';
 import { LEAVE_CODES } from './errors.js';
+import { serverEventOf, type ServerEvent } from './events.js';
 import { HANDLERS, type HandlerSession } from './handlers.js';
 import { CLOSE_CODES, MAX_MESSAGE_BYTES, MESSAGE_TYPES, clientMessage, type Answer, type RequestId, type SignalError } from './protocol.js';
 import { TokenBucket, type SignalLimits } from './rate-limit.js';
@@ -23,7 +24,7 @@ export type PeerIdentity =
 export type CurrentIdentity = () => Promise<string | null | undefined>;
 
 export interface PeerSessionDeps {
-  rooms: RoomService;
+  rooms: LiveRoomDirectory;
   log: Logger;
   limits: SignalLimits;
   /** Re-reads the session of the upgrade request from the store. */
@@ -31,13 +32,11 @@ export interface PeerSessionDeps {
   /** The client's address key (memory only, never logged). */
   clientKey: string;
   admission?: Admission;
-  /** Cascade integration: rooms of other instances. */
-  cascade?: CascadePort;
 }
 
 export class PeerSession implements HandlerSession, AdmittedPeer {
-  room: RoomHandle | undefined;
-  #link: PeerLink | undefined;
+  room: LiveRoomHandle | undefined;
+  #link: ParticipantLink | undefined;
   readonly #bucket: TokenBucket;
   #invalid = 0;
   #limited = 0;
@@ -143,7 +142,7 @@ export class PeerSession implements HandlerSession, AdmittedPeer {
       let answer: Result<unknown, SignalError>;
       try {
         const handler = HANDLERS[msg.type] as (ctx: unknown, m: unknown) => Promise<Result<unknown, SignalError>>;
-        answer = await handler({ session: this, rooms: this.deps.rooms, ...(this.deps.cascade ? { cascade: this.deps.cascade } : {}) }, msg);
+        answer = await handler({ session: this, rooms: this.deps.rooms }, msg);
       } catch (error) {
         this.deps.log.error({ err: error, type: msg.type }, 'signaling handler failed');
         answer = err({ code: 'internal', message: 'internal error' });
@@ -176,14 +175,15 @@ export class PeerSession implements HandlerSession, AdmittedPeer {
     return ok(checked.data);
   }
 
-  async join(room: RoomHandle, hidden: boolean): Promise<Result<JoinAnswer, RoomOpError>> {
-    const link: PeerLink = {
-      send: (event: RoomEvent) => this.#send(event),
+  async join(room: LiveRoomHandle, hidden: boolean): Promise<Result<JoinAnswer, RoomOpError>> {
+    const link: ParticipantLink = {
+      send: (event: ParticipantEvent) => this.#send(serverEventOf(event)),
       departed: (reason: LeaveReason) => {
         if (this.#link !== link) return;
         this.room = undefined;
         this.#link = undefined;
-        this.#send({ event: 'left', data: { roomId: room.id, reason: LEAVE_CODES[reason] } });
+        const left: ServerEvent = { event: 'left', data: { roomId: room.id, reason: LEAVE_CODES[reason] } };
+        this.#send(left);
       },
     };
     this.room = room;

@@ -306,6 +306,7 @@ describe('web client in the browser (Chromium, real server, real WebRTC)', skip,
       assert.match(csp, /script-src 'self'(;|$)/, `${p}: ${csp}`);
       assert.match(csp, /style-src 'self'(;|$)/, `${p}: ${csp}`);
       assert.doesNotMatch(csp, /unsafe-inline|https:/, `${p}: ${csp}`);
+      assert.doesNotMatch(csp, /upgrade-insecure-requests/, `${p}: a plain-http LAN address must still load the page's own script`);
       const html = await res.text();
       assert.doesNotMatch(html, /<script(?![^>]*\bsrc=)/, `${p}: no inline script`);
       assert.doesNotMatch(html, /\bstyle=/, `${p}: no inline style`);
