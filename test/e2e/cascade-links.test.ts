@@ -241,3 +241,46 @@ describe('cascade links: joining and speaking in another instance\'s room (proce
     assert.deepEqual(opened.filter((id) => !closed.has(id)).length, 1, 'one link per room per instance: each new link replaced the previous one');
   });
 });
+
+describe('cascade link admin settings (links refused both ways)', () => {
+  let cluster: InstanceCluster;
+  let a: TestInstance;
+  let fedi: FakeRemote;
+
+  before(async () => {
+    cluster = await startInstances(['a'], { extraHosts: { 'fedi.hearth.test': '127.0.0.9' }, env: { HEARTH_LINKS_INCOMING: 'false', HEARTH_LINKS_OUTGOING: 'false' } });
+    [a] = cluster.instances as [TestInstance];
+    fedi = await FakeRemote.start(cluster.ca, 'fedi.hearth.test', '127.0.0.9');
+  });
+  after(async () => {
+    await fedi?.close();
+    await cluster?.stop();
+  });
+
+  it('refuses incoming link requests with 403 links_refused and opens no outgoing link (links_stopped)', { timeout: 30_000 }, async () => {
+    const client = new TestClient(clusterAgent(cluster.ca.caCertFile, { 'a.hearth.test': '127.0.0.2' }));
+    await signUp(client, a.url, 'alice', 'owl');
+    const room = await client.post<RoomView>(`${a.url}/api/v1/rooms`, { title: 'Closed doors', visibility: 'public' });
+    assert.equal(room.status, 201, room.text);
+    const ana = fedi.addActor('ana', 'fedify');
+    const text = JSON.stringify({ type: 'LinkRequest', room: room.body.url, actor: ana.id, pipe: { ip: '127.0.0.9', port: 40999, srtpParameters: { cryptoSuite: 'AEAD_AES_256_GCM', keyBase64: randomBytes(44).toString('base64') } } });
+    const join = `${room.body.url}/join`;
+    const headers = { 'content-type': 'application/json' };
+    const signed = signRequest({ method: 'POST', url: join, headers, body: text, keyId: ana.keyId, privateKeyPem: ana.privateKeyPem });
+    const refused = await client.request('POST', join, text, { ...headers, ...signed });
+    assert.equal(refused.status, 403, refused.text);
+    assert.equal(refused.body.error, 'links_refused');
+
+    const socket = await SignalClient.connect(a.url, client.cookieHeader(), {}, { ca: fs.readFileSync(cluster.ca.caCertFile, 'utf8'), ip: '127.0.0.2' });
+    try {
+      const answer = await socket.request('join', { roomId: 'https://b.hearth.test/rooms/elsewhere' });
+      assert.equal(answer.ok, false);
+      if (!answer.ok) {
+        assert.equal(answer.error.code, 'remote_refused');
+        assert.match(answer.error.message, /links_stopped/);
+      }
+    } finally {
+      socket.close();
+    }
+  });
+});
