@@ -7,8 +7,8 @@
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import { z } from 'zod';
 import { getAuth } from '../accounts/index.js';
-import { sendError } from '../http/errors.js';
-import { assertNever } from '../lib/result.js';
+import { sendError } from '../core/http-errors.js';
+import { assertNever } from '../core/result.js';
 import type { LookupError, RemoteRoomsPort } from './remote-rooms.js';
 import type { RoomPersonas, RoomService } from './room.service.js';
 import type { RoomView } from './views.js';

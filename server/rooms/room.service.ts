@@ -9,8 +9,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { RoomMediaRegistry } from '../../media/index.js';
-import { DomainEvents } from '../lib/domain-events.js';
-import { err, ok, type Result } from '../lib/result.js';
+import { DomainEvents } from '../core/domain-events.js';
+import { err, ok, type Result } from '../core/result.js';
 import type { PersonaRepository, RoomRecord, RoomRepository, RoomVisibility } from '../store/index.js';
 import type { InvitationError, RoomLifecycleError } from './errors.js';
 import type { GrantIssuer } from './grants.js';
