@@ -25,6 +25,8 @@ import { roomView, type InvitationView, type RoomView } from './views.js';
 /** Answers whether one actor follows another (accepted follows); federation provides it. */
 export interface FollowGraph {
   isFollower(actorId: string, followerActorId: string): Promise<boolean>;
+  /** The local handle an actor id names, or null when the actor is not one of this instance's personas (federation owns its actor URLs). */
+  localHandleOf(actorId: string): string | null;
 }
 
 /** What rooms read of personas. */

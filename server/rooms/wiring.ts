@@ -91,6 +91,7 @@ export function createRooms(deps: RoomsDeps): Rooms {
   router.use(hallwayRoutes({
     rooms: service, personas: repositories.personas, publicUrl, signedIn: [deps.auth.requireSession],
     ...(deps.remote ? { remote: deps.remote } : {}),
+    ...(deps.follows ? { actors: deps.follows } : {}),
   }));
   router.use(roomRoutes({
     rooms: service,
