@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Router, type RequestHandler } from 'express';
 import type { Config } from '../config/index.js';
-import { DomainEvents } from '../server/lib/domain-events.js';
-import type { Logger } from '../server/logging/logger.js';
+import { DomainEvents } from '../server/core/domain-events.js';
+import type { Logger } from '../server/core/logging/logger.js';
 import type { PersonaRepository, Store } from '../server/store/index.js';
 import type { ApexApi } from './apex/apex-api.js';
 import { AP_ROUTES, createApex } from './apex/create-apex.js';
@@ -30,7 +30,7 @@ export interface ActorRef {
   localHandle: string | null;
 }
 
-/** Federation's domain events (server/lib/domain-events.ts), on `Federation.events`. */
+/** Federation's domain events (server/core/domain-events.ts), on `Federation.events`. */
 export type FederationEvents = {
   /** No follow remains between these two actors (unfollow, block either way, a rejected follow). */
   followsEnded: { actors: [ActorRef, ActorRef] };

@@ -3,7 +3,7 @@
  * queue per room id, so two joins racing for a new room get the same router;
  * a room's media removes itself from the registry when it closes.
  */
-import { err, ok, type Result } from '../server/lib/result.js';
+import { err, ok, type Result } from '../server/core/result.js';
 import { RoomMedia, type RoomMediaOptions } from './room-media.js';
 import type { MediaWorkerPool, WorkerPickError } from './worker-pool.js';
 

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as mediasoup from 'mediasoup';
 import type { types } from 'mediasoup';
-import { createLogger } from '../server/logging/logger.js';
+import { createLogger } from '../server/core/logging/logger.js';
 import { RoomMedia } from './room-media.js';
 
 const log = createLogger({ level: 'silent', logIpAddresses: false });

@@ -8,7 +8,7 @@
  */
 import type { types } from 'mediasoup';
 import type { Logger } from 'pino';
-import { err, ok, type Result } from '../server/lib/result.js';
+import { err, ok, type Result } from '../server/core/result.js';
 import { AUDIO_MEDIA_CODECS } from './codecs.js';
 import { TypedEventEmitter } from './typed-event-emitter.js';
 

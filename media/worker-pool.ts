@@ -1,6 +1,6 @@
 import { createWorker, workerBin, type types } from 'mediasoup';
 import type { Logger } from 'pino';
-import { err, ok, type Result } from '../server/lib/result.js';
+import { err, ok, type Result } from '../server/core/result.js';
 import { MediaPoolClosedError, MediaUnavailableError, MediaWorkerSpawnError } from './errors.js';
 import { splitPortRange, type PortRange } from './port-range.js';
 import { waitForExit } from './process-exit.js';

@@ -150,6 +150,15 @@ function findTests(dir, suffix = '.test.js', out = []) {
   return out.sort();
 }
 
+/** The folders whose imports the dependency rules check. */
+const CRUISED = ['server', 'federation', 'media', 'config', 'test'];
+
+/** dependency-cruiser with the repository's rules; exit status 0 when they hold. */
+function checkDependencies() {
+  const cli = path.join(ROOT, 'node_modules', 'dependency-cruiser', 'bin', 'dependency-cruise.mjs');
+  return run(process.execPath, [cli, ...CRUISED, '--config', '.dependency-cruiser.cjs', '--output-type', 'err']);
+}
+
 function runChild(args, env) {
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: 'inherit', env });
   const forward = (sig) => child.kill(sig);
@@ -183,6 +192,9 @@ async function main() {
       say('lint');
       const lint = run(process.execPath, [path.join(ROOT, 'node_modules', 'eslint', 'bin', 'eslint.js'), '.']);
       if (lint !== 0) fail('lint failed (see above)', lint);
+      say('dependency rules: layers, no cycles, modules through their index (.dependency-cruiser.cjs)');
+      const deps = checkDependencies();
+      if (deps !== 0) fail('dependency rules broken (see above; the layers are in docs/adr/0032-layers.md)', deps);
       const files = args.length > 0 ? args : findTests(path.join(ROOT, 'dist'));
       if (files.length === 0) fail('no test files found under dist/');
       say(`running ${files.length} test files`);

@@ -17,7 +17,7 @@ import { CascadeLinks } from '../federation/links/index.js';
 import { MediaWorkerPool, type BackoffPolicy } from '../media/index.js';
 import { createAccountsRouter, PersonaHooks, requireSession, sessionFromCookieHeader, type PersonaFederation, type ThrottleLimits } from './accounts/index.js';
 import { createApp } from './http/app.js';
-import type { Logger } from './logging/logger.js';
+import type { Logger } from './core/logging/logger.js';
 import { createRooms, type Rooms, type RoomsOptions } from './rooms/index.js';
 import { createSignaling, type Signaling, type SignalLimits } from './signaling/index.js';
 import { openStore, type Store } from './store/index.js';

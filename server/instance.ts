@@ -8,7 +8,7 @@ import type { Config } from '../config/index.js';
 import type { Federation } from '../federation/index.js';
 import type { MediaWorkerPool } from '../media/index.js';
 import { buildInstance, type BuiltInstance } from './composition-root.js';
-import type { Logger } from './logging/logger.js';
+import type { Logger } from './core/logging/logger.js';
 import type { Rooms } from './rooms/index.js';
 import type { Store } from './store/index.js';
 

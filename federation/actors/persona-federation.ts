@@ -1,5 +1,5 @@
 import { createPrivateKey } from 'node:crypto';
-import type { Logger } from '../../server/logging/logger.js';
+import type { Logger } from '../../server/core/logging/logger.js';
 import type { Store } from '../../server/store/index.js';
 import type { ApexApi, ApexObject } from '../apex/apex-api.js';
 import { first, generateActorKeys, personaDocument, storedPersonaActor, type PersonaProfile } from './persona-actor.js';

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import type { Logger } from '../../server/logging/logger.js';
+import type { Logger } from '../../server/core/logging/logger.js';
 import type { ApexStore } from '../../server/store/index.js';
 import { HEARTH_TERMS } from '../jsonld/contexts/hearth-v1.js';
 import type { ApexApi, ApexObject, ApexRoutes } from './apex-api.js';

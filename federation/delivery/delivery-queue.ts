@@ -1,6 +1,6 @@
 import { createPrivateKey } from 'node:crypto';
-import { err, ok, type Result } from '../../server/lib/result.js';
-import type { Logger } from '../../server/logging/logger.js';
+import { err, ok, type Result } from '../../server/core/result.js';
+import type { Logger } from '../../server/core/logging/logger.js';
 import type { DeliveryRepository, NewDeliveryJob } from '../../server/store/index.js';
 import { signRequest } from '../signatures/index.js';
 import { normalizeInbox } from './inboxes.js';

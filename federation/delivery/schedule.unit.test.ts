@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { err, ok } from '../../server/lib/result.js';
+import { err, ok } from '../../server/core/result.js';
 import { DEFAULT_RETRY_POLICY, backoffCapMs, chooseInboxes, judgeAttempt, nextAttemptAt, parseRetryAfter } from './index.js';
 import { buildReceipt, isReceiptId, newReceiptId } from './receipt.js';
 

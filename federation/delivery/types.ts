@@ -1,4 +1,4 @@
-import type { Result } from '../../server/lib/result.js';
+import type { Result } from '../../server/core/result.js';
 import type { FetchError } from '../net/index.js';
 import type { SignRequestInput } from '../signatures/index.js';
 

@@ -1,7 +1,7 @@
 import express, { Router, type Request, type RequestHandler } from 'express';
-import { sendError } from '../../server/http/errors.js';
-import type { Logger } from '../../server/logging/logger.js';
-import { assertNever } from '../../server/lib/result.js';
+import { sendError } from '../../server/core/http-errors.js';
+import type { Logger } from '../../server/core/logging/logger.js';
+import { assertNever } from '../../server/core/result.js';
 import type { Store } from '../../server/store/index.js';
 import { AP_ROUTES, SHARED_INBOX_PATH } from '../apex/create-apex.js';
 import type { RemoteActors } from '../actors/remote-actors.js';

@@ -1,8 +1,8 @@
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import { getAuth } from '../../server/accounts/index.js';
-import { sendError } from '../../server/http/errors.js';
-import { assertNever } from '../../server/lib/result.js';
+import { sendError } from '../../server/core/http-errors.js';
+import { assertNever } from '../../server/core/result.js';
 import type { PersonaRepository } from '../../server/store/index.js';
 import type { ActionError, PersonaActions } from '../actors/persona-actions.js';
 

@@ -1,5 +1,5 @@
 import { Router, type Request, type Response } from 'express';
-import { sendError } from '../../server/http/errors.js';
+import { sendError } from '../../server/core/http-errors.js';
 import type { Store } from '../../server/store/index.js';
 import type { ApexApi } from '../apex/apex-api.js';
 import { CoarseCount } from './coarse-count.js';

@@ -1,5 +1,5 @@
-import type { Logger } from '../../server/logging/logger.js';
-import { err, ok, type Result } from '../../server/lib/result.js';
+import type { Logger } from '../../server/core/logging/logger.js';
+import { err, ok, type Result } from '../../server/core/result.js';
 import type { Store } from '../../server/store/index.js';
 import type { ApexApi, ApexObject } from '../apex/apex-api.js';
 import { first } from '../actors/persona-actor.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
-import { err, type Result } from '../../server/lib/result.js';
+import { err, type Result } from '../../server/core/result.js';
 import { SafeFetcher } from '../net/index.js';
 import { sendJson, silentLogger, startServer, type TestServer } from '../net/test-fixtures/servers.js';
 import {

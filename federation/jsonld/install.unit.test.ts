@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
-import { err, type Result } from '../../server/lib/result.js';
+import { err, type Result } from '../../server/core/result.js';
 import { silentLogger } from '../net/test-fixtures/servers.js';
 import { createDocumentLoader, installDocumentLoader, type DocumentLoader, type JsonObject, type RemoteDocument } from './index.js';
 import { FEDIFY_ACTOR } from './test-fixtures/actors.js';

@@ -3,7 +3,7 @@ import type { ServerResponse } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { DEFAULT_MAX_BYTES, SafeFetcher } from './index.js';
 import type { FetchError, SafeFetcherOptions, SafeResponse, SignableRequest } from './index.js';
-import type { Result } from '../../server/lib/result.js';
+import type { Result } from '../../server/core/result.js';
 import { silentLogger, startServer, type TestServer } from './test-fixtures/servers.js';
 
 const LOOPBACK_V4 = ['127.0.0.0/8'];

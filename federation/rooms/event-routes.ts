@@ -4,7 +4,7 @@
  * the Event names (answered by federation/links).
  */
 import { Router, type Request } from 'express';
-import { sendError } from '../../server/http/errors.js';
+import { sendError } from '../../server/core/http-errors.js';
 import { roomEventDocument, type LocalRoomSource } from './room-event.js';
 
 const AP_TYPES = ['application/activity+json', 'application/ld+json'];

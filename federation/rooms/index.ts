@@ -5,7 +5,7 @@
  * catalog the room list, the hallway and link lookup read.
  */
 import type { Router } from 'express';
-import type { Logger } from '../../server/logging/logger.js';
+import type { Logger } from '../../server/core/logging/logger.js';
 import type { Store } from '../../server/store/index.js';
 import type { ApexApi } from '../apex/apex-api.js';
 import { roomEventRouter } from './event-routes.js';

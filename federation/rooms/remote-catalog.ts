@@ -4,7 +4,7 @@
  * up a pasted room link. Implements the rooms module's RemoteRoomsPort.
  */
 import type { RemoteRoomRecord, Store } from '../../server/store/index.js';
-import { err, ok, type Result } from '../../server/lib/result.js';
+import { err, ok, type Result } from '../../server/core/result.js';
 import type { LookupError, RemoteRoomsPort, RemoteScope, RoomView } from '../../server/rooms/index.js';
 import type { ApexApi, ApexObject } from '../apex/apex-api.js';
 import { first } from '../actors/persona-actor.js';

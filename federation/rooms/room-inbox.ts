@@ -6,10 +6,10 @@
  * copy (by `updated`) never replaces a newer one. Everything else is left
  * to the inbox processor.
  */
-import type { Logger } from '../../server/logging/logger.js';
+import type { Logger } from '../../server/core/logging/logger.js';
 import type { Store } from '../../server/store/index.js';
 import type { InboundActivity } from '../inbox/inbound-activity.js';
-import { err, ok } from '../../server/lib/result.js';
+import { err, ok } from '../../server/core/result.js';
 import type { InboxOutcome } from '../inbox/inbox-processor.js';
 
 import { looksLikeEvent, parseRemoteEvent } from './event-parser.js';

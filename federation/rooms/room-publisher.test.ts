@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createLogger } from '../../server/logging/logger.js';
+import { createLogger } from '../../server/core/logging/logger.js';
 import type { RoomRecord } from '../../server/store/index.js';
 import type { FederatedRoom } from './room-event.js';
 import { RoomPublisher, type RoomActivitySender } from './room-publisher.js';

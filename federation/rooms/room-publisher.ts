@@ -8,7 +8,7 @@
  * and fold any waiting Update into themselves. Per room, activities leave in
  * the order of the changes.
  */
-import type { Logger } from '../../server/logging/logger.js';
+import type { Logger } from '../../server/core/logging/logger.js';
 import type { FederatedRoom, LocalRoomSource } from './room-event.js';
 
 /** What happened to a local room. */

@@ -4,7 +4,7 @@
  * A public room's Create is kept in the host's outbox; Updates and Deletes
  * are sent, not kept (the Event served at the room's id is always current).
  */
-import type { Logger } from '../../server/logging/logger.js';
+import type { Logger } from '../../server/core/logging/logger.js';
 import type { Store } from '../../server/store/index.js';
 import type { ApexApi, ApexObject } from '../apex/apex-api.js';
 import { first } from '../actors/persona-actor.js';

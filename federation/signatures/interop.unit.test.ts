@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { SafeFetcher } from '../net/index.js';
 import { silentLogger, startServer, type TestServer } from '../net/test-fixtures/servers.js';
 import { createRequestSigner, digestHeader, verifyRequest, type ResolvedKey, type VerifiedSignature, type VerifyError } from './index.js';
-import type { Result } from '../../server/lib/result.js';
+import type { Result } from '../../server/core/result.js';
 
 /** The part of http-signature (the library activitypub-express verifies with) these tests use. */
 interface HttpSignatureLib {

@@ -4,8 +4,8 @@
  * (open, invite-only, closed).
  */
 import type { Config } from '../../config/index.js';
-import type { Logger } from '../logging/logger.js';
-import { assertNever, err, ok, type Result } from '../lib/result.js';
+import type { Logger } from '../core/logging/logger.js';
+import { assertNever, err, ok, type Result } from '../core/result.js';
 import type { AccountRecord, Store } from '../store/index.js';
 import type { ClientInfo, Credentials } from './credentials.js';
 import type { AccountsErrorOf } from './errors.js';

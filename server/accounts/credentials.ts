@@ -3,8 +3,8 @@
  * and re-confirming the password of the signed-in account before sensitive
  * actions (deletion, new recovery codes).
  */
-import type { Logger } from '../logging/logger.js';
-import { err, ok, type Result } from '../lib/result.js';
+import type { Logger } from '../core/logging/logger.js';
+import { err, ok, type Result } from '../core/result.js';
 import type { AccountRecord, Store } from '../store/index.js';
 import type { AccountsErrorOf } from './errors.js';
 import { normalizeUsername } from './handles.js';

@@ -11,8 +11,8 @@
  * the store is checkpointed at the end so that nothing deleted stays in its
  * write-ahead log.
  */
-import type { Logger } from '../logging/logger.js';
-import { err, ok, type Result } from '../lib/result.js';
+import type { Logger } from '../core/logging/logger.js';
+import { err, ok, type Result } from '../core/result.js';
 import type { AccountRecord, PersonaRecord, Store } from '../store/index.js';
 import type { ClientInfo, Credentials } from './credentials.js';
 import { spreadDelays } from './deletion-schedule.js';

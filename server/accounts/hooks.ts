@@ -2,7 +2,7 @@
  * Extension points for domains that keep data about personas (rooms, later):
  * they subscribe here instead of accounts importing them.
  */
-import { DomainEvents } from '../lib/domain-events.js';
+import { DomainEvents } from '../core/domain-events.js';
 
 /** A persona about to be purged. */
 export interface PersonaDeletedEvent {
@@ -34,7 +34,7 @@ export type SessionsChangedListener = (event: SessionsChangedEvent) => void | Pr
 /** What a persona's export lists as hosted rooms (rooms/ decides the shape). */
 export type HostedRoomsProvider = (persona: { personaId: string; handle: string }) => Promise<unknown[]>;
 
-/** The accounts module's domain events (server/lib/domain-events.ts). */
+/** The accounts module's domain events (server/core/domain-events.ts). */
 export type AccountEvents = {
   personaDeleted: PersonaDeletedEvent;
   sessionsChanged: SessionsChangedEvent;

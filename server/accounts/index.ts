@@ -10,7 +10,7 @@
  */
 import express, { type Router } from 'express';
 import type { Config } from '../../config/index.js';
-import type { Logger } from '../logging/logger.js';
+import type { Logger } from '../core/logging/logger.js';
 import type { Store } from '../store/index.js';
 import { accountRoutes } from './account.controller.js';
 import { AccountService } from './account.service.js';

@@ -4,8 +4,8 @@
  * account's other personas: ids are random, no creation time is kept, the
  * link to the account lives only in the personas table.
  */
-import type { Logger } from '../logging/logger.js';
-import { err, ok, type Result } from '../lib/result.js';
+import type { Logger } from '../core/logging/logger.js';
+import { err, ok, type Result } from '../core/result.js';
 import type { PersonaPatch, PersonaRecord, Store } from '../store/index.js';
 import type { AccountsErrorOf } from './errors.js';
 import { checkHandle, normalizeHandle } from './handles.js';

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { StandinPersonaFederation } from '../../test/helpers/standin-persona-federation.js';
-import { createLogger } from '../logging/logger.js';
+import { createLogger } from '../core/logging/logger.js';
 import { openStore, type Store } from '../store/index.js';
 import { AccountService } from './account.service.js';
 import { Credentials } from './credentials.js';

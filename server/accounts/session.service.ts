@@ -3,8 +3,8 @@
  * only the SHA-256 is stored. Sessions end after 30 days without use. No IP
  * address and no user agent is kept with them.
  */
-import type { Logger } from '../logging/logger.js';
-import { err, ok, type Result } from '../lib/result.js';
+import type { Logger } from '../core/logging/logger.js';
+import { err, ok, type Result } from '../core/result.js';
 import type { AccountRecord, PersonaRecord, SessionRecord, Store } from '../store/index.js';
 import type { ClientInfo, Credentials } from './credentials.js';
 import type { AccountsErrorOf } from './errors.js';

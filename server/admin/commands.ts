@@ -3,7 +3,7 @@
  * that tests run them against a real store.
  */
 import { InviteService, MAX_INVITES_AT_ONCE, USERNAME_PATTERN, normalizeUsername } from '../accounts/index.js';
-import { assertNever } from '../lib/result.js';
+import { assertNever } from '../core/result.js';
 import type { Store } from '../store/index.js';
 
 /** Bad input on the command line: printed as one line, exit code 2. */

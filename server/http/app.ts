@@ -3,8 +3,8 @@ import type { IncomingMessage } from 'node:http';
 import express, { type Express, type Router } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
-import type { Logger } from '../logging/logger.js';
-import { errorHandler, notFound } from './errors.js';
+import type { Logger } from '../core/logging/logger.js';
+import { errorHandler, notFound } from '../core/http-errors.js';
 import { healthHandler, type HealthSources } from './health.js';
 
 export interface AppOptions {

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createLogger } from '../logging/logger.js';
+import { createLogger } from '../core/logging/logger.js';
 import { openStore, type Store } from '../store/index.js';
 import { GRANT_KEYS_SETTING, GrantKeys } from './grant-keys.js';
 import { GrantIssuer } from './grants.js';

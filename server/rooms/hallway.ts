@@ -7,10 +7,10 @@
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import { z } from 'zod';
 import { getAuth } from '../accounts/index.js';
-import { sendError } from '../http/errors.js';
-import { assertNever } from '../lib/result.js';
+import { sendError } from '../core/http-errors.js';
+import { assertNever } from '../core/result.js';
 import type { LookupError, RemoteRoomsPort } from './remote-rooms.js';
-import type { RoomPersonas, RoomService } from './room.service.js';
+import type { FollowGraph, RoomPersonas, RoomService } from './room.service.js';
 import type { RoomView } from './views.js';
 
 export interface HallwayDeps {
@@ -18,6 +18,8 @@ export interface HallwayDeps {
   personas: RoomPersonas;
   publicUrl: string;
   remote?: RemoteRoomsPort;
+  /** Tells which followed actors are this instance's personas (federation); without it every followed actor counts as remote. */
+  actors?: Pick<FollowGraph, 'localHandleOf'>;
   /** requireSession (a signed-in account). */
   signedIn: RequestHandler[];
 }
@@ -61,7 +63,6 @@ function sendLookupError(res: Response, error: LookupError): void {
 export function hallwayRoutes(deps: HallwayDeps): Router {
   const router = express.Router();
   const { rooms, personas, publicUrl } = deps;
-  const localPrefix = `${publicUrl.toLowerCase()}/u/`;
 
   const actingPersona = (req: Request, res: Response): string | undefined => {
     const persona = getAuth(req).persona;
@@ -85,8 +86,9 @@ export function hallwayRoutes(deps: HallwayDeps): Router {
       const localHosts = new Set<string>();
       const remoteHosts: string[] = [];
       for (const id of followed) {
-        if (id.toLowerCase().startsWith(localPrefix)) {
-          const persona = await personas.findByHandle(id.slice(localPrefix.length).toLowerCase());
+        const handle = deps.actors?.localHandleOf(id) ?? null;
+        if (handle !== null) {
+          const persona = await personas.findByHandle(handle);
           if (persona) localHosts.add(persona.id);
         } else {
           remoteHosts.push(id);

@@ -1,7 +1,7 @@
 /** Room lifecycle and invitation errors as HTTP answers, in one exhaustive switch. */
 import type { Response } from 'express';
-import { sendError } from '../http/errors.js';
-import { assertNever } from '../lib/result.js';
+import { sendError } from '../core/http-errors.js';
+import { assertNever } from '../core/result.js';
 import type { InvitationError } from './errors.js';
 
 export function sendRoomError(res: Response, error: InvitationError): void {

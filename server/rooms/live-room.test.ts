@@ -9,7 +9,7 @@ import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import pino from 'pino';
 import type { RoomMedia, RoomMediaRegistry } from '../../media/index.js';
-import { ok } from '../lib/result.js';
+import { ok } from '../core/result.js';
 import type { RoomRecord } from '../store/index.js';
 import type { GrantIssuer } from './grants.js';
 import { LiveRoom } from './live-room.js';

@@ -7,7 +7,7 @@
  */
 import type { Logger } from 'pino';
 import type { RoomMedia, RoomMediaRegistry } from '../../media/index.js';
-import { assertNever, err, ok, type Result } from '../lib/result.js';
+import { assertNever, err, ok, type Result } from '../core/result.js';
 import type { RoomRecord } from '../store/index.js';
 import type { RoomOpError } from './errors.js';
 import type { Grant, GrantIssuer } from './grants.js';

@@ -5,7 +5,7 @@
  * cascade links depend on it, never the reverse (ADR 0022).
  */
 import type { RoomMedia } from '../../media/index.js';
-import type { Result } from '../lib/result.js';
+import type { Result } from '../core/result.js';
 import type { RoomLifecycleError, RoomOpError } from './errors.js';
 import type { Grant } from './grants.js';
 import type { Arrival, LeaveReason, Role, StageSnapshot } from './stage.js';

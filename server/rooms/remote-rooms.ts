@@ -3,7 +3,7 @@
  * implements it (federation/rooms/remote-catalog.ts). The rooms module never
  * touches ActivityPub.
  */
-import type { Result } from '../lib/result.js';
+import type { Result } from '../core/result.js';
 import type { RoomView } from './views.js';
 
 /** Why a pasted room link could not be looked up. */

@@ -19,7 +19,7 @@ export interface RoomSnapshot {
   listenerCount: number;
 }
 
-/** The rooms module's domain events (see server/lib/domain-events.ts), on `RoomService.events`. */
+/** The rooms module's domain events (see server/core/domain-events.ts), on `RoomService.events`. */
 export type RoomDomainEvents = {
   /** A room's lifecycle or stage changed; listeners must be quick (they run inline, not awaited by the change). */
   changed: { change: RoomChange; roomId: string };

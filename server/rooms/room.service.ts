@@ -9,8 +9,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { RoomMediaRegistry } from '../../media/index.js';
-import { DomainEvents } from '../lib/domain-events.js';
-import { err, ok, type Result } from '../lib/result.js';
+import { DomainEvents } from '../core/domain-events.js';
+import { err, ok, type Result } from '../core/result.js';
 import type { PersonaRepository, RoomRecord, RoomRepository, RoomVisibility } from '../store/index.js';
 import type { InvitationError, RoomLifecycleError } from './errors.js';
 import type { GrantIssuer } from './grants.js';
@@ -25,6 +25,8 @@ import { roomView, type InvitationView, type RoomView } from './views.js';
 /** Answers whether one actor follows another (accepted follows); federation provides it. */
 export interface FollowGraph {
   isFollower(actorId: string, followerActorId: string): Promise<boolean>;
+  /** The local handle an actor id names, or null when the actor is not one of this instance's personas (federation owns its actor URLs). */
+  localHandleOf(actorId: string): string | null;
 }
 
 /** What rooms read of personas. */

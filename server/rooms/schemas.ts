@@ -1,6 +1,6 @@
 /** Room request bodies, validated at the edge; every object is strict. */
 import { z } from 'zod';
-import { err, ok, type Result } from '../lib/result.js';
+import { err, ok, type Result } from '../core/result.js';
 import type { RoomLifecycleError } from './errors.js';
 
 const text = (max: number) => z.string().max(max).regex(/^(?:[^\p{Cc}]|[\t\r\n])*$/u, 'control characters are not allowed');

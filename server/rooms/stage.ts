@@ -4,7 +4,7 @@
  * service feeds it operations and broadcasts what it answers. Every operation
  * returns a Result whose error is a closed union ({@link StageError}).
  */
-import { err, ok, type Result } from '../lib/result.js';
+import { err, ok, type Result } from '../core/result.js';
 
 /** Roles in a room. Host, moderators and speakers are on the stage (may publish). */
 export type Role = 'host' | 'moderator' | 'speaker' | 'listener';

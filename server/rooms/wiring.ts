@@ -8,7 +8,7 @@ import express, { type RequestHandler, type Router } from 'express';
 import type { Config } from '../../config/index.js';
 import { RoomMediaRegistry, type MediaWorkerPool, type PeerCaps } from '../../media/index.js';
 import type { AuthContext } from '../accounts/index.js';
-import type { Logger } from '../logging/logger.js';
+import type { Logger } from '../core/logging/logger.js';
 import type { InstanceRepository, RoomRepository } from '../store/index.js';
 import { GrantKeys } from './grant-keys.js';
 import { GrantIssuer } from './grants.js';
@@ -93,6 +93,7 @@ export function createRooms(deps: RoomsDeps): Rooms {
   router.use(hallwayRoutes({
     rooms: service, personas: repositories.personas, publicUrl, signedIn: [deps.auth.requireSession],
     ...(deps.remote ? { remote: deps.remote } : {}),
+    ...(deps.follows ? { actors: deps.follows } : {}),
   }));
   router.use(roomRoutes({
     rooms: service,

@@ -8,7 +8,7 @@
  */
 import type http from 'node:http';
 import { isIPv6 } from 'node:net';
-import { err, ok, type Result } from '../lib/result.js';
+import { err, ok, type Result } from '../core/result.js';
 import type { SignalError } from './protocol.js';
 
 export interface AdmissionLimits {

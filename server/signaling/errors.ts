@@ -1,5 +1,5 @@
 /** Room errors as signaling error codes, in one exhaustive switch. */
-import { assertNever } from '../lib/result.js';
+import { assertNever } from '../core/result.js';
 import type { LeaveReason, RoomOpError } from '../rooms/index.js';
 import type { SignalError } from './protocol.js';
 

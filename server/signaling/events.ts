@@ -2,7 +2,7 @@
  * The server events of the signaling protocol (docs/protocol/signaling.md):
  * the wire form of the rooms' participant events, plus `left`.
  */
-import { assertNever } from '../lib/result.js';
+import { assertNever } from '../core/result.js';
 import type { GrantView, ParticipantEvent, RoomState } from '../rooms/index.js';
 
 /** Events the server pushes to a peer. */

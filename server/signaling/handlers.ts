@@ -4,7 +4,7 @@
  */
 import type { types } from 'mediasoup';
 import type { MediaOpError } from '../../media/index.js';
-import { err, ok, type Result } from '../lib/result.js';
+import { err, ok, type Result } from '../core/result.js';
 import { canPublish, type LiveRoomDirectory, type LiveRoomHandle, type RoomOpError, type SelfCommand, type TargetCommand } from '../rooms/index.js';
 import { signalErrorOf } from './errors.js';
 import type { ClientMessage, MessageType, SignalError } from './protocol.js';

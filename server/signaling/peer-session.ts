@@ -7,7 +7,7 @@
 import type { Logger } from 'pino';
 import type WebSocket from 'ws';
 import type { JoinAnswer, LeaveReason, LiveRoomDirectory, LiveRoomHandle, ParticipantEvent, ParticipantLink, RoomOpError } from '../rooms/index.js';
-import { err, ok, type Result } from '../lib/result.js';
+import { err, ok, type Result } from '../core/result.js';
 import { LEAVE_CODES } from './errors.js';
 import { serverEventOf, type ServerEvent } from './events.js';
 import { HANDLERS, type HandlerSession } from './handlers.js';

@@ -2,7 +2,7 @@
  * Storage: the only entry point other folders import. `openStore` picks the
  * adapter; everything else works against the {@link Store} port.
  */
-import type { Logger } from '../logging/logger.js';
+import type { Logger } from '../core/logging/logger.js';
 import { MongoStore } from './mongo/mongo-store.js';
 import type { Store } from './port.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';

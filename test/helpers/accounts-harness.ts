@@ -13,7 +13,7 @@ import Database from 'better-sqlite3';
 import { loadConfig, type Config } from '../../config/index.js';
 import type { PersonaHooks, ThrottleLimits } from '../../server/accounts/index.js';
 import { buildInstance } from '../../server/composition-root.js';
-import { createLogger } from '../../server/logging/logger.js';
+import { createLogger } from '../../server/core/logging/logger.js';
 import { SQLITE_DATABASE_FILE, type Store } from '../../server/store/index.js';
 import { StandinPersonaFederation } from './standin-persona-federation.js';
 

@@ -14,7 +14,7 @@ import type { Federation } from '../../federation/index.js';
 import type { MediaWorkerPool } from '../../media/index.js';
 import type { PersonaHooks } from '../../server/accounts/index.js';
 import { buildInstance } from '../../server/composition-root.js';
-import { createLogger } from '../../server/logging/logger.js';
+import { createLogger } from '../../server/core/logging/logger.js';
 import type { Rooms, RoomsOptions } from '../../server/rooms/index.js';
 import type { SignalLimits } from '../../server/signaling/index.js';
 import type { Store } from '../../server/store/index.js';

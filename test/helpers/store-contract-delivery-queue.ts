@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import type { NewDeliveryJob } from '../../server/store/index.js';
-import type { ContractContext } from './store-contract.js';
+import type { ContractContext } from './store-contract-context.js';
 
 const T0 = new Date('2030-01-01T10:00:00.000Z');
 const at = (ms: number): Date => new Date(T0.getTime() + ms);

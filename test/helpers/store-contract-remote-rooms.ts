@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import type { RemoteRoomRecord } from '../../server/store/index.js';
-import type { ContractContext } from './store-contract.js';
+import type { ContractContext } from './store-contract-context.js';
 
 const HOST = 'https://a.test/u/owl';
 const OTHER = 'https://c.test/users/bat';

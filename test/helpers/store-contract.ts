@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
+import type { ContractContext } from './store-contract-context.js';
 import { ApexDeliveryQueueUnusedError, type Store } from '../../server/store/index.js';
 import { defineAccountsContract } from './store-contract-accounts.js';
 import { defineApexActivityContract, defineApexObjectContract } from './store-contract-apex.js';
@@ -28,11 +29,8 @@ export interface StoreHarness {
   open(): Promise<OpenedStore>;
 }
 
-/** The current test's store, for the contract sections. */
-export interface ContractContext {
-  store(): Store;
-  reopen(): Promise<Store>;
-}
+// In its own file so the contract sections do not import this file back (no cycle).
+export type { ContractContext };
 
 /** Declares the whole contract inside the caller's `describe`. */
 export function defineStoreContract(harness: StoreHarness): void {

@@ -1,5 +1,5 @@
 import { MongoClient, type Db } from 'mongodb';
-import type { Logger } from '../../logging/logger.js';
+import type { Logger } from '../../core/logging/logger.js';
 import { StoreUnavailableError, errorMessage } from '../errors.js';
 import type { Store } from '../port.js';
 import { MongoAccountRepository, MongoInviteRepository } from './account-repository.js';

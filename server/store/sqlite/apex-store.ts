@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Database, Statement } from 'better-sqlite3';
-import type { Logger } from '../../logging/logger.js';
+import type { Logger } from '../../core/logging/logger.js';
 import { ApexDeliveryQueueUnusedError } from '../errors.js';
 import type { ApexContext, ApexDocument, ApexStore, ApexStreamItem } from '../port.js';
 import {

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { createLogger } from '../../logging/logger.js';
+import { createLogger } from '../../core/logging/logger.js';
 import { StoreUnavailableError, openStore, type StoreUnavailableReason } from '../index.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { DATABASE_FILE } from './open.js';

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type Database from 'better-sqlite3';
 import { room } from '../../../test/helpers/store-contract-rooms.js';
-import { createLogger } from '../../logging/logger.js';
+import { createLogger } from '../../core/logging/logger.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { openSqliteDatabase } from './open.js';
 import { SqliteRoomRepository } from './room-repository.js';

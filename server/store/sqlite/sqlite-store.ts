@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import type { Logger } from '../../logging/logger.js';
+import type { Logger } from '../../core/logging/logger.js';
 import type { Store } from '../port.js';
 import { SqliteAccountRepository, SqliteInviteRepository } from './account-repository.js';
 import { SqliteApexStore } from './apex-store.js';

@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
-import type { Logger } from '../logging/logger.js';
+import type { Logger } from './logging/logger.js';
 
 /** The JSON body of every error answer: a stable machine code and a sentence for people. */
 export interface ErrorBody {

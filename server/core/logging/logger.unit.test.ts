@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { createLogger, LoggerWiringError } from './logger.js';
 import { topLevelKeys } from './raw-json.js';
 
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
 
 function capture(): { lines: string[]; log: ReturnType<typeof createLogger> } {
   const lines: string[] = [];
