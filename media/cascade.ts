@@ -8,7 +8,7 @@
  * Closing the pipe closes everything sent and received through it.
  */
 import type { types } from 'mediasoup';
-import { err, ok, type Result } from '../server/lib/result.js';
+import { err, ok, type Result } from '../server/core/result.js';
 import type { MediaOpError, RoomMedia } from './room-media.js';
 
 /** What one side tells the other: where its pipe listens and its SRTP keys. */

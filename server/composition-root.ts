@@ -13,7 +13,7 @@ import type https from 'node:https';
 import type { Express } from 'express';
 import type { Config } from '../config/index.js';
 import { Federation } from '../federation/index.js';
-import { CascadeLinks } from '../federation/links/index.js';
+import { CascadeLinks } from '../federation/index.js';
 import { MediaWorkerPool, type BackoffPolicy } from '../media/index.js';
 import { createAccountsRouter, PersonaHooks, requireSession, sessionFromCookieHeader, type PersonaFederation, type ThrottleLimits } from './accounts/index.js';
 import { createApp } from './http/app.js';

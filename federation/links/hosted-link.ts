@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import type WebSocket from 'ws';
 import type { CascadePipe, RoomMedia } from '../../media/index.js';
 import { canPublish, type LeaveReason, type LiveRoom, type ParticipantEvent, type ParticipantLink, type StageCommand } from '../../server/rooms/index.js';
-import { err, ok, type Result } from '../../server/lib/result.js';
+import { err, ok, type Result } from '../../server/core/result.js';
 import { LINK_CLOSE_CODES, linkMessage, type LinkAction, type LinkCloseReason, type LinkErrorCode, type LinkMessage } from './link-protocol.js';
 
 /** What a link asks of the rooms (and of federation for remote actors). */

@@ -12,7 +12,7 @@ import type { Duplex } from 'node:stream';
 import type { Router } from 'express';
 import type { Logger } from 'pino';
 import type { RoomMediaRegistry } from '../../media/index.js';
-import { err, ok, type Result } from '../../server/lib/result.js';
+import { err, ok, type Result } from '../../server/core/result.js';
 import type { GrantIssuer, LeaveReason, LiveRoom, LiveRoomDirectory, LiveRoomHandle, RoomLifecycleError, RoomService } from '../../server/rooms/index.js';
 import type { Store } from '../../server/store/index.js';
 import { first } from '../actors/persona-actor.js';

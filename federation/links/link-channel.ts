@@ -9,7 +9,7 @@
 import WebSocket from 'ws';
 import { z } from 'zod';
 import { CascadePipe, type PipedProducer, type RoomMedia } from '../../media/index.js';
-import { err, ok, type Result } from '../../server/lib/result.js';
+import { err, ok, type Result } from '../../server/core/result.js';
 import type { RoomOpError } from '../../server/rooms/index.js';
 import { LINK_CLOSE_CODES, pipeEndpoint, pipedProducer, type LinkCloseReason, type LinkMessage, type LinkRequest } from './link-protocol.js';
 

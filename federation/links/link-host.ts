@@ -15,7 +15,7 @@ import express, { Router, type Request } from 'express';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { CascadePipe } from '../../media/index.js';
-import { sendError } from '../../server/http/errors.js';
+import { sendError } from '../../server/core/http-errors.js';
 import type { LeaveReason, LiveRoom } from '../../server/rooms/index.js';
 import type { RemoteActors } from '../actors/remote-actors.js';
 import { HostRateLimiter } from '../http/host-rate-limiter.js';

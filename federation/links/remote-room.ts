@@ -10,7 +10,7 @@
  */
 import type { Logger } from 'pino';
 import type { RoomMedia, RoomMediaRegistry } from '../../media/index.js';
-import { err, ok, type Result } from '../../server/lib/result.js';
+import { err, ok, type Result } from '../../server/core/result.js';
 import {
   canPublish, type Arrival, type Grant, type GrantIssuer, type GrantView, type JoinAnswer, type LeaveReason, type LiveRoomHandle,
   type ParticipantLink, type Role, type RoomOpError, type RoomState, type StageCommand, type StageError,
