@@ -75,6 +75,12 @@ export const configSchema = z
         inboundPerHostPerMinute: z.number().int().min(1).max(1_000_000).default(600),
         /** Signing keys (actor documents) fetched for unverified inbox requests, per keyId host per minute. */
         keyFetchesPerHostPerMinute: z.number().int().min(1).max(100_000).default(30),
+        /**
+         * How long a delivery being posted stays claimed: after a crash, its
+         * job is posted again once this runs out. Above the 10 s remote
+         * request timeout, so a live post never loses its claim.
+         */
+        deliveryLeaseSeconds: z.number().int().min(15).max(3600).default(120),
       })
       .strict()
       .prefault({}),
@@ -162,6 +168,7 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   { name: 'HEARTH_FEDERATION_ALLOW_PRIVATE', path: ['federation', 'allowPrivate'], kind: 'list', expected: 'comma-separated CIDR ranges such as 127.0.0.0/8,::1/128' },
   { name: 'HEARTH_FEDERATION_INBOUND_RATE', path: ['federation', 'inboundPerHostPerMinute'], kind: 'int', expected: 'an integer from 1 to 1000000 (activities per remote host per minute)' },
   { name: 'HEARTH_FEDERATION_KEY_FETCH_RATE', path: ['federation', 'keyFetchesPerHostPerMinute'], kind: 'int', expected: 'an integer from 1 to 100000 (signing-key fetches per remote host per minute)' },
+  { name: 'HEARTH_DELIVERY_LEASE_SECONDS', path: ['federation', 'deliveryLeaseSeconds'], kind: 'int', expected: 'an integer from 15 to 3600 (seconds)' },
   { name: 'HEARTH_REGISTRATION', path: ['accounts', 'registration'], kind: 'string', expected: 'one of open, invite, closed' },
   { name: 'HEARTH_MAX_PERSONAS', path: ['accounts', 'maxPersonas'], kind: 'int', expected: 'an integer from 1 to 100' },
   { name: 'HEARTH_SIGNUP_PER_CLIENT', path: ['accounts', 'signupPerClientPerHour'], kind: 'int', expected: 'an integer from 1 to 1000000 (sign-up attempts per client address per hour)' },

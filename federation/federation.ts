@@ -62,7 +62,7 @@ export class Federation {
     const publicUrl = config.http.publicUrl;
     const flog = log.child({ module: 'federation' });
 
-    this.delivery = new DeliveryQueue({ repository: store.delivery, http: fetcher, log });
+    this.delivery = new DeliveryQueue({ repository: store.delivery, http: fetcher, log, options: { leaseMs: config.federation.deliveryLeaseSeconds * 1000 } });
     const documents: DocumentFetcher = {
       activityPub: async (url) => {
         const result = await fetcher.fetchActivityPub(url, { sign: true });
