@@ -79,6 +79,7 @@ export class Federation {
       repository: store.delivery,
       http: fetcher,
       log,
+      options: { leaseMs: config.federation.deliveryLeaseSeconds * 1000 },
       // A deletion's Delete ended and its key was erased: the store's log must not keep the key.
       afterReceiptJobEnded: () => store.checkpoint(),
     });
