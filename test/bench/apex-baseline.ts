@@ -8,22 +8,12 @@
  *
  *   node apex-baseline.js <dataDir>
  */
-import { createRequire } from 'node:module';
 import express from 'express';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createLogger } from '../../server/logging/logger.js';
 import { openStore } from '../../server/store/index.js';
-
-type Apex = express.RequestHandler & Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-const require = createRequire(import.meta.url);
-const ROUTES = {
-  actor: '/u/:actor', object: '/o/:id', activity: '/s/:id', inbox: '/u/:actor/inbox', outbox: '/u/:actor/outbox',
-  followers: '/u/:actor/followers', following: '/u/:actor/following', liked: '/u/:actor/liked',
-  collections: '/u/:actor/c/:id', blocked: '/u/:actor/blocked', rejections: '/u/:actor/rejections',
-  rejected: '/u/:actor/rejected', shares: '/s/:id/shares', likes: '/s/:id/likes',
-};
+import { APEX_ROUTES as ROUTES, stockApex, type ApexDoc } from './stock-apex.js';
 
 async function main(): Promise<void> {
   const dataDir = process.argv[2];
@@ -33,20 +23,15 @@ async function main(): Promise<void> {
   const server = http.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const factory = require('activitypub-express') as (settings: Record<string, unknown>) => Apex;
-  const apex = factory({
-    name: 'Apex baseline', version: '1.0.0', baseUrl, actorParam: 'actor', objectParam: 'id', activityParam: 'id',
-    routes: ROUTES, store: store.apex,
-    logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
-  });
+  const apex = stockApex(baseUrl, store.apex);
   const app = express();
   app.use(express.json({ type: apex.consts.jsonldTypes }), express.urlencoded({ extended: true }), apex);
   app.route(ROUTES.inbox).post(apex.net.inbox.post);
   app.get(ROUTES.actor, apex.net.actor.get);
-  (app as unknown as NodeJS.EventEmitter).on('apex-inbox', (msg: { activity: { type: string; id: string }; actor: { id: string }; recipient: unknown }) => {
+  (app as unknown as NodeJS.EventEmitter).on('apex-inbox', (msg: { activity: ApexDoc; actor: ApexDoc; recipient: ApexDoc }) => {
     if (msg.activity.type !== 'Follow') return;
     void (async () => {
-      const accept = await apex.buildActivity('Accept', (msg.recipient as { id: string }).id, msg.actor.id, { object: msg.activity.id });
+      const accept = await apex.buildActivity('Accept', msg.recipient.id, msg.actor.id, { object: msg.activity.id });
       const { postTask } = await apex.acceptFollow(msg.recipient, msg.activity);
       await apex.addToOutbox(msg.recipient, accept);
       await postTask();

@@ -13,12 +13,11 @@ import type { BenchResult } from './types.js';
 
 const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-bench-test-'));
 let results: BenchResult[] = [];
-const json = (name: string): BenchResult & { machine: { cores: number; cpuModel: string } } =>
-  JSON.parse(fs.readFileSync(path.join(outDir, `${name}.json`), 'utf8')) as BenchResult & { machine: { cores: number; cpuModel: string } };
+type Written = BenchResult & { machine: { cores: number; cpuModel: string } };
+const json = (name: string): Written => JSON.parse(fs.readFileSync(path.join(outDir, `${name}.json`), 'utf8')) as Written;
 const num = (v: unknown): number => {
-  assert.equal(typeof v, 'number');
-  assert.ok(Number.isFinite(v as number), `${String(v)} is finite`);
-  return v as number;
+  if (typeof v !== 'number' || !Number.isFinite(v)) assert.fail(`${String(v)} is not a finite number`);
+  return v;
 };
 
 describe('benchmarks at a tiny size', { timeout: 120_000 }, () => {

@@ -6,16 +6,15 @@
  * process on their SQLite stores; each bounded in time.
  */
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { DeliveryQueue } from '../../federation/delivery/index.js';
 import { SafeFetcher } from '../../federation/net/index.js';
 import { createLogger } from '../../server/logging/logger.js';
 import { openStore } from '../../server/store/index.js';
 import { newKeyPair, startRemoteHost, type RemoteHost } from './remote-hosts.js';
+import { stockApex } from './stock-apex.js';
 import { round, sleep, type BenchContext, type BenchResult } from './types.js';
 
-const require = createRequire(import.meta.url);
 const log = createLogger({ level: 'silent', logIpAddresses: false });
 
 interface FanoutRun {
@@ -63,16 +62,9 @@ async function hearthFanout(dir: string, hosts: readonly RemoteHost[], inboxes: 
   }
 }
 
-type Apex = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
 async function apexFanout(dir: string, hosts: readonly RemoteHost[], inboxes: string[], capS: number): Promise<FanoutRun> {
   const store = await openStore({ dataDir: dir, log });
-  const factory = require('activitypub-express') as (settings: Record<string, unknown>) => Apex;
-  const apex = factory({
-    name: 'Apex baseline', version: '1.0.0', baseUrl: 'http://127.0.0.1', actorParam: 'actor', objectParam: 'id', activityParam: 'id',
-    routes: { actor: '/u/:actor', object: '/o/:id', activity: '/s/:id', inbox: '/u/:actor/inbox', outbox: '/u/:actor/outbox', followers: '/u/:actor/followers', following: '/u/:actor/following', liked: '/u/:actor/liked', collections: '/u/:actor/c/:id', blocked: '/u/:actor/blocked', rejections: '/u/:actor/rejections', rejected: '/u/:actor/rejected', shares: '/s/:id/shares', likes: '/s/:id/likes' },
-    store: store.apex, logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
-  });
+  const apex = stockApex('http://127.0.0.1', store.apex);
   const actor = await apex.createActor('owl', 'Owl', 'baseline', null, 'Person');
   const activity = await apex.buildActivity('Create', actor.id, [], { object: { type: 'Note', content: 'hello', attributedTo: actor.id } });
   const t0 = performance.now();

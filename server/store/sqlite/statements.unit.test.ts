@@ -15,7 +15,7 @@ const prepare = db.prepare.bind(db);
 db.prepare = ((sql: string) => {
   prepares++;
   return prepare(sql);
-}) as typeof db.prepare;
+});
 
 describe('SQLite statements on the inbox path', () => {
   after(() => {
