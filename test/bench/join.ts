@@ -56,21 +56,27 @@ export async function joinBenchmark(ctx: BenchContext): Promise<BenchResult> {
     await sleep(500);
     const seq: number[] = [];
     for (let i = 0; i < sequential; i++) seq.push(await joinOnce(roomRouter, loadRouter, speakers, 5000));
-    // Loss of the existing audience: a quiet window, then the storm's window.
-    const before0 = await rig.received();
-    const sent0 = rig.sent();
+    // Loss of the existing audience: a quiet window, then the storm's window;
+    // counters read while the speakers pause, so nothing is in flight.
+    const snapshot = async (): Promise<{ packets: number; sent: number }> => {
+      rig.pause();
+      await sleep(300);
+      const r = await rig.received();
+      const sent = rig.sent();
+      rig.resume();
+      return { packets: r.packets, sent };
+    };
+    const q0 = await snapshot();
     await sleep(tiny ? 500 : 3000);
-    const before1 = await rig.received();
-    const sent1 = rig.sent();
+    const q1 = await snapshot();
     const tStorm = performance.now();
     const stormMs = await Promise.all(Array.from({ length: storm }, () => joinOnce(roomRouter, loadRouter, speakers, 10_000).catch(() => Number.NaN)));
     const stormSeconds = (performance.now() - tStorm) / 1000;
-    await sleep(300);
-    const during1 = await rig.received();
-    const sent2 = rig.sent();
-    const loss = (a: { packets: number }, b: { packets: number }, s: number): number => (s > 0 ? Math.max(0, 1 - (b.packets - a.packets) / (s * audience)) * 100 : 0);
-    const quietLoss = round(loss(before0, before1, sent1 - sent0), 3);
-    const stormLoss = round(loss(before1, during1, sent2 - sent1), 3);
+    const q2 = await snapshot();
+    const loss = (a: { packets: number; sent: number }, b: { packets: number; sent: number }): number =>
+      (b.sent > a.sent ? Math.max(0, 1 - (b.packets - a.packets) / ((b.sent - a.sent) * audience)) * 100 : 0);
+    const quietLoss = round(loss(q0, q1), 3);
+    const stormLoss = round(loss(q1, q2), 3);
     rig.close();
     room.close();
     const ok = stormMs.filter((v) => Number.isFinite(v));

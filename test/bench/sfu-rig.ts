@@ -28,6 +28,9 @@ export interface Rig {
   loadRouter: types.Router;
   /** Packets the speakers sent so far (each forwarded to every listener). */
   sent(): number;
+  /** Stops and restarts the speakers (so counters can be read while nothing is in flight). */
+  pause(): void;
+  resume(): void;
   /** Sum over the listeners' receiving producers. */
   received(): Promise<{ packets: number; lost: number; jitterMs: number }>;
   close(): void;
@@ -76,8 +79,10 @@ export async function buildRig(room: RoomUnderTest, load: types.Worker, speakers
     }
   });
   let sent = 0;
+  let paused = false;
   const header = Buffer.alloc(12);
   const timer = setInterval(() => {
+    if (paused) return;
     for (const src of sources) {
       src.seq = (src.seq + 1) & 0xffff;
       src.ts = (src.ts + 960) >>> 0;
@@ -95,6 +100,8 @@ export async function buildRig(room: RoomUnderTest, load: types.Worker, speakers
     producers: roomProducers,
     loadRouter,
     sent: () => sent,
+    pause: () => { paused = true; },
+    resume: () => { paused = false; },
     async received() {
       let packets = 0;
       let lost = 0;

@@ -67,25 +67,35 @@ async function measurePoint(variant: SfuPoint['variant'], load: types.Worker, li
   const rig = await buildRig(room, load, SPEAKERS, listeners, 'observer' in room ? (room as { observer: types.AudioLevelObserver }).observer : undefined);
   try {
     await sleep(1000); // transports settle, first RTCP
+    // Counters are read while the speakers pause, so nothing is in flight.
+    rig.pause();
+    await sleep(300);
+    const r0 = await rig.received();
+    const sentA = rig.sent();
+    rig.resume();
+    await sleep(200);
     const cpu0 = await workersCpuMs(room.workers);
     const sent0 = rig.sent();
-    const r0 = await rig.received();
     const t0 = performance.now();
     await sleep(windowS * 1000);
     const cpu1 = await workersCpuMs(room.workers);
     const sent1 = rig.sent();
     const seconds = (performance.now() - t0) / 1000;
-    await sleep(300); // packets in flight arrive
+    rig.pause();
+    await sleep(300);
     const r1 = await rig.received();
-    const expected = (sent1 - sent0) * listeners;
-    const received = r1.packets - r0.packets;
+    const sentB = rig.sent();
+    const expected = (sentB - sentA) * listeners;
+    const loss = expected > 0 ? Math.max(0, 1 - (r1.packets - r0.packets) / expected) : Number.NaN;
+    // Forwarded in the CPU window: what the speakers sent then, to every listener, less the loss.
+    const forwarded = (sent1 - sent0) * listeners * (1 - (Number.isFinite(loss) ? loss : 0));
     const cpuMs = cpu1 - cpu0;
     return {
       variant, listeners, consumers: listeners * SPEAKERS, seconds: round(seconds, 2),
-      forwardedPerSecond: round(received / seconds, 0),
-      cpuUsPerPacket: received > 0 ? round((cpuMs * 1000) / received, 2) : Number.NaN,
+      forwardedPerSecond: round(forwarded / seconds, 0),
+      cpuUsPerPacket: forwarded > 0 ? round((cpuMs * 1000) / forwarded, 2) : Number.NaN,
       cpuLoad: round(cpuMs / 1000 / seconds, 3),
-      lossPercent: expected > 0 ? round(Math.max(0, 1 - received / expected) * 100, 3) : Number.NaN,
+      lossPercent: round(loss * 100, 3),
       jitterMs: round(r1.jitterMs, 2),
       workerRssMb: round((rssBytes(pid) ?? 0) / 2 ** 20, 1),
       workerIdleRssMb: round(idleRss / 2 ** 20, 1),
