@@ -13,7 +13,12 @@ import { createLogger } from '../../server/logging/logger.js';
 import { buildRig, startLoadWorker } from './sfu-rig.js';
 import { percentile, round, sleep, type BenchContext, type BenchResult } from './types.js';
 
-async function joinOnce(router: types.Router, loadRouter: types.Router, producers: readonly types.Producer[], timeoutMs: number): Promise<number> {
+interface Joined {
+  ms: number;
+  close(): void;
+}
+
+async function joinOnce(router: types.Router, loadRouter: types.Router, producers: readonly types.Producer[], timeoutMs: number): Promise<Joined> {
   const t0 = performance.now();
   const srtp = { listenIp: '127.0.0.1', rtcpMux: true, comedia: false, enableSrtp: true, srtpCryptoSuite: 'AES_CM_128_HMAC_SHA1_80' as const };
   const out = await router.createPlainTransport(srtp);
@@ -25,11 +30,16 @@ async function joinOnce(router: types.Router, loadRouter: types.Router, producer
   for (const p of producers) {
     const consumer = await out.consume({ producerId: p.id, rtpCapabilities: router.rtpCapabilities });
     await consumer.enableTraceEvent(['rtp']);
-    consumer.on('trace', (trace) => { if (trace.type === 'rtp' && trace.direction === 'out') resolveFirst(performance.now()); });
+    consumer.on('trace', (trace) => {
+      if (trace.type !== 'rtp' || trace.direction !== 'out') return;
+      resolveFirst(performance.now());
+      // One event per packet would flood the worker's channel: the first is all we need.
+      consumer.enableTraceEvent([]).catch(() => undefined);
+    });
   }
   const timeout = sleep(timeoutMs).then(() => Number.NaN);
   const at = await Promise.race([first, timeout]);
-  return at - t0;
+  return { ms: at - t0, close: () => { out.close(); inn.close(); } };
 }
 
 export async function joinBenchmark(ctx: BenchContext): Promise<BenchResult> {
@@ -55,7 +65,12 @@ export async function joinBenchmark(ctx: BenchContext): Promise<BenchResult> {
     const { loadRouter, producers: speakers } = rig;
     await sleep(500);
     const seq: number[] = [];
-    for (let i = 0; i < sequential; i++) seq.push(await joinOnce(roomRouter, loadRouter, speakers, 5000));
+    // Each sequential joiner leaves again, so the room stays at its audience.
+    for (let i = 0; i < sequential; i++) {
+      const joined = await joinOnce(roomRouter, loadRouter, speakers, 5000);
+      seq.push(joined.ms);
+      joined.close();
+    }
     // Loss of the existing audience: a quiet window, then the storm's window;
     // counters read while the speakers pause, so nothing is in flight.
     const snapshot = async (): Promise<{ packets: number; sent: number }> => {
@@ -70,9 +85,11 @@ export async function joinBenchmark(ctx: BenchContext): Promise<BenchResult> {
     await sleep(tiny ? 500 : 3000);
     const q1 = await snapshot();
     const tStorm = performance.now();
-    const stormMs = await Promise.all(Array.from({ length: storm }, () => joinOnce(roomRouter, loadRouter, speakers, 10_000).catch(() => Number.NaN)));
+    const joined = await Promise.all(Array.from({ length: storm }, () => joinOnce(roomRouter, loadRouter, speakers, 10_000).catch(() => undefined)));
     const stormSeconds = (performance.now() - tStorm) / 1000;
     const q2 = await snapshot();
+    for (const j of joined) j?.close();
+    const stormMs = joined.map((j) => j?.ms ?? Number.NaN);
     const loss = (a: { packets: number; sent: number }, b: { packets: number; sent: number }): number =>
       (b.sent > a.sent ? Math.max(0, 1 - (b.packets - a.packets) / ((b.sent - a.sent) * audience)) * 100 : 0);
     const quietLoss = round(loss(q0, q1), 3);
