@@ -60,8 +60,9 @@ async function bareRoom(): Promise<RoomUnderTest> {
   return { router, workers: [worker], close: () => { worker.close(); return Promise.resolve(); } };
 }
 
-async function measurePoint(variant: SfuPoint['variant'], load: types.Worker, listeners: number, windowS: number): Promise<SfuPoint> {
+async function measurePoint(variant: SfuPoint['variant'], load: types.Worker, listeners: number, windowS: number, onRoom: (room: RoomUnderTest) => void): Promise<SfuPoint> {
   const room = variant === 'hearth' ? await hearthRoom() : await bareRoom();
+  onRoom(room);
   const pid = room.workers[0]?.pid ?? 0;
   const idleRss = rssBytes(pid) ?? 0;
   const rig = await buildRig(room, load, SPEAKERS, listeners, 'observer' in room ? (room as { observer: types.AudioLevelObserver }).observer : undefined);
@@ -114,11 +115,29 @@ export async function sfuBenchmark(ctx: BenchContext): Promise<BenchResult> {
   const sizes = tiny ? [4] : [100, 500, 1000, 1500, 2000, 3000];
   const load = await startLoadWorker();
   const points: SfuPoint[] = [];
+  let stoppedBy: string | undefined;
   try {
-    for (const n of sizes) {
+    sweep: for (const n of sizes) {
       if (Date.now() - started > budgetMs) break;
       for (const variant of ['bare', 'hearth'] as const) {
-        const p = await measurePoint(variant, load, n, windowS);
+        // A point that overruns its bound closes its workers: pending requests fail and the sweep stops there.
+        let room: RoomUnderTest | undefined;
+        const boundMs = 30_000 + n * 60;
+        const watchdog = setTimeout(() => {
+          stoppedBy = `${variant} at ${n} listeners did not finish within ${Math.round(boundMs / 1000)} s (load generator and room saturated)`;
+          for (const w of room?.workers ?? []) w.close();
+          load.close();
+        }, boundMs);
+        let p: SfuPoint;
+        try {
+          p = await measurePoint(variant, load, n, windowS, (r) => { room = r; });
+        } catch (e) {
+          if (!stoppedBy) throw e;
+          ctx.say(`sfu: ${stoppedBy}`);
+          break sweep;
+        } finally {
+          clearTimeout(watchdog);
+        }
         points.push(p);
         ctx.say(`sfu: ${variant} ${n} listeners: ${p.cpuUsPerPacket} µs/packet, load ${p.cpuLoad}, loss ${p.lossPercent}%`);
       }
@@ -145,6 +164,7 @@ export async function sfuBenchmark(ctx: BenchContext): Promise<BenchResult> {
   return {
     name: 'sfu', ran: true, size: ctx.size, startedAt: new Date(started).toISOString(), durationMs: Date.now() - started,
     figures: {
+      stoppedBy,
       loadGenerator: 'SRTP plain transports (AES_CM_128_HMAC_SHA1_80) in a separate mediasoup worker on the same machine, not WebRTC peers',
       placement: 'one room = one router on one worker (the project today); the bare baseline likewise',
       speakers: SPEAKERS, windowSeconds: windowS, points, cpuRatio: ratio, capacity: { hearth: capH, bare: capB },
