@@ -5,7 +5,7 @@
 //   node scripts/setup.mjs start [-- server args]   set up, then run the server
 //   node scripts/setup.mjs test  [test files]       set up, typecheck, lint, run every test
 //   node scripts/setup.mjs unit                     typecheck, run the unit tests (*.unit.test.ts) only
-//   node scripts/setup.mjs bench [args]             set up, run the benchmarks (says so when there are none yet)
+//   node scripts/setup.mjs bench [args]             set up, run the benchmarks (test/bench/run.ts; args: --size tiny|full, --only a,b)
 //   node scripts/setup.mjs stress [test files]      set up, run the reliability suites at full size (HEARTH_STRESS=1)
 //   node scripts/setup.mjs setup                    set up only
 //
@@ -225,8 +225,7 @@ async function main() {
       break;
     }
     case 'bench': {
-      // The benchmarks land with their own issue; until then say so plainly
-      // (exit 0) instead of failing on a missing file after the whole set-up.
+      // test/bench/run.ts (issue 14); a checkout without it says so plainly.
       if (!fs.existsSync(path.join(ROOT, 'test', 'bench', 'run.ts'))) {
         say('there are no benchmarks yet: nothing to run (test/bench/run.ts does not exist)');
         break;

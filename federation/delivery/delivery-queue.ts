@@ -2,7 +2,7 @@ import { createPrivateKey } from 'node:crypto';
 import { err, ok, type Result } from '../../server/core/result.js';
 import type { Logger } from '../../server/core/logging/logger.js';
 import type { DeliveryRepository, NewDeliveryJob } from '../../server/store/index.js';
-import { signRequest } from '../signatures/index.js';
+import { privateKeyObject, signRequest } from '../signatures/index.js';
 import { normalizeInbox } from './inboxes.js';
 import { buildReceipt, isReceiptId, newReceiptId } from './receipt.js';
 import { DeliveryRunner } from './runner.js';
@@ -120,7 +120,7 @@ export class DeliveryQueue {
     const activity = serializeActivity(request.activity);
     if (!activity.ok) return activity;
     try {
-      if (createPrivateKey(request.privateKeyPem).asymmetricKeyType !== 'rsa') {
+      if (privateKeyObject(request.privateKeyPem).asymmetricKeyType !== 'rsa') {
         return err({ kind: 'invalid-key', reason: 'not an RSA private key' });
       }
     } catch {

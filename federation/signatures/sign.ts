@@ -29,7 +29,7 @@ export interface SignRequestInput {
  * @throws Error when the key is not an RSA private key (a configuration error)
  */
 export function signRequest(input: SignRequestInput): Record<string, string> {
-  const key = typeof input.privateKeyPem === 'string' ? createPrivateKey(input.privateKeyPem) : input.privateKeyPem;
+  const key = typeof input.privateKeyPem === 'string' ? privateKeyObject(input.privateKeyPem) : input.privateKeyPem;
   if (key.asymmetricKeyType !== 'rsa') throw new Error('signRequest: only RSA keys are supported (rsa-sha256)');
   const url = new URL(input.url);
   const lower: Record<string, string> = {};
@@ -67,10 +67,37 @@ export function signRequest(input: SignRequestInput): Record<string, string> {
 export function createRequestSigner(options: { keyId: string; privateKeyPem: string }): {
   sign(request: { method: string; url: string; headers: Readonly<Record<string, string>>; body?: Buffer | string }): Record<string, string>;
 } {
-  const key = createPrivateKey(options.privateKeyPem);
+  const key = privateKeyObject(options.privateKeyPem);
   return {
     sign: (request) => signRequest({ ...request, keyId: options.keyId, privateKeyPem: key }),
   };
+}
+
+/** Parsed keys kept, newest last; a bound so rotated or deleted keys age out. */
+const KEY_CACHE_SIZE = 512;
+const parsedKeys = new Map<string, KeyObject>();
+
+/**
+ * The private key of a PEM, parsed once and kept: parsing an RSA key costs
+ * about as much as the signature itself, and outbound deliveries carry the
+ * PEM of a few local actors over and over. Bounded (least recently used
+ * out), and a key that fails to parse is never kept.
+ * @throws Error when the PEM is not a private key
+ */
+export function privateKeyObject(pem: string): KeyObject {
+  const cached = parsedKeys.get(pem);
+  if (cached) {
+    parsedKeys.delete(pem);
+    parsedKeys.set(pem, cached);
+    return cached;
+  }
+  const key = createPrivateKey(pem);
+  parsedKeys.set(pem, key);
+  if (parsedKeys.size > KEY_CACHE_SIZE) {
+    const oldest = parsedKeys.keys().next().value;
+    if (oldest !== undefined) parsedKeys.delete(oldest);
+  }
+  return key;
 }
 
 function quote(value: string): string {

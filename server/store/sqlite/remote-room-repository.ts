@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import type { RemoteRoomAudience, RemoteRoomRecord, RemoteRoomRepository, RemoteRoomStatus } from '../remote-rooms-port.js';
 import { settle } from './settle.js';
+import { StatementCache } from './statements.js';
 
 interface RemoteRoomRow {
   id: string;
@@ -37,13 +38,18 @@ const likeLiteral = (s: string): string => s.replace(/[\\%_]/g, (c) => `\\${c}`)
 
 /** SQLite side of {@link RemoteRoomRepository} (migration 7). */
 export class SqliteRemoteRoomRepository implements RemoteRoomRepository {
-  constructor(private readonly db: Database) {}
+  /** Statements prepared once each (see StatementCache). */
+  private readonly sql: StatementCache;
+
+  constructor(private readonly db: Database) {
+    this.sql = new StatementCache(db);
+  }
 
   put(room: RemoteRoomRecord): Promise<boolean> {
     return settle(() => this.db.transaction(() => {
-      const stored = this.db.prepare('SELECT updated_at FROM remote_rooms WHERE id = ?').pluck().get(room.id) as string | undefined;
+      const stored = this.sql.get('SELECT updated_at FROM remote_rooms WHERE id = ?').pluck().get(room.id) as string | undefined;
       if (stored !== undefined && new Date(stored).getTime() > room.updatedAt.getTime()) return false;
-      this.db.prepare(`INSERT OR REPLACE INTO remote_rooms (id, host_actor_id, origin, title, summary, status, audience, speakers,
+      this.sql.get(`INSERT OR REPLACE INTO remote_rooms (id, host_actor_id, origin, title, summary, status, audience, speakers,
           listener_count, start_time, end_time, url, join_endpoint, updated_at, received_at, sort_at)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
         .run(room.id, room.hostActorId, room.origin, room.title, room.summary, room.status, room.audience, JSON.stringify(room.speakers),
@@ -55,32 +61,32 @@ export class SqliteRemoteRoomRepository implements RemoteRoomRepository {
 
   get(id: string): Promise<RemoteRoomRecord | undefined> {
     return settle(() => {
-      const row = this.db.prepare('SELECT * FROM remote_rooms WHERE id = ?').get(id) as RemoteRoomRow | undefined;
+      const row = this.sql.get('SELECT * FROM remote_rooms WHERE id = ?').get(id) as RemoteRoomRow | undefined;
       return row ? toRecord(row) : undefined;
     });
   }
 
   delete(id: string): Promise<boolean> {
-    return settle(() => this.db.prepare('DELETE FROM remote_rooms WHERE id = ?').run(id).changes === 1);
+    return settle(() => this.sql.get('DELETE FROM remote_rooms WHERE id = ?').run(id).changes === 1);
   }
 
   deleteByHost(hostActorId: string): Promise<number> {
-    return settle(() => this.db.prepare('DELETE FROM remote_rooms WHERE host_actor_id = ?').run(hostActorId).changes);
+    return settle(() => this.sql.get('DELETE FROM remote_rooms WHERE host_actor_id = ?').run(hostActorId).changes);
   }
 
   listOpen(hosts?: readonly string[]): Promise<RemoteRoomRecord[]> {
     return settle(() => {
       if (hosts !== undefined && hosts.length === 0) return [];
       const rows = hosts === undefined
-        ? this.db.prepare("SELECT * FROM remote_rooms WHERE status <> 'ended' ORDER BY sort_at DESC, id").all()
-        : this.db.prepare(`SELECT * FROM remote_rooms WHERE status <> 'ended' AND host_actor_id IN (SELECT value FROM json_each(?))
+        ? this.sql.get("SELECT * FROM remote_rooms WHERE status <> 'ended' ORDER BY sort_at DESC, id").all()
+        : this.sql.get(`SELECT * FROM remote_rooms WHERE status <> 'ended' AND host_actor_id IN (SELECT value FROM json_each(?))
             ORDER BY sort_at DESC, id`).all(JSON.stringify(hosts));
       return (rows as RemoteRoomRow[]).map(toRecord);
     });
   }
 
   followedLocally(hostActorId: string, publicUrl: string): Promise<boolean> {
-    return settle(() => this.db.prepare(`SELECT 1 FROM apex_stream_refs o JOIN apex_stream_refs c ON c.stream_id = o.stream_id
+    return settle(() => this.sql.get(`SELECT 1 FROM apex_stream_refs o JOIN apex_stream_refs c ON c.stream_id = o.stream_id
         WHERE o.kind = 'object' AND o.value = ? AND c.kind = 'collection' AND c.value LIKE ? ESCAPE '\\' LIMIT 1`)
       .get(hostActorId, `${likeLiteral(publicUrl)}/u/%/following`) !== undefined);
   }

@@ -1,0 +1,157 @@
+/**
+ * Benchmark 3, inbox throughput: signed Follows (RSA-2048, keys cached after
+ * a warm-up) verified, stored and answered per second, with p99 latency, by
+ * the real server process on the embedded SQLite store; the same load on
+ * stock activitypub-express on the same store in the same run. Also records
+ * the server's idle resident memory (benchmark 6).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { Client } from '../helpers/accounts-harness.js';
+import { childPids, freePortOn, REPO_ROOT, startServerProcess, waitFor, type ServerProcess } from '../helpers/server-process.js';
+import { rssBytes } from './machine.js';
+import { prepareFollows, runInboxLoad, type InboxLoadResult } from './inbox-load.js';
+import { startRemoteHost, type RemoteHost } from './remote-hosts.js';
+import { round, sleep, type BenchContext, type BenchResult } from './types.js';
+
+const BASELINE_JS = path.join(REPO_ROOT, 'dist', 'test', 'bench', 'apex-baseline.js');
+
+interface Target {
+  inbox: string;
+  actorId: string;
+  stop(): Promise<void>;
+}
+
+/** The real server (dist/server/main.js) over plain HTTP on loopback, with one persona. */
+async function startHearth(ctx: BenchContext, dataDir: string): Promise<Target & { proc: ServerProcess; idleRssMb: number; workerRssMb: number }> {
+  const port = await freePortOn('127.0.0.1');
+  const base = `http://127.0.0.1:${port}`;
+  const proc = startServerProcess({
+    env: {
+      HEARTH_HOST: '127.0.0.1', HEARTH_PORT: String(port), HEARTH_PUBLIC_URL: base, HEARTH_DATA_DIR: dataDir,
+      HEARTH_LOG_LEVEL: 'warn', HEARTH_MEDIA_WORKERS: '1', HEARTH_FEDERATION_ALLOW_PRIVATE: '127.0.0.0/8',
+      HEARTH_FEDERATION_INBOUND_RATE: '1000000', HEARTH_FEDERATION_KEY_FETCH_RATE: '100000',
+    },
+  });
+  const stop = async (): Promise<void> => {
+    if (proc.child.exitCode === null && proc.child.signalCode === null) {
+      proc.kill('SIGTERM');
+      await proc.exited;
+    }
+  };
+  try {
+    await waitFor(async () => {
+      if (proc.child.exitCode !== null) throw new Error(`the server exited (${proc.child.exitCode})`);
+      return (await fetch(`${base}/healthz`).catch(() => undefined))?.ok;
+    }, 30_000, 'the server to answer /healthz');
+    const client = new Client(base);
+    const account = await client.post('/api/v1/accounts', { username: 'bench', password: 'a long bench password' });
+    if (account.status !== 201) throw new Error(`sign-up failed: ${account.status}`);
+    const persona = await client.post('/api/v1/personas', { handle: 'owl', displayName: 'Owl', summary: '' });
+    if (persona.status !== 201) throw new Error(`persona creation failed: ${persona.status} ${JSON.stringify(persona.body)}`);
+    await sleep(500);
+    const pids = [proc.child.pid ?? 0, ...childPids(proc.child.pid ?? 0)];
+    const rss = pids.map((p) => rssBytes(p) ?? 0);
+    ctx.say(`inbox: hearth listening, idle RSS ${pids.length} processes`);
+    return {
+      inbox: `${base}/u/owl/inbox`, actorId: String(persona.body.actorId), proc, stop,
+      idleRssMb: round((rss[0] ?? 0) / 2 ** 20, 1),
+      workerRssMb: round(rss.slice(1).reduce((a, b) => a + b, 0) / 2 ** 20, 1),
+    };
+  } catch (e) {
+    await stop();
+    throw new Error(`${e instanceof Error ? e.message : String(e)}; server stderr: ${proc.stderr().slice(-2000)}`);
+  }
+}
+
+/** Stock activitypub-express in a child process (see apex-baseline.ts). */
+async function startBaseline(dataDir: string): Promise<Target> {
+  const child: ChildProcess = spawn(process.execPath, [BASELINE_JS, dataDir], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (c: Buffer) => { stderr += c.toString(); });
+  const lines = createInterface({ input: child.stdout! });
+  const first = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the apex baseline did not start within 20 s')), 20_000);
+    lines.once('line', (l) => { clearTimeout(timer); resolve(l); });
+    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`the apex baseline exited (${code}): ${stderr.slice(-2000)}`)); });
+  });
+  const info = JSON.parse(first) as { inbox: string; actorId: string };
+  return {
+    ...info,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await Promise.race([exited, sleep(5000)]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+    },
+  };
+}
+
+async function measure(target: Target, remote: RemoteHost, count: number, maxSeconds: number, tag: string): Promise<InboxLoadResult> {
+  // Warm-up: every actor's key fetched and cached, untimed.
+  const warm = prepareFollows({ inbox: target.inbox, target: target.actorId, actors: remote.actors, count: remote.actors.length, tag: `${tag}-warm` });
+  await runInboxLoad(target.inbox, warm, 4, 30);
+  const load = prepareFollows({ inbox: target.inbox, target: target.actorId, actors: remote.actors, count, tag });
+  return runInboxLoad(target.inbox, load, 16, maxSeconds);
+}
+
+export async function inboxBenchmark(ctx: BenchContext): Promise<BenchResult> {
+  const started = Date.now();
+  const count = ctx.size === 'tiny' ? 30 : 3000;
+  const maxSeconds = ctx.size === 'tiny' ? 10 : 30;
+  const remote = await startRemoteHost({ ip: '127.0.0.1', actors: ctx.size === 'tiny' ? 3 : 20 });
+  const figures: Record<string, unknown> = { count, concurrency: 16, activity: 'Follow (accepted: the Accept is queued for delivery)' };
+  let hearth: InboxLoadResult | undefined;
+  let baseline: InboxLoadResult | undefined;
+  let baselineError: string | undefined;
+  try {
+    const dir = path.join(ctx.scratch, 'inbox-hearth');
+    fs.mkdirSync(dir, { recursive: true });
+    const server = await startHearth(ctx, dir);
+    try {
+      figures.idleRssMb = { server: server.idleRssMb, workers: server.workerRssMb };
+      hearth = await measure(server, remote, count, maxSeconds, 'hearth');
+      ctx.say(`inbox: hearth ${hearth.perSecond}/s p99 ${hearth.p99Ms} ms`);
+    } finally {
+      await server.stop();
+    }
+    const bdir = path.join(ctx.scratch, 'inbox-apex');
+    fs.mkdirSync(bdir, { recursive: true });
+    try {
+      const apex = await startBaseline(bdir);
+      try {
+        baseline = await measure(apex, remote, count, maxSeconds, 'apex');
+        ctx.say(`inbox: apex ${baseline.perSecond}/s p99 ${baseline.p99Ms} ms`);
+      } finally {
+        await apex.stop();
+      }
+    } catch (e) {
+      baselineError = e instanceof Error ? e.message : String(e);
+    }
+  } finally {
+    await remote.close();
+  }
+  figures.hearth = hearth;
+  figures.baseline = baseline ?? { error: baselineError };
+  const ratio = hearth && baseline && baseline.perSecond > 0 ? round(hearth.perSecond / baseline.perSecond, 2) : undefined;
+  figures.ratio = ratio;
+  return {
+    name: 'inbox', ran: true, size: ctx.size, startedAt: new Date(started).toISOString(), durationMs: Date.now() - started, figures,
+    rows: [
+      {
+        benchmark: '3 Inbox throughput', target: '≥ 1,500 signed activities/s, p99 ≤ 50 ms',
+        measured: hearth ? `${hearth.perSecond}/s, p99 ${hearth.p99Ms} ms` : 'no result',
+        met: hearth ? hearth.perSecond >= 1500 && hearth.p99Ms <= 50 && hearth.accepted === hearth.sent : false,
+      },
+      {
+        benchmark: '3 Inbox vs stock apex', target: '≥ 5 × the baseline\'s rate',
+        measured: ratio !== undefined ? `${ratio} ×` : 'no ratio',
+        baseline: baseline ? `${baseline.perSecond}/s, p99 ${baseline.p99Ms} ms (${baseline.accepted}/${baseline.sent} accepted)` : `did not run: ${baselineError ?? 'unknown'}`,
+        met: ratio !== undefined ? ratio >= 5 : null,
+      },
+    ],
+  };
+}
