@@ -128,6 +128,10 @@ export interface DeliveryRepository {
   expire(query: { createdBefore: Date; now: Date; error: string }): Promise<number>;
   /** Fails every open job signed with `keyId` that nobody holds a live lease on (e.g. its actor was deleted). */
   cancelForKey(keyId: string, now: Date, error: string): Promise<number>;
+  /** Hosts (host[:port]) that have open jobs (pending or in flight), sorted. */
+  openHosts(): Promise<string[]>;
+  /** Fails every open job to `host` that nobody holds a live lease on (e.g. the host's domain was suspended). */
+  cancelForHost(host: string, now: Date, error: string): Promise<number>;
   /** Deletes ended jobs without batch last updated before `endedBefore`, and batches (with their jobs) created before `batchesCreatedBefore`. */
   purge(query: { endedBefore: Date; batchesCreatedBefore: Date }): Promise<number>;
   /** Number of jobs in each state. */

@@ -44,6 +44,18 @@ export type {
   SessionRecord,
   SessionRepository,
 } from './accounts-port.js';
+export type {
+  AuditEntry,
+  DomainBlockLevel,
+  DomainBlockRecord,
+  ModerationRepository,
+  NewAuditEntry,
+  ReportAction,
+  ReportRecord,
+  ReportResolution,
+  ReportSource,
+  ReportTargetKind,
+} from './moderation-port.js';
 export type { RoomInvitation, RoomLifecycle, RoomPatch, RoomRecord, RoomRepository, RoomVisibility } from './rooms-port.js';
 export { StoreUnavailableError, type StoreUnavailableReason } from './errors.js';
 /** The SQLite database's file name inside the data directory (for backups and operations docs). */

@@ -11,6 +11,7 @@ import { defineApexDeliveryContract } from './store-contract-delivery.js';
 import { defineDeliveryQueueContract } from './store-contract-delivery-queue.js';
 import { defineApexStreamContract } from './store-contract-streams.js';
 import { defineFederationContract } from './store-contract-federation.js';
+import { defineModerationContract } from './store-contract-moderation.js';
 import { defineRoomsContract } from './store-contract-rooms.js';
 
 /** A store under test, plus what the contract needs to manage it. */
@@ -68,6 +69,7 @@ export function defineStoreContract(harness: StoreHarness): void {
   describe('federation state', () => defineFederationContract(ctx));
   describe('delivery queue', () => defineDeliveryQueueContract(ctx));
   describe('rooms', () => defineRoomsContract(ctx));
+  describe('moderation', () => defineModerationContract(ctx));
   describe('lifecycle', () => defineLifecycleContract(ctx, harness.kind));
 }
 

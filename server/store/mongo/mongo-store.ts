@@ -8,6 +8,7 @@ import { MongoApexStore } from './apex-mongo-store.js';
 import { MongoDeliveryRepository } from './delivery-repository.js';
 import { MongoFederationRepository } from './federation-repository.js';
 import { MongoInstanceRepository } from './instance-repository.js';
+import { MongoModerationRepository } from './moderation-repository.js';
 import { MongoRoomRepository } from './room-repository.js';
 import { MongoPersonaRepository, MongoSessionRepository } from './persona-repository.js';
 
@@ -29,6 +30,7 @@ export class MongoStore implements Store {
   readonly federation: MongoFederationRepository;
   readonly delivery: MongoDeliveryRepository;
   readonly rooms: MongoRoomRepository;
+  readonly moderation: MongoModerationRepository;
   private closed = false;
 
   private constructor(private readonly client: MongoClient, private readonly db: Db, private readonly log: Logger) {
@@ -42,6 +44,7 @@ export class MongoStore implements Store {
     this.federation = new MongoFederationRepository(db);
     this.delivery = new MongoDeliveryRepository(db);
     this.rooms = new MongoRoomRepository(db);
+    this.moderation = new MongoModerationRepository(db);
   }
 
   /**
@@ -88,6 +91,7 @@ export class MongoStore implements Store {
       await store.federation.setup();
       await store.delivery.setup();
       await store.rooms.setup();
+      await store.moderation.setup();
     } catch (error) {
       await client.close().catch(() => undefined);
       throw new StoreUnavailableError(

@@ -7,6 +7,7 @@ import { SqliteDeliveryRepository } from './delivery-repository.js';
 import { SqliteFederationRepository } from './federation-repository.js';
 import { SqliteInstanceRepository } from './instance-repository.js';
 import { MIGRATIONS } from './migrations/index.js';
+import { SqliteModerationRepository } from './moderation-repository.js';
 import { openSqliteDatabase } from './open.js';
 import { SqliteRoomRepository } from './room-repository.js';
 import { SqlitePersonaRepository } from './persona-repository.js';
@@ -25,6 +26,7 @@ export class SqliteStore implements Store {
   readonly federation: SqliteFederationRepository;
   readonly delivery: SqliteDeliveryRepository;
   readonly rooms: SqliteRoomRepository;
+  readonly moderation: SqliteModerationRepository;
   private closed = false;
 
   /** `parentLog`: for the parts that name their own module (one module name per logger). */
@@ -38,6 +40,7 @@ export class SqliteStore implements Store {
     this.federation = new SqliteFederationRepository(db);
     this.delivery = new SqliteDeliveryRepository(db);
     this.rooms = new SqliteRoomRepository(db);
+    this.moderation = new SqliteModerationRepository(db);
   }
 
   /**
