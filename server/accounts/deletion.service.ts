@@ -65,6 +65,7 @@ export class DeletionService {
     }
     // Cascades to sessions and recovery codes; retires any persona created meanwhile.
     await this.deps.store.accounts.delete(account.id);
+    await this.deps.hooks.emitAccountDeleted(account.id);
     this.log.info({ personas: receipts.length }, 'account deleted');
     return ok({ receipts, notice: DELETION_NOTICE });
   }
