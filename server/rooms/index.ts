@@ -8,4 +8,5 @@ export type { Grant, GrantError } from './grants.js';
 export type { GrantView, JoinAnswer, LiveRoom, PeerLink, RoomEvent } from './live-room.js';
 export type { CreateRoomInput, RoomAudience, RoomDirectory, RoomService, Viewer } from './room.service.js';
 export type { RoomView } from './views.js';
+export { RoomModerator } from './room-moderation.js';
 export { createRooms, type Rooms, type RoomsDeps } from './wiring.js';

@@ -54,6 +54,8 @@ export interface RoomServiceDeps {
   log: Logger;
   idleMs: number;
   audience?: RoomAudience;
+  /** Whether a persona's rooms are hidden from everyone else (its account is suspended). */
+  hiddenHost?: (hostPersonaId: string) => Promise<boolean>;
   now?: () => number;
   /** Longest wait before a scheduled room's start is checked again (tests; capped at an hour). */
   scheduleCheckMs?: number;
@@ -175,6 +177,11 @@ export class RoomService implements RoomDirectory {
     return this.#live.get(id);
   }
 
+  /** Every live room in memory. */
+  liveRooms(): LiveRoom[] {
+    return [...this.#live.values()];
+  }
+
   /** A persona is being deleted: its rooms end, it leaves every live room, its bans are forgotten. */
   async personaDeleted(personaId: string): Promise<void> {
     for (const room of await this.#deps.store.rooms.listByHost(personaId)) {
@@ -294,6 +301,7 @@ export class RoomService implements RoomDirectory {
 
   async #canSee(room: RoomRecord, viewer: Viewer): Promise<boolean> {
     if (viewer.personaId !== null && room.hostPersonaId === viewer.personaId) return true;
+    if (await this.#deps.hiddenHost?.(room.hostPersonaId)) return false;
     switch (room.visibility) {
       case 'public':
         return true;

@@ -10,7 +10,7 @@ import { err, ok, type Result } from '../lib/result.js';
 export type Role = 'host' | 'moderator' | 'speaker' | 'listener';
 
 /** Why a participant is no longer in the room (mapped to client-visible codes by signaling). */
-export type LeaveReason = 'left' | 'removed' | 'banned' | 'room_ended' | 'replaced' | 'persona_deleted' | 'server_shutdown';
+export type LeaveReason = 'left' | 'removed' | 'banned' | 'room_ended' | 'replaced' | 'persona_deleted' | 'server_shutdown' | 'account_suspended' | 'domain_blocked';
 
 /** Why an operation was refused. */
 export type StageError =

@@ -14,6 +14,7 @@ import type { Store } from '../store/index.js';
 import { GrantKeys } from './grant-keys.js';
 import { GrantIssuer } from './grants.js';
 import { roomRoutes } from './room.controller.js';
+import { RoomModerator } from './room-moderation.js';
 import { RoomService, type RoomAudience } from './room.service.js';
 import { webClientRoutes } from './web.controller.js';
 
@@ -25,6 +26,10 @@ export interface RoomsDeps {
   hooks: PersonaHooks;
   /** Answers follower checks for followers-only rooms; without it only the host sees them. */
   audience?: RoomAudience;
+  /** Whether a persona's rooms are hidden from everyone else (a suspended account); none are without it. */
+  hiddenHost?: (hostPersonaId: string) => Promise<boolean>;
+  /** Runs before a room is created, after the body is valid (the spam limit: 429 with Retry-After). */
+  createLimit?: express.RequestHandler;
   /** Tuning for tests; production uses the defaults. */
   options?: {
     grantTtlSeconds?: number;
@@ -39,6 +44,8 @@ export interface RoomsDeps {
 export interface Rooms {
   readonly router: Router;
   readonly service: RoomService;
+  /** What instance moderators do to local rooms. */
+  readonly moderation: RoomModerator;
   readonly keys: GrantKeys;
   /** Resolves once grant keys are loaded and rooms live before a restart are picked up. */
   readonly ready: Promise<void>;
@@ -71,7 +78,9 @@ export function createRooms(deps: RoomsDeps): Rooms {
     store, publicUrl: config.http.publicUrl, registry, grants, log: deps.log, now,
     idleMs: config.rooms.idleTimeoutSeconds * 1000,
     ...(deps.audience ? { audience: deps.audience } : {}),
+    ...(deps.hiddenHost ? { hiddenHost: deps.hiddenHost } : {}),
   });
+  const moderation = new RoomModerator({ service, store, log });
   const unsubscribe = [
     deps.hooks.onPersonaDeleted((event) => service.personaDeleted(event.personaId)),
     deps.hooks.provideHostedRooms((persona) => service.hostedRooms(persona.personaId)),
@@ -86,6 +95,7 @@ export function createRooms(deps: RoomsDeps): Rooms {
   router.use(roomRoutes({
     rooms: service,
     signedInWrite: [requireSession({ config, store, now }), express.json({ limit: '64kb' })],
+    ...(deps.createLimit ? { createLimit: deps.createLimit } : {}),
     optionalSession: (req) => sessionOf(req.headers.cookie),
     jwks: async () => {
       await keys.ready();
@@ -106,7 +116,7 @@ export function createRooms(deps: RoomsDeps): Rooms {
   ready.catch((e: unknown) => log.error({ err: e }, 'rooms failed to start'));
 
   return {
-    router, service, keys, ready,
+    router, service, moderation, keys, ready,
     attach: (server) => signaling.attach(server),
     async close() {
       clearInterval(rotation);

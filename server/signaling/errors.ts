@@ -71,4 +71,6 @@ export const LEAVE_CODES: Record<LeaveReason, string> = {
   replaced: 'joined_elsewhere',
   persona_deleted: 'persona_deleted',
   server_shutdown: 'server_shutdown',
+  account_suspended: 'account_suspended',
+  domain_blocked: 'domain_blocked',
 };

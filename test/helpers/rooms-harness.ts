@@ -13,6 +13,7 @@ import { MediaWorkerPool } from '../../media/index.js';
 import { PersonaHooks, createAccountsRouter } from '../../server/accounts/index.js';
 import { createApp } from '../../server/http/app.js';
 import { createLogger } from '../../server/logging/logger.js';
+import { createModeration, type Moderation } from '../../server/moderation/index.js';
 import { createRooms, type Rooms, type RoomsDeps } from '../../server/rooms/index.js';
 import { openStore, type Store } from '../../server/store/index.js';
 import { Client, PASSWORD } from './accounts-harness.js';
@@ -26,6 +27,8 @@ export interface RoomsHarness {
   media: MediaWorkerPool;
   rooms: Rooms;
   hooks: PersonaHooks;
+  /** Moderation, wired as instance.ts does (without federation: no remote targets, no domain purges). */
+  moderation: Moderation;
   /** Registers an account with one persona (acting); answers its HTTP client and cookie header. */
   person(handle: string): Promise<{ client: Client; cookie: string; personaId: string }>;
   /** A signaling connection with this cookie (none: a guest). */
@@ -69,18 +72,32 @@ export async function startRoomsHarness(opts: RoomsHarnessOptions = {}): Promise
   }
   const hooks = new PersonaHooks();
   const federation = new StandinPersonaFederation(config.http.publicUrl);
-  const rooms = createRooms({ config, store, media, log, hooks, ...(opts.options ? { options: opts.options } : {}) });
+  const moderation = createModeration({ config, store, log, hooks, refreshMs: 200 });
+  await moderation.load();
+  const rooms = createRooms({
+    config, store, media, log, hooks, ...(opts.options ? { options: opts.options } : {}),
+    createLimit: moderation.limits.middleware('rooms'),
+    hiddenHost: async (personaId) => {
+      const persona = await store.personas.findById(personaId);
+      return persona !== undefined && moderation.suspensions.isSuspended(persona.accountId);
+    },
+  });
   await rooms.ready;
+  moderation.connect({ rooms: rooms.moderation });
   const app = createApp({
     log, trustProxy: 0,
     health: { version: 'test', storeKind: store.kind, pingStore: () => store.ping(), mediaWorkersAlive: () => media.aliveCount() },
-    routers: [createAccountsRouter({ config, store, federation, log, hooks }), rooms.router],
+    routers: [
+      createAccountsRouter({ config, store, federation, log, hooks, registrationMode: () => moderation.settings.value.registration }),
+      moderation.router,
+      rooms.router,
+    ],
   });
   server.on('request', app);
   rooms.attach(server);
 
   return {
-    baseUrl, config, store, media, rooms, hooks,
+    baseUrl, config, store, media, rooms, hooks, moderation,
     async person(handle) {
       const client = new Client(baseUrl);
       const reg = await client.post('/api/v1/accounts', { username: `u_${handle}`, password: PASSWORD });
@@ -94,6 +111,7 @@ export async function startRoomsHarness(opts: RoomsHarnessOptions = {}): Promise
     },
     signal: (cookie) => SignalClient.connect(baseUrl, cookie),
     async close() {
+      moderation.close();
       await rooms.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
