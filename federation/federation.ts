@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
+import { hostOnDomain } from '../server/lib/domains.js';
+import { sendError } from '../server/http/errors.js';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../server/logging/logger.js';
 import type { Store } from '../server/store/index.js';
@@ -12,7 +14,8 @@ import { PersonaActors, type ActorPurgedListener } from './actors/persona-federa
 import { RemoteActors, type DocumentFetcher } from './actors/remote-actors.js';
 import { DeliveryQueue, receiptHandler } from './delivery/index.js';
 import { activityPubReadRouter } from './http/activitypub-routes.js';
-import { inboxRouter } from './http/inbox-routes.js';
+import { claimedKeyHost, inboxRouter } from './http/inbox-routes.js';
+import type { FederationModeration } from './moderation-port.js';
 import { PageCursors } from './http/page-cursors.js';
 import { socialRouter } from './http/social-routes.js';
 import { wellKnownRouter } from './http/well-known.js';
@@ -29,6 +32,8 @@ export interface FederationDeps {
   version: string;
   /** Persona settings the inbox needs (approve followers); the accounts layer answers. */
   settings: LocalPersonaSettings;
+  /** Domain blocks, the reports queue and suspended accounts; nothing is blocked without it. */
+  moderation?: FederationModeration;
 }
 
 /**
@@ -54,8 +59,10 @@ export class Federation {
     const { config, store, log, version } = deps;
     const publicUrl = config.http.publicUrl;
     const flog = log.child({ module: 'federation' });
+    const moderation = deps.moderation;
+    const suspendedHost = (host: string): boolean => moderation?.levelOf(host) === 'suspend';
 
-    this.delivery = new DeliveryQueue({ repository: store.delivery, http: fetcher, log });
+    this.delivery = new DeliveryQueue({ repository: store.delivery, http: fetcher, log, isBlockedHost: suspendedHost });
     const documents: DocumentFetcher = {
       activityPub: async (url) => {
         const result = await fetcher.fetchActivityPub(url, { sign: true });
@@ -102,7 +109,7 @@ export class Federation {
       log,
     }));
 
-    this.remote = new RemoteActors({ apex: this.apex, store, fetcher: documents, log: flog, publicUrl });
+    this.remote = new RemoteActors({ apex: this.apex, store, fetcher: documents, log: flog, publicUrl, isBlockedHost: suspendedHost });
     this.personas = new PersonaActors({
       apex: this.apex,
       store,
@@ -122,7 +129,10 @@ export class Federation {
       },
       onPurged: () => this.purgedListeners,
     });
-    this.inbox = new InboxProcessor({ apex: this.apex, store, log: log.child({ module: 'federation.inbox' }), personas: this.personas, settings: deps.settings });
+    this.inbox = new InboxProcessor({
+      apex: this.apex, store, log: log.child({ module: 'federation.inbox' }), personas: this.personas, settings: deps.settings,
+      ...(moderation ? { moderation } : {}),
+    });
     this.actions = new PersonaActions({
       apex: this.apex,
       store,
@@ -166,11 +176,47 @@ export class Federation {
     return (await this.deps.store.apex.findActivityByCollectionAndActorId(followers, followerActorId)) !== null;
   }
 
+  /**
+   * A domain was suspended: its queued deliveries are dropped, and its cached
+   * actors are purged with every follow and activity of theirs (the actor-purged
+   * listeners run for each, so rooms drop them too).
+   */
+  async purgeDomain(domain: string): Promise<{ deliveries: number; actors: number }> {
+    const { store } = this.deps;
+    const deliveries = await this.delivery.cancelForHosts((host) => hostOnDomain(host, domain), 'instance suspended by moderators');
+    const ids = await store.federation.objectIdsOnDomain(domain);
+    for (const id of ids) await this.personas.purgeRemoteActor(id);
+    return { deliveries, actors: ids.length };
+  }
+
+  /** Resolves a remote actor for a report: its URL and a `handle@host` label. */
+  async reportTarget(target: string): Promise<{ actorId: string; label: string } | undefined> {
+    const resolved = await this.remote.resolve(target);
+    if (!resolved.ok) return undefined;
+    const name = first(resolved.actor.preferredUsername);
+    return { actorId: resolved.actor.id, label: name ? `${name}@${new URL(resolved.actor.id).host}` : resolved.actor.id };
+  }
+
+  /** Refuses any request signed by a key of a suspended instance (signed fetches of personas, rooms...), before anything else. */
+  blockedSignersGuard(): Router {
+    const router = Router();
+    router.use((req, res, next) => {
+      const host = claimedKeyHost(req.headers);
+      if (host !== undefined && this.deps.moderation?.levelOf(host) === 'suspend') {
+        sendError(res, 403, 'instance_blocked', 'this instance does not serve your server');
+        return;
+      }
+      next();
+    });
+    return router;
+  }
+
   /** Loads the instance actor (creating its key pair on first boot) and builds everything. */
   static async create(deps: FederationDeps): Promise<Federation> {
     const { config, store, log, version } = deps;
     const instanceActor = await InstanceActor.load(store.instance, config.http.publicUrl);
     const fetcher = new SafeFetcher({
+      isBlockedHost: (host) => deps.moderation?.levelOf(host) === 'suspend',
       allowPrivate: config.federation.allowPrivate,
       userAgent: `Hearth/${version} (+${config.http.publicUrl})`,
       log,
@@ -204,15 +250,17 @@ export class Federation {
       https: config.http.publicUrl.startsWith('https:'),
       perHostPerMinute: config.federation.inboundPerHostPerMinute,
       keyFetchesPerHostPerMinute: config.federation.keyFetchesPerHostPerMinute,
+      isBlockedHost: (host) => this.deps.moderation?.levelOf(host) === 'suspend',
     }));
     router.get('/api/v1/deletions/:id', receiptHandler(this.delivery));
-    router.use(activityPubReadRouter(this.apex, store, this.cursors));
+    const moderation = this.deps.moderation;
+    router.use(activityPubReadRouter(this.apex, store, this.cursors, (actorId) => moderation?.isHiddenActor(actorId) ?? Promise.resolve(false)));
     return router;
   }
 
   /** A persona's social actions (follow, unfollow, block, follow requests), for its owner. */
-  socialRouter(): Router {
-    return socialRouter({ config: this.deps.config, store: this.deps.store, actions: this.actions });
+  socialRouter(options: { followLimit?: RequestHandler } = {}): Router {
+    return socialRouter({ config: this.deps.config, store: this.deps.store, actions: this.actions, ...options });
   }
 
   /** The URL of a persona's actor. */

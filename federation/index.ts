@@ -4,3 +4,4 @@
  */
 export { Federation, type FederationDeps } from './federation.js';
 export type { ActorPurgedListener } from './actors/persona-federation.js';
+export type { FederationModeration, HostBlockLevel } from './moderation-port.js';

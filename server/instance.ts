@@ -9,6 +9,7 @@ import { Federation } from '../federation/index.js';
 import { MediaWorkerPool } from '../media/index.js';
 import { createAccountsRouter, PersonaHooks } from './accounts/index.js';
 import { createApp } from './http/app.js';
+import { createModeration, type Moderation } from './moderation/index.js';
 import { createRooms, type Rooms } from './rooms/index.js';
 import type { Logger } from './logging/logger.js';
 import { openStore, type Store } from './store/index.js';
@@ -20,6 +21,7 @@ export interface Instance {
   readonly media: MediaWorkerPool;
   readonly federation: Federation;
   readonly rooms: Rooms;
+  readonly moderation: Moderation;
   readonly server: http.Server | https.Server;
   /** The address actually bound (port 0 in tests picks a free one). */
   readonly address: AddressInfo;
@@ -122,6 +124,7 @@ export async function startInstance(config: Config, log: Logger): Promise<Instan
   let media: MediaWorkerPool;
   let federation: Federation;
   let rooms: Rooms;
+  let moderation: Moderation;
   const hooks = new PersonaHooks();
   try {
     store = await openStore({
@@ -131,6 +134,15 @@ export async function startInstance(config: Config, log: Logger): Promise<Instan
     });
     const openedStore = store;
     undo.push(() => openedStore.close());
+    // Before federation: every door asks moderation from the first request on.
+    moderation = createModeration({ config, store, log, hooks });
+    const mod = moderation;
+    undo.push(() => Promise.resolve(mod.close()));
+    await moderation.load();
+    const hiddenPersona = async (personaId: string): Promise<boolean> => {
+      const persona = await openedStore.personas.findById(personaId);
+      return persona !== undefined && mod.suspensions.isSuspended(persona.accountId);
+    };
     media = new MediaWorkerPool({
       size: config.media.workers,
       logLevel: config.media.logLevel,
@@ -154,6 +166,16 @@ export async function startInstance(config: Config, log: Logger): Promise<Instan
           return (await openedStore.personas.findByHandle(actorId.slice(prefix.length).toLowerCase()))?.approveFollowers;
         },
       },
+      moderation: {
+        levelOf: (host) => mod.blocks.levelOf(host),
+        receiveFlag: (flag) => mod.reports.receiveFlag(flag),
+        isHiddenActor: async (actorId) => {
+          const prefix = `${config.http.publicUrl.toLowerCase()}/u/`;
+          if (!actorId.toLowerCase().startsWith(prefix)) return false;
+          const persona = await openedStore.personas.findByHandle(actorId.slice(prefix.length).toLowerCase());
+          return persona !== undefined && mod.suspensions.isSuspended(persona.accountId);
+        },
+      },
     });
     const fed = federation;
     undo.push(() => fed.stop());
@@ -165,6 +187,8 @@ export async function startInstance(config: Config, log: Logger): Promise<Instan
       media,
       log,
       hooks,
+      hiddenHost: hiddenPersona,
+      createLimit: moderation.limits.middleware('rooms'),
       audience: {
         isFollower: async (hostPersonaId, viewerPersonaId) => {
           const [host, viewer] = await Promise.all([openedStore.personas.findById(hostPersonaId), openedStore.personas.findById(viewerPersonaId)]);
@@ -176,6 +200,14 @@ export async function startInstance(config: Config, log: Logger): Promise<Instan
     const openedRooms = rooms;
     undo.push(() => openedRooms.close());
     await rooms.ready;
+    moderation.connect({
+      rooms: rooms.moderation,
+      federation: fed,
+      remote: {
+        resolve: (target) => fed.reportTarget(target),
+        forward: async (actorId, comment) => (await fed.actions.report(actorId, comment)).ok,
+      },
+    });
   } catch (e) {
     return unwind(undo, e);
   }
@@ -183,9 +215,11 @@ export async function startInstance(config: Config, log: Logger): Promise<Instan
   const app = createApp({
     log,
     routers: [
-      createAccountsRouter({ config, store, federation: federation.personas, log, hooks }),
+      federation.blockedSignersGuard(),
+      createAccountsRouter({ config, store, federation: federation.personas, log, hooks, registrationMode: () => moderation.settings.value.registration }),
+      moderation.router,
       rooms.router,
-      federation.socialRouter(),
+      federation.socialRouter({ followLimit: moderation.limits.middleware('follows') }),
       federation.router(),
     ],
     trustProxy: config.http.trustProxy,
@@ -213,6 +247,7 @@ export async function startInstance(config: Config, log: Logger): Promise<Instan
       }, 3_000);
       await stopped;
       clearTimeout(grace);
+      moderation.close();
       await federation.stop();
       await media.close();
       await store.close();
@@ -221,5 +256,5 @@ export async function startInstance(config: Config, log: Logger): Promise<Instan
     return closing;
   };
 
-  return { config, store, media, federation, rooms, server, address, close };
+  return { config, store, media, federation, rooms, moderation, server, address, close };
 }
