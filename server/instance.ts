@@ -208,6 +208,7 @@ export async function startInstance(config: Config, log: Logger): Promise<Instan
         forward: async (actorId, comment) => (await fed.actions.report(actorId, comment)).ok,
       },
     });
+    await moderation.blocks.announceSuspended();
   } catch (e) {
     return unwind(undo, e);
   }

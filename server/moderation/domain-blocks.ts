@@ -62,6 +62,15 @@ export class DomainBlocks {
     }
   }
 
+  /**
+   * Announces every suspended domain once (at boot, after the listeners are
+   * wired): a block made while the server was down is purged too. The
+   * purges are idempotent.
+   */
+  async announceSuspended(): Promise<void> {
+    for (const block of this.list()) if (block.level === 'suspend') await this.#announce(block.domain);
+  }
+
   /** Subscribes to suspensions; answers the unsubscribe function. */
   onSuspended(listener: DomainSuspendedListener): () => void {
     this.#listeners.add(listener);

@@ -25,6 +25,7 @@ export { ActionLimits, type LimitedAction } from './action-limits.js';
 export { AuditLog, CLI_ACTOR, deletedStaffPlaceholder, type AuditAction, type StaffActor } from './audit-log.js';
 export { DomainBlocks, type DomainSuspendedListener } from './domain-blocks.js';
 export { canonicalHost, normalizeDomain } from './domain-names.js';
+export type { ModerationError } from './errors.js';
 export type { FederationPurge, LiveRoomSummary, ModerationLeaveReason, RemoteReportTargets, RoomModeration } from './ports.js';
 export { Reports, MAX_REPORT_COMMENT } from './reports.js';
 export { Roles, type AccountRole } from './roles.js';
