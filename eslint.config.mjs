@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'data/**', '.hearth-test/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'data/**', '.hearth-test/**', 'test-artifacts/**'] },
   js.configs.recommended,
   {
     // The regex matches meson.build text with its two-space indent; rewriting it
@@ -18,7 +18,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     extends: [...tseslint.configs.recommendedTypeChecked],
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },

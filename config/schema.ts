@@ -58,6 +58,12 @@ export const configSchema = z
         announcedIp: z.string().min(1).optional(),
         rtcMinPort: port.default(40000),
         rtcMaxPort: port.default(49999),
+        /** WebRTC transports of the whole instance; past this only participants on stage get more. */
+        maxTransports: z.number().int().min(1).max(1_000_000).default(4000),
+        /** The last this many of maxTransports are kept for participants on stage (host, moderators, speakers). */
+        stageReserve: z.number().int().min(0).max(1_000_000).default(200),
+        /** WebRTC transports open at once from one client address (an IPv6 /64 counts as one). */
+        transportsPerAddress: z.number().int().min(1).max(100_000).default(40),
       })
       .strict()
       .prefault({}),
@@ -69,6 +75,16 @@ export const configSchema = z
         inboundPerHostPerMinute: z.number().int().min(1).max(1_000_000).default(600),
         /** Signing keys (actor documents) fetched for unverified inbox requests, per keyId host per minute. */
         keyFetchesPerHostPerMinute: z.number().int().min(1).max(100_000).default(30),
+        /** Accept cascade links from other instances to rooms here (refused: 403 `links_refused`). */
+        linksIncoming: z.boolean().default(true),
+        /** Open cascade links to rooms of other instances for participants here. */
+        linksOutgoing: z.boolean().default(true),
+        /** Most cascade links (linked instances) one room may have (more: 503 `link_cap_reached`). */
+        linksPerRoom: z.number().int().min(1).max(10_000).default(20),
+        /** Link requests accepted per linking host per minute (more: 429). */
+        linkRequestsPerHostPerMinute: z.number().int().min(1).max(100_000).default(30),
+        /** How long a link nobody here uses any more stays open. */
+        linkGraceSeconds: z.number().int().min(0).max(3600).default(10),
       })
       .strict()
       .prefault({}),
@@ -80,6 +96,12 @@ export const configSchema = z
         signupPerClientPerHour: z.number().int().min(1).max(1_000_000).default(10),
         /** Sign-up attempts the whole instance accepts per hour, from all clients together. */
         signupPerHour: z.number().int().min(1).max(10_000_000).default(300),
+        /**
+         * The remote Deletes of deleted personas go out after a random delay
+         * within this many seconds, a different one per persona, so that the
+         * personas of one account are not linked by deletion times.
+         */
+        deletionSpreadSeconds: z.number().int().min(0).max(86400).default(600),
         /** Usernames that are administrators (made so when they register, and at every boot). */
         admins: z.array(z.string().regex(/^[a-z0-9_.-]{3,32}$/, 'expected lowercase usernames of 3 to 32 of a-z 0-9 _ . -')).default([]),
       })
@@ -98,10 +120,25 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    instance: z
+      .object({
+        /** The default name the landing page and page titles show (administrators may change it); defaults to the public URL's host. */
+        name: z.string().trim().min(1).max(100).optional(),
+        /** The default short description shown on the landing page (administrators may change it). */
+        description: z.string().max(2000).default(''),
+        /** The default rules, one string each (config file only), shown on the landing page (administrators may change them). */
+        rules: z.array(z.string().trim().min(1).max(500)).max(50).default([]),
+      })
+      .strict()
+      .prefault({}),
     rooms: z
       .object({
         /** A live room with nobody in it ends after this many seconds. */
         idleTimeoutSeconds: z.number().int().min(5).max(86400).default(300),
+        /** Signaling connections open at once from one client address (an IPv6 /64 counts as one). */
+        connectionsPerAddress: z.number().int().min(1).max(100_000).default(20),
+        /** Signaling connections open at once for one account (all its personas and tabs). */
+        connectionsPerAccount: z.number().int().min(1).max(10_000).default(10),
       })
       .strict()
       .prefault({}),
@@ -110,6 +147,9 @@ export const configSchema = z
   .superRefine((cfg, ctx) => {
     if ((cfg.http.tlsCertFile === undefined) !== (cfg.http.tlsKeyFile === undefined)) {
       ctx.addIssue({ code: 'custom', path: ['http', cfg.http.tlsCertFile ? 'tlsKeyFile' : 'tlsCertFile'], message: 'TLS needs both a certificate and a key file' });
+    }
+    if (cfg.media.stageReserve >= cfg.media.maxTransports) {
+      ctx.addIssue({ code: 'custom', path: ['media', 'stageReserve'], message: 'must be below media.maxTransports' });
     }
     if (cfg.media.rtcMinPort > cfg.media.rtcMaxPort) {
       ctx.addIssue({ code: 'custom', path: ['media', 'rtcMinPort'], message: 'must not be above media.rtcMaxPort' });
@@ -158,9 +198,17 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   { name: 'HEARTH_MEDIA_ANNOUNCED_IP', path: ['media', 'announcedIp'], kind: 'string', expected: 'the public IP address or host clients reach' },
   { name: 'HEARTH_MEDIA_RTC_MIN_PORT', path: ['media', 'rtcMinPort'], kind: 'int', expected: 'an integer from 1 to 65535' },
   { name: 'HEARTH_MEDIA_RTC_MAX_PORT', path: ['media', 'rtcMaxPort'], kind: 'int', expected: 'an integer from 1 to 65535' },
+  { name: 'HEARTH_MEDIA_MAX_TRANSPORTS', path: ['media', 'maxTransports'], kind: 'int', expected: 'an integer from 1 to 1000000' },
+  { name: 'HEARTH_MEDIA_STAGE_RESERVE', path: ['media', 'stageReserve'], kind: 'int', expected: 'an integer from 0 to 1000000, below HEARTH_MEDIA_MAX_TRANSPORTS' },
+  { name: 'HEARTH_MEDIA_TRANSPORTS_PER_ADDRESS', path: ['media', 'transportsPerAddress'], kind: 'int', expected: 'an integer from 1 to 100000' },
   { name: 'HEARTH_FEDERATION_ALLOW_PRIVATE', path: ['federation', 'allowPrivate'], kind: 'list', expected: 'comma-separated CIDR ranges such as 127.0.0.0/8,::1/128' },
   { name: 'HEARTH_FEDERATION_INBOUND_RATE', path: ['federation', 'inboundPerHostPerMinute'], kind: 'int', expected: 'an integer from 1 to 1000000 (activities per remote host per minute)' },
   { name: 'HEARTH_FEDERATION_KEY_FETCH_RATE', path: ['federation', 'keyFetchesPerHostPerMinute'], kind: 'int', expected: 'an integer from 1 to 100000 (signing-key fetches per remote host per minute)' },
+  { name: 'HEARTH_LINKS_INCOMING', path: ['federation', 'linksIncoming'], kind: 'bool', expected: 'true or false' },
+  { name: 'HEARTH_LINKS_OUTGOING', path: ['federation', 'linksOutgoing'], kind: 'bool', expected: 'true or false' },
+  { name: 'HEARTH_LINKS_PER_ROOM', path: ['federation', 'linksPerRoom'], kind: 'int', expected: 'an integer from 1 to 10000 (linked instances per room)' },
+  { name: 'HEARTH_LINK_REQUEST_RATE', path: ['federation', 'linkRequestsPerHostPerMinute'], kind: 'int', expected: 'an integer from 1 to 100000 (link requests per remote host per minute)' },
+  { name: 'HEARTH_LINK_GRACE_SECONDS', path: ['federation', 'linkGraceSeconds'], kind: 'int', expected: 'an integer from 0 to 3600 (seconds)' },
   { name: 'HEARTH_REGISTRATION', path: ['accounts', 'registration'], kind: 'string', expected: 'one of open, invite, closed' },
   { name: 'HEARTH_MAX_PERSONAS', path: ['accounts', 'maxPersonas'], kind: 'int', expected: 'an integer from 1 to 100' },
   { name: 'HEARTH_SIGNUP_PER_CLIENT', path: ['accounts', 'signupPerClientPerHour'], kind: 'int', expected: 'an integer from 1 to 1000000 (sign-up attempts per client address per hour)' },
@@ -172,7 +220,12 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   { name: 'HEARTH_REPORT_PER_ACCOUNT', path: ['limits', 'reportsPerAccountPerHour'], kind: 'int', expected: 'an integer from 1 to 1000000 (reports per account per hour)' },
   { name: 'HEARTH_ROOM_PER_CLIENT', path: ['limits', 'roomsPerClientPerHour'], kind: 'int', expected: 'an integer from 1 to 1000000 (rooms created per client address per hour)' },
   { name: 'HEARTH_ROOM_PER_ACCOUNT', path: ['limits', 'roomsPerAccountPerHour'], kind: 'int', expected: 'an integer from 1 to 1000000 (rooms created per account per hour)' },
+  { name: 'HEARTH_DELETION_SPREAD_SECONDS', path: ['accounts', 'deletionSpreadSeconds'], kind: 'int', expected: 'an integer from 0 to 86400 (seconds)' },
+  { name: 'HEARTH_INSTANCE_NAME', path: ['instance', 'name'], kind: 'string', expected: 'a name of 1 to 100 characters' },
+  { name: 'HEARTH_INSTANCE_DESCRIPTION', path: ['instance', 'description'], kind: 'string', expected: 'a description of at most 2000 characters' },
   { name: 'HEARTH_ROOM_IDLE_SECONDS', path: ['rooms', 'idleTimeoutSeconds'], kind: 'int', expected: 'an integer from 5 to 86400' },
+  { name: 'HEARTH_CONNECTIONS_PER_ADDRESS', path: ['rooms', 'connectionsPerAddress'], kind: 'int', expected: 'an integer from 1 to 100000' },
+  { name: 'HEARTH_CONNECTIONS_PER_ACCOUNT', path: ['rooms', 'connectionsPerAccount'], kind: 'int', expected: 'an integer from 1 to 10000' },
 ];
 
 /** Environment variables that are read but are not configuration values. */

@@ -1,16 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { Router, type RequestHandler } from 'express';
-import { hostOnDomain } from '../server/lib/domains.js';
-import { sendError } from '../server/http/errors.js';
 import type { Config } from '../config/index.js';
-import type { Logger } from '../server/logging/logger.js';
-import type { Store } from '../server/store/index.js';
+import { DomainEvents } from '../server/core/domain-events.js';
+import { hostOnDomain } from '../server/core/domains.js';
+import { sendError } from '../server/core/http-errors.js';
+import type { Logger } from '../server/core/logging/logger.js';
+import type { PersonaRepository, Store } from '../server/store/index.js';
 import type { ApexApi } from './apex/apex-api.js';
 import { AP_ROUTES, createApex } from './apex/create-apex.js';
 import { InstanceActor } from './actors/instance-actor.js';
 import { PersonaActions } from './actors/persona-actions.js';
 import { first } from './actors/persona-actor.js';
-import { PersonaActors, type ActorPurgedListener } from './actors/persona-federation.js';
+import { PersonaActors } from './actors/persona-federation.js';
 import { RemoteActors, type DocumentFetcher } from './actors/remote-actors.js';
 import { DeliveryQueue, receiptHandler } from './delivery/index.js';
 import { activityPubReadRouter } from './http/activitypub-routes.js';
@@ -20,18 +21,33 @@ import { PageCursors } from './http/page-cursors.js';
 import { socialRouter } from './http/social-routes.js';
 import { wellKnownRouter } from './http/well-known.js';
 import { parseInboundActivity } from './inbox/inbound-activity.js';
-import { InboxProcessor, type LocalPersonaSettings } from './inbox/inbox-processor.js';
+import { InboxProcessor } from './inbox/inbox-processor.js';
 import { createDocumentLoader, installDocumentLoader, MemoryContextCache } from './jsonld/index.js';
 import { SafeFetcher } from './net/index.js';
+import { FederatedRooms } from './rooms/index.js';
 import { createRequestSigner } from './signatures/index.js';
 
+/** An actor as federation's events name it: its id, and its handle when it is a persona of this instance. */
+export interface ActorRef {
+  actorId: string;
+  localHandle: string | null;
+}
+
+/** Federation's domain events (server/core/domain-events.ts), on `Federation.events`. */
+export type FederationEvents = {
+  /** No follow remains between these two actors (unfollow, block either way, a rejected follow). */
+  followsEnded: { actors: [ActorRef, ActorRef] };
+  /** An actor was purged (a local persona deleted, or an inbound Delete of a remote actor). */
+  actorPurged: ActorRef;
+};
+
 export interface FederationDeps {
-  config: Config;
-  store: Store;
+  config: Pick<Config, 'http' | 'federation' | 'accounts'>;
+  store: Pick<Store, 'apex' | 'instance' | 'federation' | 'delivery' | 'remoteRooms' | 'checkpoint'>;
+  /** Local personas (the inbox reads whether one approves followers by hand). */
+  personas: Pick<PersonaRepository, 'findByHandle'>;
   log: Logger;
   version: string;
-  /** Persona settings the inbox needs (approve followers); the accounts layer answers. */
-  settings: LocalPersonaSettings;
   /** Domain blocks, the reports queue and suspended accounts; nothing is blocked without it. */
   moderation?: FederationModeration;
 }
@@ -48,7 +64,10 @@ export class Federation {
   readonly remote: RemoteActors;
   readonly delivery: DeliveryQueue;
   readonly inbox: InboxProcessor;
-  private readonly purgedListeners: ActorPurgedListener[] = [];
+  /** Rooms across instances: announcing local rooms, storing and listing remote ones. */
+  readonly rooms: FederatedRooms;
+  /** Follows that ended, actors purged: the composition root subscribes rooms to them. */
+  readonly events: DomainEvents<FederationEvents>;
 
   private constructor(
     private readonly deps: FederationDeps,
@@ -61,8 +80,16 @@ export class Federation {
     const flog = log.child({ module: 'federation' });
     const moderation = deps.moderation;
     const suspendedHost = (host: string): boolean => moderation?.levelOf(host) === 'suspend';
+    this.events = new DomainEvents((e, event) => flog.error({ err: e, event }, 'a federation event listener failed'));
 
-    this.delivery = new DeliveryQueue({ repository: store.delivery, http: fetcher, log, isBlockedHost: suspendedHost });
+    this.delivery = new DeliveryQueue({
+      repository: store.delivery,
+      http: fetcher,
+      log,
+      isBlockedHost: suspendedHost,
+      // A deletion's Delete ended and its key was erased: the store's log must not keep the key.
+      afterReceiptJobEnded: () => store.checkpoint(),
+    });
     const documents: DocumentFetcher = {
       activityPub: async (url) => {
         const result = await fetcher.fetchActivityPub(url, { sign: true });
@@ -115,29 +142,49 @@ export class Federation {
       store,
       publicUrl,
       log: flog,
+      instanceSigner: { actorId: instanceActor.id, keyId: instanceActor.keyId, privateKeyPem: instanceActor.privateKeyPem },
       deletions: {
-        sendDeletion: async ({ activity: doc, inboxes, keyId, privateKeyPem }) => {
+        sendDeletion: async ({ activity: doc, inboxes, signer, actorKeyId, delayMs }) => {
           const activity = { ...doc, id: String(doc.id) };
-          // Nothing else of a deleted persona goes out any more: only its Delete.
-          const cancelled = await this.delivery.cancelForKey(keyId);
-          if (cancelled > 0) flog.info({ cancelled }, 'pending deliveries of a deleted persona cancelled');
-          const receiptId = await this.delivery.createReceipt({ actorId: String(doc.actor) });
-          const result = await this.delivery.enqueue({ activity, inboxes, keyId, privateKeyPem, batchId: receiptId });
+          // Nothing else of a deleted persona goes out any more, and nothing it
+          // sent stays queued (the bodies carry its profile): only its Delete.
+          const deleted = await this.delivery.deleteForKey(actorKeyId);
+          if (deleted > 0) flog.info({ deleted }, 'queued deliveries of a deleted persona deleted');
+          const receiptId = await this.delivery.createReceipt({ actorId: String(doc.object) });
+          const result = await this.delivery.enqueue({
+            activity, inboxes, keyId: signer.keyId, privateKeyPem: signer.privateKeyPem, batchId: receiptId, delayMs,
+          });
           if (!result.ok) throw new Error(`deletion could not be queued: ${result.error.kind}`);
           return { receiptId };
         },
       },
-      onPurged: () => this.purgedListeners,
+      onPurged: (actorId) => this.events.emit('actorPurged', this.actorRef(actorId)),
     });
+    this.rooms = new FederatedRooms({
+      apex: this.apex, store, publicUrl, log, fetchDocument: (url) => documents.activityPub(url),
+      isLimitedHost: (host) => moderation?.levelOf(host) === 'limit',
+    });
+    const followsEnded = (a: string, b: string): Promise<void> => this.followsEnded(a, b);
     this.inbox = new InboxProcessor({
-      apex: this.apex, store, log: log.child({ module: 'federation.inbox' }), personas: this.personas, settings: deps.settings,
+      apex: this.apex, store, log: log.child({ module: 'federation.inbox' }), personas: this.personas, rooms: this.rooms.inbox, followsEnded,
       ...(moderation ? { moderation } : {}),
+      settings: {
+        approveFollowers: async (actorId) => {
+          const handle = this.localHandleOf(actorId);
+          return handle === null ? undefined : (await deps.personas.findByHandle(handle))?.approveFollowers;
+        },
+      },
+      isGone: async (url) => {
+        const result = await fetcher.fetchActivityPub(url, { sign: true });
+        return !result.ok && result.error.kind === 'bad-status' && (result.error.status === 410 || result.error.status === 404);
+      },
     });
     this.actions = new PersonaActions({
       apex: this.apex,
       store,
       remote: this.remote,
       inbox: () => this.inbox,
+      followsEnded,
       reports: {
         sendReport: async ({ targetActor, inbox, comment }) => {
           const activity = {
@@ -165,7 +212,21 @@ export class Federation {
     }
     if (!(await store.federation.claimInbound(parsed.value.id, new Date().toISOString()))) return;
     const outcome = await this.inbox.process(parsed.value);
-    if (outcome.status !== 202) log.warn({ status: outcome.status, reason: outcome.error }, 'local delivery refused');
+    // A persona's Update reaching its local followers is expected and changes nothing: local actors are never overwritten.
+    if (!outcome.ok && outcome.error.code !== 'local_object') log.warn({ reason: outcome.error.code }, 'local delivery refused');
+  }
+
+  /**
+   * POSTs a JSON body signed by the instance actor through the safe client
+   * (cascade link requests); null when the other server cannot be reached.
+   */
+  async signedPost(url: string, body: string): Promise<{ status: number; body: string } | null> {
+    const result = await this.fetcher.request(url, { method: 'POST', body, headers: { 'content-type': 'application/json', accept: 'application/json' }, sign: true });
+    if (!result.ok) {
+      this.deps.log.child({ module: 'federation.links' }).info({ url, reason: result.error.kind }, 'link request not answered');
+      return null;
+    }
+    return { status: result.value.status, body: result.value.body.toString('utf8') };
   }
 
   /** Whether `followerActorId` follows `actorId` (an accepted follow), for followers-only rooms. */
@@ -177,16 +238,18 @@ export class Federation {
   }
 
   /**
-   * A domain was suspended: its queued deliveries are dropped, and its cached
-   * actors are purged with every follow and activity of theirs (the actor-purged
-   * listeners run for each, so rooms drop them too).
+   * A domain was suspended: its queued deliveries are dropped, its stored
+   * rooms forgotten (gone from every hallway and room list), and its cached
+   * actors purged with every follow and activity of theirs (the actor-purged
+   * event fires for each, so rooms drop them too). Idempotent.
    */
-  async purgeDomain(domain: string): Promise<{ deliveries: number; actors: number }> {
+  async purgeDomain(domain: string): Promise<{ deliveries: number; rooms: number; actors: number }> {
     const { store } = this.deps;
     const deliveries = await this.delivery.cancelForHosts((host) => hostOnDomain(host, domain), 'instance suspended by moderators');
+    const rooms = await store.remoteRooms.deleteOnDomain(domain);
     const ids = await store.federation.objectIdsOnDomain(domain);
     for (const id of ids) await this.personas.purgeRemoteActor(id);
-    return { deliveries, actors: ids.length };
+    return { deliveries, rooms, actors: ids.length };
   }
 
   /** Resolves a remote actor for a report: its URL and a `handle@host` label. */
@@ -225,9 +288,23 @@ export class Federation {
     return new Federation(deps, fetcher, instanceActor, await PageCursors.load(store.instance));
   }
 
-  /** Subscribes to actor purges (local deletion or an inbound Delete): rooms remove the actor at once. */
-  onActorPurged(listener: ActorPurgedListener): void {
-    this.purgedListeners.push(listener);
+  /**
+   * The handle of a persona of this instance from its actor id (the actor
+   * URL scheme is federation's), or null for any other actor.
+   */
+  localHandleOf(actorId: string): string | null {
+    const prefix = `${this.deps.config.http.publicUrl.toLowerCase()}/u/`;
+    if (!actorId.toLowerCase().startsWith(prefix)) return null;
+    const handle = actorId.slice(prefix.length).toLowerCase();
+    return handle.length > 0 && !handle.includes('/') ? handle : null;
+  }
+
+  private actorRef(actorId: string): ActorRef {
+    return { actorId, localHandle: this.localHandleOf(actorId) };
+  }
+
+  private followsEnded(actorA: string, actorB: string): Promise<void> {
+    return this.events.emit('followsEnded', { actors: [this.actorRef(actorA), this.actorRef(actorB)] });
   }
 
   /** All federation routes: discovery, ActivityPub documents, inboxes, deletion receipts. */
@@ -253,14 +330,19 @@ export class Federation {
       isBlockedHost: (host) => this.deps.moderation?.levelOf(host) === 'suspend',
     }));
     router.get('/api/v1/deletions/:id', receiptHandler(this.delivery));
+    router.use(this.rooms.router());
     const moderation = this.deps.moderation;
     router.use(activityPubReadRouter(this.apex, store, this.cursors, (actorId) => moderation?.isHiddenActor(actorId) ?? Promise.resolve(false)));
     return router;
   }
 
-  /** A persona's social actions (follow, unfollow, block, follow requests), for its owner. */
-  socialRouter(options: { followLimit?: RequestHandler } = {}): Router {
-    return socialRouter({ config: this.deps.config, store: this.deps.store, actions: this.actions, ...options });
+  /**
+   * A persona's social actions (follow, unfollow, block, follow requests),
+   * for its owner; `requireSession` is the accounts module's session middleware,
+   * `followLimit` moderation's spam limit on follows.
+   */
+  socialRouter(requireSession: RequestHandler, options: { followLimit?: RequestHandler } = {}): Router {
+    return socialRouter({ requireSession, personas: this.deps.personas, actions: this.actions, ...options });
   }
 
   /** The URL of a persona's actor. */
@@ -273,6 +355,7 @@ export class Federation {
   }
 
   async stop(): Promise<void> {
+    this.rooms.close();
     await this.delivery.stop();
     await this.fetcher.close();
   }

@@ -3,7 +3,7 @@
  * queue per room id, so two joins racing for a new room get the same router;
  * a room's media removes itself from the registry when it closes.
  */
-import { err, ok, type Result } from '../server/lib/result.js';
+import { err, ok, type Result } from '../server/core/result.js';
 import { RoomMedia, type RoomMediaOptions } from './room-media.js';
 import type { MediaWorkerPool, WorkerPickError } from './worker-pool.js';
 
@@ -32,7 +32,7 @@ export class RoomMediaRegistry {
       if (existing) return ok({ media: existing, created: false });
       const worker = this.pool.leastLoaded();
       if (!worker.ok) return err(worker.error);
-      const media = await RoomMedia.create(worker.value, this.options);
+      const media = await RoomMedia.create(worker.value, { ...this.options, webRtcServer: this.pool.webRtcServerOf(worker.value) });
       this.#media.set(roomId, media);
       media.once('close', () => {
         if (this.#media.get(roomId) === media) this.#media.delete(roomId);
@@ -48,6 +48,13 @@ export class RoomMediaRegistry {
       this.#media.delete(roomId);
       return Promise.resolve();
     });
+  }
+
+  /** WebRTC transports open (or being opened) in every room. */
+  transportCount(): number {
+    let total = 0;
+    for (const media of this.#media.values()) if (!media.closed) total += media.transportCount();
+    return total;
   }
 
   /** Number of rooms with media. */

@@ -8,7 +8,7 @@
  */
 import type { types } from 'mediasoup';
 import type { Logger } from 'pino';
-import { err, ok, type Result } from '../server/lib/result.js';
+import { err, ok, type Result } from '../server/core/result.js';
 import { AUDIO_MEDIA_CODECS } from './codecs.js';
 import { TypedEventEmitter } from './typed-event-emitter.js';
 
@@ -26,6 +26,11 @@ export interface RoomMediaOptions {
   listenIp: string;
   announcedIp?: string | undefined;
   caps?: PeerCaps;
+  /**
+   * The worker's WebRtcServer: every transport shares its one UDP and one
+   * TCP port (ADR 0012). Without it each transport binds its own ports.
+   */
+  webRtcServer?: types.WebRtcServer | undefined;
   /** Bits per second a peer may send us (one Opus stream needs ~64 kbit/s). */
   maxIncomingBitrate?: number;
   log: Logger;
@@ -73,7 +78,10 @@ export interface ConsumerInfo {
 
 interface Peer {
   transports: Map<string, types.WebRtcTransport>;
-  producer: types.Producer | undefined;
+  /** Transports being created now (counted against limits already). */
+  pending: number;
+  /** Open producers by id, at most `caps.producers`. */
+  producers: Map<string, types.Producer>;
   consumers: Map<string, types.Consumer>;
 }
 
@@ -133,17 +141,29 @@ export class RoomMedia extends TypedEventEmitter<RoomMediaEvents> {
     return typeof pid === 'number' ? pid : undefined;
   }
 
+  /** WebRTC transports open (or being opened) for one peer, or for the whole room. */
+  transportCount(peerId?: string): number {
+    const count = (p: Peer): number => p.transports.size + p.pending;
+    if (peerId !== undefined) {
+      const peer = this.#peers.get(peerId);
+      return peer ? count(peer) : 0;
+    }
+    let total = 0;
+    for (const peer of this.#peers.values()) total += count(peer);
+    return total;
+  }
+
   /** Every producer now, for a newcomer to consume. */
   producers(): { peerId: string; producerId: string }[] {
     const out: { peerId: string; producerId: string }[] = [];
-    for (const [peerId, peer] of this.#peers) if (peer.producer) out.push({ peerId, producerId: peer.producer.id });
+    for (const [peerId, peer] of this.#peers) for (const id of peer.producers.keys()) out.push({ peerId, producerId: id });
     return out;
   }
 
   #peer(peerId: string): Peer {
     let peer = this.#peers.get(peerId);
     if (!peer) {
-      peer = { transports: new Map(), producer: undefined, consumers: new Map() };
+      peer = { transports: new Map(), pending: 0, producers: new Map(), consumers: new Map() };
       this.#peers.set(peerId, peer);
     }
     return peer;
@@ -161,15 +181,23 @@ export class RoomMedia extends TypedEventEmitter<RoomMediaEvents> {
   async createTransport(peerId: string): Promise<Result<TransportInfo, MediaOpError>> {
     if (this.#closed) return err('media_closed');
     const peer = this.#peer(peerId);
-    if (peer.transports.size >= this.#caps.transports) return err('cap_reached');
-    const transport = await this.#router.createWebRtcTransport({
-      listenIps: [{ ip: this.#options.listenIp, ...(this.#options.announcedIp ? { announcedIp: this.#options.announcedIp } : {}) }],
-      enableUdp: true,
-      enableTcp: true,
-      preferUdp: true,
-      initialAvailableOutgoingBitrate: 600_000,
-      appData: { peerId },
-    });
+    if (peer.transports.size + peer.pending >= this.#caps.transports) return err('cap_reached');
+    const common = { enableUdp: true, enableTcp: true, preferUdp: true, initialAvailableOutgoingBitrate: 600_000, appData: { peerId } };
+    const server = this.#options.webRtcServer;
+    peer.pending++;
+    let transport: types.WebRtcTransport;
+    try {
+      transport = await this.#router.createWebRtcTransport(server
+        ? { ...common, webRtcServer: server }
+        : { ...common, listenIps: [{ ip: this.#options.listenIp, ...(this.#options.announcedIp ? { announcedIp: this.#options.announcedIp } : {}) }] });
+    } finally {
+      peer.pending--;
+    }
+    // The peer left (or the room closed) while the transport was being made: it must not outlive them.
+    if (this.#closed || this.#peers.get(peerId) !== peer) {
+      transport.close();
+      return err('media_closed');
+    }
     if (this.#options.maxIncomingBitrate) await transport.setMaxIncomingBitrate(this.#options.maxIncomingBitrate);
     peer.transports.set(transport.id, transport);
     transport.observer.once('close', () => peer.transports.delete(transport.id));
@@ -199,7 +227,7 @@ export class RoomMedia extends TypedEventEmitter<RoomMediaEvents> {
     const t = this.#transport(peerId, transportId);
     if (!t.ok) return t;
     const peer = this.#peer(peerId);
-    if (peer.producer && !peer.producer.closed) return err('cap_reached');
+    if (peer.producers.size >= this.#caps.producers) return err('cap_reached');
     let producer: types.Producer;
     try {
       producer = await t.value.produce({ kind: 'audio', rtpParameters, paused, appData: { peerId } });
@@ -208,9 +236,9 @@ export class RoomMedia extends TypedEventEmitter<RoomMediaEvents> {
       return err('bad_parameters');
     }
     if (this.#closed) return err('media_closed');
-    peer.producer = producer;
+    peer.producers.set(producer.id, producer);
     producer.observer.once('close', () => {
-      if (peer.producer === producer) peer.producer = undefined;
+      peer.producers.delete(producer.id);
       this.emit('producerClosed', { peerId, producerId: producer.id });
     });
     await this.#observer.addProducer({ producerId: producer.id }).catch((e: unknown) => this.#log.warn({ error: String(e) }, 'audio level observer refused a producer'));
@@ -218,17 +246,56 @@ export class RoomMedia extends TypedEventEmitter<RoomMediaEvents> {
     return ok({ id: producer.id });
   }
 
-  /** Pauses or resumes a peer's producer server-side (mute). No producer: nothing to do. */
-  async setPaused(peerId: string, paused: boolean): Promise<void> {
-    const producer = this.#peers.get(peerId)?.producer;
-    if (!producer || producer.closed) return;
-    if (paused) await producer.pause();
-    else await producer.resume();
+  /**
+   * Cascade links (media/cascade.ts): a PipeTransport on this room's router,
+   * closed with the router. SRTP protects the path between instances, RTX
+   * repairs its losses.
+   */
+  async createPipeTransport(listenIp: string, announcedIp?: string): Promise<types.PipeTransport> {
+    if (this.#closed) throw new Error('room media closed');
+    return this.#router.createPipeTransport({
+      listenIp: { ip: listenIp, ...(announcedIp ? { announcedIp } : {}) },
+      enableSrtp: true,
+      enableRtx: true,
+    });
   }
 
-  /** Closes a peer's producer (it left the stage). */
+  /**
+   * Takes a producer made on a cascade pipe as `peerId`'s own: local peers
+   * consume it, mute pauses it and leaving the stage closes it, as for a
+   * producer of a local peer. Not counted against the peer caps (the other
+   * instance checked its own peer's).
+   */
+  async adoptProducer(peerId: string, producer: types.Producer): Promise<void> {
+    if (this.#closed) {
+      producer.close();
+      return;
+    }
+    const peer = this.#peer(peerId);
+    peer.producers.set(producer.id, producer);
+    producer.observer.once('close', () => {
+      peer.producers.delete(producer.id);
+      this.emit('producerClosed', { peerId, producerId: producer.id });
+    });
+    await this.#observer.addProducer({ producerId: producer.id }).catch((e: unknown) => this.#log.warn({ error: String(e) }, 'audio level observer refused a producer'));
+    this.emit('producerAdded', { peerId, producerId: producer.id });
+  }
+
+  /** The peer whose producer this is, if it is open in this room. */
+  producerOwner(producerId: string): string | undefined {
+    for (const [id, p] of this.#peers) if (p.producers.has(producerId)) return id;
+    return undefined;
+  }
+
+  /** Pauses or resumes a peer's producers server-side (mute). No producer: nothing to do. */
+  async setPaused(peerId: string, paused: boolean): Promise<void> {
+    const producers = [...(this.#peers.get(peerId)?.producers.values() ?? [])].filter((p) => !p.closed);
+    await Promise.all(producers.map((p) => (paused ? p.pause() : p.resume())));
+  }
+
+  /** Closes a peer's producers (it left the stage). */
   closeProducer(peerId: string): void {
-    this.#peers.get(peerId)?.producer?.close();
+    for (const producer of [...(this.#peers.get(peerId)?.producers.values() ?? [])]) producer.close();
   }
 
   /** A consumer (paused until the client resumes it) of `producerId` on the peer's transport. */
@@ -238,7 +305,7 @@ export class RoomMedia extends TypedEventEmitter<RoomMediaEvents> {
     const peer = this.#peer(peerId);
     if (peer.consumers.size >= this.#caps.consumers) return err('cap_reached');
     let owner: string | undefined;
-    for (const [id, p] of this.#peers) if (p.producer?.id === producerId) owner = id;
+    for (const [id, p] of this.#peers) if (p.producers.has(producerId)) owner = id;
     if (owner === undefined) return err('no_such_producer');
     if (!this.#router.canConsume({ producerId, rtpCapabilities })) return err('cannot_consume');
     const consumer = await t.value.consume({ producerId, rtpCapabilities, paused: true, appData: { peerId } });
@@ -264,6 +331,8 @@ export class RoomMedia extends TypedEventEmitter<RoomMediaEvents> {
     if (!peer) return;
     this.#peers.delete(peerId);
     for (const t of peer.transports.values()) t.close();
+    // Producers adopted from a cascade pipe live on the pipe, not on the peer's transports.
+    for (const p of [...peer.producers.values()]) p.close();
   }
 
   /** Closes the router and with it every transport, producer and consumer. */

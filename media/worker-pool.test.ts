@@ -57,10 +57,6 @@ async function waitFor(condition: () => boolean, timeoutMs: number, what: string
   }
 }
 
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 /** The command line of a running process (Linux), to see which ports a worker got. */
 function commandLine(pid: number): string[] {
   return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
@@ -207,15 +203,25 @@ void describe('MediaWorkerPool with real mediasoup workers', () => {
     for (const pid of pids) {
       assert.throws(() => process.kill(pid, 0), { code: 'ESRCH' }, `worker ${pid} is gone`);
     }
-    // The pending replacement was due 250 ms after the death: no worker may be spawned at all.
+    // The pending replacement was due 250 ms after the death: no worker may be spawned for it at all.
+    // The positive signal: a witness pool, whose worker dies after that one did, gets its own
+    // replacement (same backoff, same spawn); by then the cancelled one would have been spawned.
+    const witness = newPool(pino({ level: 'silent' }), 41400, 41499);
+    await witness.start();
     const spawnedAfterClose: number[] = [];
     const onNewWorker = (worker: types.Worker): void => {
       spawnedAfterClose.push(worker.pid);
     };
     mediasoupObserver.on('newworker', onNewWorker);
-    await delay(500);
-    mediasoupObserver.off('newworker', onNewWorker);
-    assert.deepEqual(spawnedAfterClose, [], 'no worker spawned after close()');
+    try {
+      const replaced = nextEvent(witness, 'workerReplaced', 5000);
+      process.kill(pidsOf(witness)[0] ?? -1, 'SIGKILL');
+      const { pid: witnessPid } = await replaced;
+      assert.deepEqual(spawnedAfterClose, [witnessPid], 'no worker spawned after close(), only the witness\'s replacement');
+    } finally {
+      mediasoupObserver.off('newworker', onNewWorker);
+      await witness.close();
+    }
     assert.equal(replacements, 0, 'no replacement after close()');
     assert.equal(pool.aliveCount(), 0);
   });

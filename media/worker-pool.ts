@@ -1,6 +1,6 @@
 import { createWorker, workerBin, type types } from 'mediasoup';
 import type { Logger } from 'pino';
-import { err, ok, type Result } from '../server/lib/result.js';
+import { err, ok, type Result } from '../server/core/result.js';
 import { MediaPoolClosedError, MediaUnavailableError, MediaWorkerSpawnError } from './errors.js';
 import { splitPortRange, type PortRange } from './port-range.js';
 import { waitForExit } from './process-exit.js';
@@ -16,6 +16,12 @@ export interface MediaWorkerPoolOptions {
   rtcMinPort: number;
   rtcMaxPort: number;
   log: Logger;
+  /**
+   * Gives each worker a WebRtcServer listening on this IP (one UDP and one
+   * TCP port from the worker's share of the range) that all its WebRTC
+   * transports share (ADR 0012). Without it each transport binds its own ports.
+   */
+  webRtcServer?: { listenIp: string; announcedIp?: string | undefined };
   /** Replacement timing; the defaults suit production, tests may shorten them. */
   restartBackoff?: Partial<BackoffPolicy>;
 }
@@ -28,7 +34,12 @@ export interface WorkerRef {
 
 /** Events of {@link MediaWorkerPool}. */
 export type MediaWorkerPoolEvents = {
-  /** A worker died; its routers are closed. Rooms on it must move to a live worker. */
+  /**
+   * A worker died; its routers are closed. Nothing in rooms listens here:
+   * each room's media closes with reason `worker_died` and the live room
+   * moves itself to a live worker (server/rooms/live-room.ts). For health
+   * and metrics.
+   */
   workerDied: [WorkerRef];
   /** A dead worker's slot has a new, running worker. */
   workerReplaced: [WorkerRef];
@@ -68,14 +79,17 @@ interface Slot {
 /**
  * A fixed number of mediasoup worker processes, each in its own slot with its
  * own share of the RTC port range. A worker that dies is dropped from the live
- * set at once and replaced after an exponential backoff; listeners of
- * `workerDied` move the dead worker's rooms elsewhere.
+ * set at once and replaced after an exponential backoff. Its routers close
+ * with it, and each room's media reports `worker_died`: the rooms move
+ * themselves to a live worker (no `workerDied` listener is needed for that).
  */
 export class MediaWorkerPool extends TypedEventEmitter<MediaWorkerPoolEvents> {
   /** Number of worker slots. */
   readonly size: number;
   readonly #log: Logger;
   readonly #logLevel: types.WorkerLogLevel;
+  readonly #webRtcServer: MediaWorkerPoolOptions['webRtcServer'];
+  readonly #servers = new WeakMap<types.Worker, types.WebRtcServer>();
   readonly #slots: Slot[];
   /** Every worker this pool started and that has not closed yet, whichever slot holds it. */
   readonly #workers = new Set<types.Worker>();
@@ -94,6 +108,7 @@ export class MediaWorkerPool extends TypedEventEmitter<MediaWorkerPoolEvents> {
     this.#log = log;
     this.size = options.size;
     this.#logLevel = options.logLevel;
+    this.#webRtcServer = options.webRtcServer;
     const policy: BackoffPolicy = { ...DEFAULT_RESTART_BACKOFF, ...options.restartBackoff };
     const ranges = splitPortRange({ min: options.rtcMinPort, max: options.rtcMaxPort }, options.size);
     this.#slots = ranges.map((ports, index) => ({
@@ -168,6 +183,11 @@ export class MediaWorkerPool extends TypedEventEmitter<MediaWorkerPoolEvents> {
     return ok(best.current.worker);
   }
 
+  /** The WebRtcServer of a worker of this pool, if the pool makes them. */
+  webRtcServerOf(worker: types.Worker): types.WebRtcServer | undefined {
+    return this.#servers.get(worker);
+  }
+
   /** One entry per slot, in slot order. */
   stats(): WorkerSlotStats[] {
     return this.#slots.map((slot) => ({
@@ -219,6 +239,17 @@ export class MediaWorkerPool extends TypedEventEmitter<MediaWorkerPoolEvents> {
       rtcMaxPort: slot.ports.max,
       appData: { slot: slot.index },
     });
+    if (this.#webRtcServer && !this.#closed) {
+      const { listenIp, announcedIp } = this.#webRtcServer;
+      const info = (protocol: 'udp' | 'tcp'): types.WebRtcServerListenInfo => ({ protocol, ip: listenIp, ...(announcedIp ? { announcedIp } : {}) });
+      try {
+        this.#servers.set(worker, await worker.createWebRtcServer({ listenInfos: [info('udp'), info('tcp')] }));
+      } catch (error) {
+        worker.close();
+        await waitForExit(worker.pid);
+        throw error;
+      }
+    }
     if (this.#closed) {
       worker.close();
       await waitForExit(worker.pid);

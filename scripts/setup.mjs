@@ -4,6 +4,7 @@
 //
 //   node scripts/setup.mjs start [-- server args]   set up, then run the server
 //   node scripts/setup.mjs test  [test files]       set up, typecheck, lint, run every test
+//   node scripts/setup.mjs unit                     typecheck, run the unit tests (*.unit.test.ts) only
 //   node scripts/setup.mjs bench [args]             set up, run the benchmarks (says so when there are none yet)
 //   node scripts/setup.mjs setup                    set up only
 //
@@ -16,7 +17,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WORKER_BUILD_PACKAGES, cachedWorkerPath, ensureWorker } from '../media/worker-build/build-worker.mjs';
-import { buildWeb } from './build-web.mjs';
+import { buildWeb, typecheckWeb } from './build-web.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const STAMP = path.join(ROOT, 'node_modules', '.hearth-install-stamp');
@@ -69,12 +70,17 @@ function ensureSystemPackages(names, why) {
   if (install.status !== 0) fail(`apt-get install failed; run by hand: ${cmd}`);
 }
 
+/**
+ * What npm installs from: the dependency fields of package.json (not its
+ * scripts, so adding a script does not reinstall), the lockfile and Node's version.
+ */
 function installHash() {
   const h = createHash('sha256');
-  for (const f of ['package.json', 'package-lock.json']) {
-    const p = path.join(ROOT, f);
-    if (fs.existsSync(p)) h.update(fs.readFileSync(p));
-  }
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+  const fields = ['dependencies', 'devDependencies', 'optionalDependencies', 'overrides', 'allowScripts', 'engines'];
+  h.update(JSON.stringify(fields.map((k) => pkg[k] ?? null)));
+  const lock = path.join(ROOT, 'package-lock.json');
+  if (fs.existsSync(lock)) h.update(fs.readFileSync(lock));
   h.update(process.versions.node);
   return h.digest('hex');
 }
@@ -126,14 +132,31 @@ async function setup() {
   return { MEDIASOUP_WORKER_BIN: workerBin };
 }
 
-function findTests(dir, out = []) {
+/**
+ * Compiled tests under `dir` (`dist/`) whose TypeScript source still exists:
+ * a test renamed or deleted in the sources leaves a stale `.js` behind, which
+ * must not run. `suffix` picks `.test.js` (every test) or `.unit.test.js`.
+ */
+function findTests(dir, suffix = '.test.js', out = []) {
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     const p = path.join(dir, entry.name);
     if (entry.isDirectory()) {
-      if (entry.name !== 'node_modules') findTests(p, out);
-    } else if (entry.name.endsWith('.test.js')) out.push(p);
+      if (entry.name !== 'node_modules') findTests(p, suffix, out);
+    } else if (entry.name.endsWith(suffix)) {
+      const source = path.join(ROOT, path.relative(path.join(ROOT, 'dist'), p)).replace(/\.js$/, '.ts');
+      if (fs.existsSync(source)) out.push(p);
+    }
   }
   return out.sort();
+}
+
+/** The folders whose imports the dependency rules check. */
+const CRUISED = ['server', 'federation', 'media', 'config', 'test'];
+
+/** dependency-cruiser with the repository's rules; exit status 0 when they hold. */
+function checkDependencies() {
+  const cli = path.join(ROOT, 'node_modules', 'dependency-cruiser', 'bin', 'dependency-cruise.mjs');
+  return run(process.execPath, [cli, ...CRUISED, '--config', '.dependency-cruiser.cjs', '--output-type', 'err']);
 }
 
 function runChild(args, env) {
@@ -162,14 +185,32 @@ async function main() {
       const extra = await setup();
       // The browser tests drive Debian's Chromium (never a downloaded browser).
       ensureSystemPackages(TEST_PACKAGES, 'the browser tests');
-      say('typecheck: ok (the TypeScript build above is strict)');
+      say('typecheck: the browser client (its own tsconfig: DOM, JSX for Preact)');
+      const web = typecheckWeb();
+      if (web !== 0) fail('the browser client has type errors (see above)', web);
+      say('typecheck: ok (the TypeScript build above is strict, and the browser client)');
       say('lint');
       const lint = run(process.execPath, [path.join(ROOT, 'node_modules', 'eslint', 'bin', 'eslint.js'), '.']);
       if (lint !== 0) fail('lint failed (see above)', lint);
+      say('dependency rules: layers, no cycles, modules through their index (.dependency-cruiser.cjs)');
+      const deps = checkDependencies();
+      if (deps !== 0) fail('dependency rules broken (see above; the layers are in docs/adr/0032-layers.md)', deps);
       const files = args.length > 0 ? args : findTests(path.join(ROOT, 'dist'));
       if (files.length === 0) fail('no test files found under dist/');
       say(`running ${files.length} test files`);
       runChild(['--test', '--test-timeout=300000', ...files], { ...process.env, ...extra });
+      break;
+    }
+    case 'unit': {
+      // Unit tests only (`*.unit.test.ts`): in-process, no media worker, no child
+      // process, no browser, so neither the worker build nor the web bundle is needed.
+      checkNode();
+      ensureNpmInstall(cachedWorkerPath());
+      buildTypeScript();
+      const files = findTests(path.join(ROOT, 'dist'), '.unit.test.js');
+      if (files.length === 0) fail('no unit test files found under dist/');
+      say(`running ${files.length} unit test files`);
+      runChild(['--test', '--test-timeout=30000', ...files], process.env);
       break;
     }
     case 'bench': {
@@ -184,7 +225,7 @@ async function main() {
       break;
     }
     default:
-      fail(`unknown command "${command}"; expected start, test, bench or setup`, 2);
+      fail(`unknown command "${command}"; expected start, test, unit, bench or setup`, 2);
   }
 }
 

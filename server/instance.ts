@@ -5,14 +5,13 @@ import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/index.js';
-import { Federation } from '../federation/index.js';
-import { MediaWorkerPool } from '../media/index.js';
-import { createAccountsRouter, PersonaHooks } from './accounts/index.js';
-import { createApp } from './http/app.js';
-import { createModeration, type Moderation } from './moderation/index.js';
-import { createRooms, type Rooms } from './rooms/index.js';
-import type { Logger } from './logging/logger.js';
-import { openStore, type Store } from './store/index.js';
+import type { Federation } from '../federation/index.js';
+import type { MediaWorkerPool } from '../media/index.js';
+import { buildInstance, type BuiltInstance } from './composition-root.js';
+import type { Logger } from './core/logging/logger.js';
+import type { Moderation } from './moderation/index.js';
+import type { Rooms } from './rooms/index.js';
+import type { Store } from './store/index.js';
 
 /** A running instance: what main.ts and the tests hold on to. */
 export interface Instance {
@@ -77,23 +76,12 @@ function listen(server: http.Server | https.Server, host: string, port: number):
   });
 }
 
-/** Runs the undo steps of a failed boot in reverse order, then rethrows. */
-async function unwind(undo: Array<() => Promise<void>>, error: unknown): Promise<never> {
-  for (const step of undo.reverse()) {
-    try {
-      await step();
-    } catch {
-      // keep unwinding: the original error is the one to report
-    }
-  }
-  throw error;
-}
-
 /**
  * Boots an instance. The port is bound first, before the store is opened:
  * a port already in use stops the process before anything could be written.
- * Until the rest is up, requests get 503. Then store -> media -> federation
- * -> rooms -> HTTP app. A failure at any step closes what was opened.
+ * Until the rest is up, requests get 503. Then the composition root builds
+ * and wires the modules (composition-root.ts). A failure at any step closes
+ * what was opened.
  */
 export async function startInstance(config: Config, log: Logger): Promise<Instance> {
   const version = readVersion();
@@ -119,120 +107,16 @@ export async function startInstance(config: Config, log: Logger): Promise<Instan
   });
   const address = await listen(server, config.http.host, config.http.port);
 
-  const undo: Array<() => Promise<void>> = [() => new Promise<void>((resolve) => server.close(() => resolve()))];
-  let store: Store;
-  let media: MediaWorkerPool;
-  let federation: Federation;
-  let rooms: Rooms;
-  let moderation: Moderation;
-  const hooks = new PersonaHooks();
+  let built: BuiltInstance;
   try {
-    store = await openStore({
-      dataDir: config.storage.dataDir,
-      ...(config.storage.mongodbUrl ? { mongodbUrl: config.storage.mongodbUrl } : {}),
-      log,
-    });
-    const openedStore = store;
-    undo.push(() => openedStore.close());
-    // Before federation: every door asks moderation from the first request on.
-    moderation = createModeration({ config, store, log, hooks });
-    const mod = moderation;
-    undo.push(() => Promise.resolve(mod.close()));
-    await moderation.load();
-    const hiddenPersona = async (personaId: string): Promise<boolean> => {
-      const persona = await openedStore.personas.findById(personaId);
-      return persona !== undefined && mod.suspensions.isSuspended(persona.accountId);
-    };
-    media = new MediaWorkerPool({
-      size: config.media.workers,
-      logLevel: config.media.logLevel,
-      rtcMinPort: config.media.rtcMinPort,
-      rtcMaxPort: config.media.rtcMaxPort,
-      log,
-    });
-    const pool = media;
-    undo.push(() => pool.close());
-    await media.start();
-
-    federation = await Federation.create({
-      config,
-      store,
-      log,
-      version,
-      settings: {
-        approveFollowers: async (actorId) => {
-          const prefix = `${config.http.publicUrl.toLowerCase()}/u/`;
-          if (!actorId.toLowerCase().startsWith(prefix)) return undefined;
-          return (await openedStore.personas.findByHandle(actorId.slice(prefix.length).toLowerCase()))?.approveFollowers;
-        },
-      },
-      moderation: {
-        levelOf: (host) => mod.blocks.levelOf(host),
-        receiveFlag: (flag) => mod.reports.receiveFlag(flag),
-        isHiddenActor: async (actorId) => {
-          const prefix = `${config.http.publicUrl.toLowerCase()}/u/`;
-          if (!actorId.toLowerCase().startsWith(prefix)) return false;
-          const persona = await openedStore.personas.findByHandle(actorId.slice(prefix.length).toLowerCase());
-          return persona !== undefined && mod.suspensions.isSuspended(persona.accountId);
-        },
-      },
-    });
-    const fed = federation;
-    undo.push(() => fed.stop());
-    federation.start();
-
-    rooms = createRooms({
-      config,
-      store,
-      media,
-      log,
-      hooks,
-      hiddenHost: hiddenPersona,
-      createLimit: moderation.limits.middleware('rooms'),
-      audience: {
-        isFollower: async (hostPersonaId, viewerPersonaId) => {
-          const [host, viewer] = await Promise.all([openedStore.personas.findById(hostPersonaId), openedStore.personas.findById(viewerPersonaId)]);
-          if (!host?.actorId || !viewer?.actorId) return false;
-          return fed.isFollower(host.actorId, viewer.actorId);
-        },
-      },
-    });
-    const openedRooms = rooms;
-    undo.push(() => openedRooms.close());
-    await rooms.ready;
-    moderation.connect({
-      rooms: rooms.moderation,
-      federation: fed,
-      remote: {
-        resolve: (target) => fed.reportTarget(target),
-        forward: async (actorId, comment) => (await fed.actions.report(actorId, comment)).ok,
-      },
-    });
-    await moderation.blocks.announceSuspended();
+    built = await buildInstance(config, { log, version });
   } catch (e) {
-    return unwind(undo, e);
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    throw e;
   }
-
-  const app = createApp({
-    log,
-    routers: [
-      federation.blockedSignersGuard(),
-      createAccountsRouter({ config, store, federation: federation.personas, log, hooks, registrationMode: () => moderation.settings.value.registration }),
-      moderation.router,
-      rooms.router,
-      federation.socialRouter({ followLimit: moderation.limits.middleware('follows') }),
-      federation.router(),
-    ],
-    trustProxy: config.http.trustProxy,
-    health: {
-      version,
-      storeKind: store.kind,
-      pingStore: () => store.ping(),
-      mediaWorkersAlive: () => media.aliveCount(),
-    },
-  });
+  const { store, media, federation, rooms, moderation, app } = built;
   handler = app;
-  rooms.attach(server);
+  built.attach(server);
   log.info({ host: config.http.host, port: address.port, publicUrl: config.http.publicUrl, store: store.kind, mediaWorkers: media.aliveCount(), version }, 'listening');
 
   let closing: Promise<void> | undefined;
@@ -240,7 +124,7 @@ export async function startInstance(config: Config, log: Logger): Promise<Instan
     closing ??= (async () => {
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       // WebSockets are not idle HTTP connections: close them (and the rooms) first.
-      await rooms.close();
+      await built.closeSessions();
       server.closeIdleConnections();
       // In-flight requests get a short grace period, then their sockets are cut.
       const grace = setTimeout(() => {
@@ -248,10 +132,7 @@ export async function startInstance(config: Config, log: Logger): Promise<Instan
       }, 3_000);
       await stopped;
       clearTimeout(grace);
-      moderation.close();
-      await federation.stop();
-      await media.close();
-      await store.close();
+      await built.close();
       log.info('stopped');
     })();
     return closing;

@@ -4,7 +4,7 @@
  * 2 bad configuration.
  */
 import { ConfigError, exportLibraryEnvironment, loadProcessConfig, redactedConfig } from '../config/index.js';
-import { createLogger, LogSink } from './logging/logger.js';
+import { createLogger, LogSink } from './core/logging/logger.js';
 
 const SHUTDOWN_DEADLINE_MS = 9_000;
 /** How long an exit waits for the last log lines to reach a slow log reader. */

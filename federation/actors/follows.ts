@@ -11,7 +11,7 @@ export type FollowPlace = 'followers' | 'following' | 'outbox';
  * `following` and `outbox` (follows not yet accepted) the local actor is.
  * Used by blocks in both directions.
  */
-export async function endFollows(store: Store, local: ApexObject, otherId: string, places: readonly FollowPlace[]): Promise<void> {
+export async function endFollows(store: Pick<Store, 'apex'>, local: ApexObject, otherId: string, places: readonly FollowPlace[]): Promise<void> {
   for (const place of places) {
     const collection = first(local[place]);
     if (!collection) continue;

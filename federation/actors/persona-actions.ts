@@ -22,7 +22,11 @@ export interface ReportSender {
 }
 
 export class PersonaActions {
-  constructor(private readonly deps: { apex: ApexApi; store: Store; remote: RemoteActors; inbox: () => InboxProcessor; reports: ReportSender }) {}
+  constructor(private readonly deps: {
+    apex: ApexApi; store: Pick<Store, 'apex' | 'federation'>; remote: RemoteActors; inbox: () => InboxProcessor; reports: ReportSender;
+    /** A follow between the two actors ended (rooms re-check who may stay in followers-only rooms). */
+    followsEnded?: (actorA: string, actorB: string) => Promise<void>;
+  }) {}
 
   /** Reports a remote actor to its instance (a Flag from this instance's actor, as Mastodon does). */
   async report(target: string, comment: string): Promise<ActionResult<{ actorId: string }>> {
@@ -76,6 +80,7 @@ export class PersonaActions {
     });
     await store.apex.removeActivity(follow, me.id);
     await apex.publishActivity(me, undo);
+    await this.deps.followsEnded?.(me.id, them.id);
     return { ok: true, value: {} };
   }
 
@@ -86,6 +91,7 @@ export class PersonaActions {
     const { me, them } = pair;
     const { apex, store } = this.deps;
     await endFollows(store, me, them.id, ['followers', 'following', 'outbox']);
+    await this.deps.followsEnded?.(me.id, them.id);
     const block = await apex.buildActivity('Block', me.id, [them.id], { object: them.id });
     block._meta = { ...(block._meta ?? {}), collection: [apex.utils.nameToBlockedIRI(handle)] };
     await apex.addToOutbox(me, block);

@@ -1,4 +1,4 @@
-import type { Logger } from '../../server/logging/logger.js';
+import type { Logger } from '../../server/core/logging/logger.js';
 import type { Store } from '../../server/store/index.js';
 import type { ApexApi, ApexObject } from '../apex/apex-api.js';
 import { first } from './persona-actor.js';
@@ -20,7 +20,7 @@ const ACCT = /^@?([a-z0-9_.-]{1,64})@([a-z0-9.-]{1,253}(?::\d{1,5})?)$/i;
  * URL, cached in the store, refreshed on demand.
  */
 export class RemoteActors {
-  constructor(private readonly deps: { apex: ApexApi; store: Store; fetcher: DocumentFetcher; log: Logger; publicUrl: string; isBlockedHost?: (host: string) => boolean }) {}
+  constructor(private readonly deps: { apex: ApexApi; store: Pick<Store, 'apex'>; fetcher: DocumentFetcher; log: Logger; publicUrl: string; isBlockedHost?: (host: string) => boolean }) {}
 
   /** `handle@host`, `acct:handle@host` or an actor URL → the actor document (cached). */
   async resolve(target: string): Promise<{ ok: true; actor: ApexObject } | { ok: false; error: ResolveError }> {

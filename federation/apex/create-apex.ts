@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
-import type { Logger } from '../../server/logging/logger.js';
+import type { Logger } from '../../server/core/logging/logger.js';
 import type { ApexStore } from '../../server/store/index.js';
+import { HEARTH_TERMS } from '../jsonld/contexts/hearth-v1.js';
 import type { ApexApi, ApexObject, ApexRoutes } from './apex-api.js';
 
 const require = createRequire(import.meta.url);
@@ -25,12 +26,15 @@ export const AP_ROUTES: ApexRoutes = {
 
 export const SHARED_INBOX_PATH = '/inbox';
 
-/** Extra JSON-LD terms our actors carry (Mastodon's and this project's). */
+/** Extra JSON-LD terms our documents carry (Mastodon's and this project's). */
 export const EXTRA_CONTEXT = {
   toot: 'http://joinmastodon.org/ns#',
   discoverable: 'toot:discoverable',
   indexable: 'toot:indexable',
   manuallyApprovesFollowers: 'as:manuallyApprovesFollowers',
+  // This project's room vocabulary (federation/rooms), so apex keeps the terms of a room's Event.
+  xsd: 'http://www.w3.org/2001/XMLSchema#',
+  ...HEARTH_TERMS,
 };
 
 /** What the apex instance delegates to this project's own, hardened parts. */

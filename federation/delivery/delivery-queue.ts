@@ -1,6 +1,6 @@
 import { createPrivateKey } from 'node:crypto';
-import { err, ok, type Result } from '../../server/lib/result.js';
-import type { Logger } from '../../server/logging/logger.js';
+import { err, ok, type Result } from '../../server/core/result.js';
+import type { Logger } from '../../server/core/logging/logger.js';
 import type { DeliveryRepository, NewDeliveryJob } from '../../server/store/index.js';
 import { signRequest } from '../signatures/index.js';
 import { normalizeInbox } from './inboxes.js';
@@ -55,6 +55,11 @@ export interface DeliveryQueueDeps {
   readonly options?: Partial<Omit<DeliveryOptions, 'retry'>> & { retry?: Partial<RetryPolicy> };
   /** Hosts moderators cut off: nothing is queued for them, and queued jobs are failed instead of sent. */
   readonly isBlockedHost?: (host: string) => boolean;
+  /**
+   * Called after a job of a receipt (a deletion's Delete) ended and its
+   * private key was erased: the store checkpoints, so the key leaves its log too.
+   */
+  readonly afterReceiptJobEnded?: () => Promise<void>;
 }
 
 /**
@@ -107,6 +112,7 @@ export class DeliveryQueue {
       log: this.log,
       options: this.options,
       isBlockedHost: this.isBlockedHost,
+      ...(deps.afterReceiptJobEnded ? { afterReceiptJobEnded: deps.afterReceiptJobEnded } : {}),
     });
   }
 
@@ -149,7 +155,9 @@ export class DeliveryQueue {
       privateKeyPem: request.privateKeyPem,
       batchId,
     }));
-    const { inserted, duplicates } = jobs.length > 0 ? await this.repository.enqueue(jobs, this.clock.now()) : { inserted: 0, duplicates: 0 };
+    const now = this.clock.now();
+    const dueAt = new Date(now.getTime() + Math.max(0, request.delayMs ?? 0));
+    const { inserted, duplicates } = jobs.length > 0 ? await this.repository.enqueue(jobs, now, dueAt) : { inserted: 0, duplicates: 0 };
     if (rejected.length > 0) this.log.warn({ rejected: rejected.length }, 'inboxes that are not http(s) URLs left out');
     if (inserted > 0) this.runner.kick();
     return ok({ queued: inserted, duplicates, rejected });
@@ -196,6 +204,14 @@ export class DeliveryQueue {
       if (matches(host)) cancelled += await this.repository.cancelForHost(host, this.clock.now(), error);
     }
     return cancelled;
+  }
+
+  /**
+   * Deletes every job signed with `keyId`, pending or ended, bodies and all:
+   * for a deleted actor, whose past activities carry its profile. Answers how many.
+   */
+  deleteForKey(keyId: string): Promise<number> {
+    return this.repository.deleteForKey(keyId);
   }
 
   /** Starts the runner (idempotent). */

@@ -5,7 +5,7 @@
  * `enqueue` acknowledged it, until the parent kills it with SIGKILL.
  */
 import { setImmediate } from 'node:timers/promises';
-import { createLogger } from '../../server/logging/logger.js';
+import { createLogger } from '../../server/core/logging/logger.js';
 import { openStore } from '../../server/store/index.js';
 import { DeliveryQueue } from './index.js';
 import { loopbackFetcher, testKeys } from './test-fixtures/inbox-server.js';

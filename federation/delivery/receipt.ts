@@ -1,7 +1,7 @@
 /** Deletion receipts: a batch of jobs, reported per instance. */
 import { randomBytes } from 'node:crypto';
 import type { RequestHandler } from 'express';
-import type { Result } from '../../server/lib/result.js';
+import type { Result } from '../../server/core/result.js';
 import type { DeliveryBatch, DeliveryBatchJob } from '../../server/store/index.js';
 import type { DeliveryReceipt, InstanceReceipt, ReceiptError } from './types.js';
 

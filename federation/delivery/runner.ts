@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Logger } from '../../server/logging/logger.js';
+import type { Logger } from '../../server/core/logging/logger.js';
 import type { ClaimedDeliveryJob, DeliveryOutcome, DeliveryRepository } from '../../server/store/index.js';
 import { judgeAttempt, nextAttemptAt, parseRetryAfter } from './schedule.js';
 import type { Clock, DeliveryHttpClient, DeliveryOptions, DeliverySigner } from './types.js';
@@ -18,6 +18,8 @@ export interface RunnerDeps {
   readonly options: DeliveryOptions;
   /** Hosts moderators cut off: their claimed jobs are failed, never posted. */
   readonly isBlockedHost?: (host: string) => boolean;
+  /** Called after a job of a receipt ended (its private key was erased), e.g. to checkpoint the store. */
+  readonly afterReceiptJobEnded?: () => Promise<void>;
 }
 
 /**
@@ -234,8 +236,15 @@ export class DeliveryRunner {
 
   private async settle(job: ClaimedDeliveryJob, outcome: DeliveryOutcome): Promise<void> {
     if (!(await this.deps.repository.settle(job.id, job.claim, outcome))) {
-      // Its lease ran out and another runner took it: that one's attempt decides.
+      // Its lease ran out and another runner took it (or its actor was deleted): that one's outcome decides.
       this.deps.log.warn({ host: job.host, job: job.id }, 'delivery lease was lost before the attempt ended');
+      return;
+    }
+    if (outcome.state === 'pending' || job.batchId === null || !this.deps.afterReceiptJobEnded) return;
+    try {
+      await this.deps.afterReceiptJobEnded();
+    } catch (error) {
+      this.deps.log.error({ err: error }, 'after-receipt hook failed');
     }
   }
 

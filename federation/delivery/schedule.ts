@@ -2,7 +2,7 @@
  * The retry schedule and how one delivery attempt's answer is judged. Pure
  * functions: the runner passes the time and the randomness in.
  */
-import { assertNever, type Result } from '../../server/lib/result.js';
+import { assertNever, type Result } from '../../server/core/result.js';
 import type { FetchError } from '../net/index.js';
 import type { RetryPolicy } from './types.js';
 

@@ -1,4 +1,4 @@
-import type { Result } from '../../server/lib/result.js';
+import type { Result } from '../../server/core/result.js';
 import type { FetchError } from '../net/index.js';
 import type { SignRequestInput } from '../signatures/index.js';
 
@@ -85,6 +85,8 @@ export interface EnqueueRequest {
   readonly privateKeyPem: string;
   /** Report these jobs in this receipt (from `createReceipt`). */
   readonly batchId?: string;
+  /** Hold the jobs back this long (ms) before their first attempt; default 0. */
+  readonly delayMs?: number;
 }
 
 /** What an accepted enqueue did. Once it answers, the jobs are durable. */

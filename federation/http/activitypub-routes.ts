@@ -8,9 +8,10 @@ import type { PageCursors } from './page-cursors.js';
 /**
  * A deleted local actor answers 410 with a Tombstone on its actor URL and
  * every URL below it, before apex looks (apex would answer 404: the document
- * is gone).
+ * is gone). The Tombstone has no `deleted` time: personas deleted together
+ * (an account's) would be tied together by it.
  */
-function tombstones(apex: ApexApi, store: Store): RequestHandler {
+function tombstones(apex: ApexApi, store: Pick<Store, 'apex' | 'federation'>): RequestHandler {
   return (req, res, next) => {
     const handle = String(req.params.actor ?? '').toLowerCase();
     const actorId = apex.utils.usernameToIRI(handle);
@@ -24,7 +25,6 @@ function tombstones(apex: ApexApi, store: Store): RequestHandler {
         id: actorId,
         type: 'Tombstone',
         formerType: 'Person',
-        deleted: tombstone.deletedAt,
       }));
     }, next);
   };
@@ -36,7 +36,7 @@ function tombstones(apex: ApexApi, store: Store): RequestHandler {
  * that signatures of past activities still check, and nothing of its
  * profile; its collections answer 404. Lifting the suspension restores both.
  */
-function suspended(apex: ApexApi, store: Store, isHidden: (actorId: string) => Promise<boolean>, what: 'actor' | 'collection'): RequestHandler {
+function suspended(apex: ApexApi, store: Pick<Store, 'apex'>, isHidden: (actorId: string) => Promise<boolean>, what: 'actor' | 'collection'): RequestHandler {
   return (req, res, next) => {
     const actorId = apex.utils.usernameToIRI(String(req.params.actor ?? '').toLowerCase());
     (async () => {
@@ -71,7 +71,7 @@ function suspended(apex: ApexApi, store: Store, isHidden: (actorId: string) => P
  * (`result`), the first two and the last of apex's outbox chain, around our
  * own handlers (collection-routes.ts).
  */
-export function activityPubReadRouter(apex: ApexApi, store: Store, cursors: PageCursors, isHidden: (actorId: string) => Promise<boolean> = () => Promise.resolve(false)): Router {
+export function activityPubReadRouter(apex: ApexApi, store: Pick<Store, 'apex' | 'federation'>, cursors: PageCursors, isHidden: (actorId: string) => Promise<boolean> = () => Promise.resolve(false)): Router {
   const router = Router();
   router.use(apex);
   const tomb = tombstones(apex, store);

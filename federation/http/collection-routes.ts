@@ -1,5 +1,5 @@
 import type { RequestHandler, Response } from 'express';
-import { sendError } from '../../server/http/errors.js';
+import { sendError } from '../../server/core/http-errors.js';
 import type { ApexStreamItem } from '../../server/store/index.js';
 import type { ApexApi, ApexObject } from '../apex/apex-api.js';
 import { first } from '../actors/persona-actor.js';

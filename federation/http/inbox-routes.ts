@@ -1,10 +1,11 @@
 import express, { Router, type Request, type RequestHandler } from 'express';
-import { sendError } from '../../server/http/errors.js';
-import type { Logger } from '../../server/logging/logger.js';
+import { sendError } from '../../server/core/http-errors.js';
+import type { Logger } from '../../server/core/logging/logger.js';
+import { assertNever } from '../../server/core/result.js';
 import type { Store } from '../../server/store/index.js';
 import { AP_ROUTES, SHARED_INBOX_PATH } from '../apex/create-apex.js';
 import type { RemoteActors } from '../actors/remote-actors.js';
-import type { InboxProcessor } from '../inbox/inbox-processor.js';
+import type { InboxProcessor, InboxRefusal } from '../inbox/inbox-processor.js';
 import { parseInboundActivity, sameOrigin } from '../inbox/inbound-activity.js';
 import { findContextUnavailable } from '../jsonld/index.js';
 import { verifyRequest, type VerifyError } from '../signatures/index.js';
@@ -17,7 +18,7 @@ export const INBOX_BODY_LIMIT = 256 * 1024;
 const AP_CONTENT_TYPES = ['application/activity+json', 'application/ld+json', 'application/json'];
 
 export interface InboxRouteDeps {
-  store: Store;
+  store: Pick<Store, 'federation'>;
   log: Logger;
   remote: RemoteActors;
   processor: InboxProcessor;
@@ -78,6 +79,22 @@ function describe(error: VerifyError): string {
  * duplicate check, and only then side effects. A request failing any check
  * is answered 4xx and nothing of it is stored.
  */
+/** The HTTP status of each kind of inbox refusal, in one exhaustive switch. */
+function refusalStatus(refusal: InboxRefusal): 400 | 403 | 404 | 422 {
+  switch (refusal.kind) {
+    case 'malformed':
+      return 400;
+    case 'not_owner':
+      return 403;
+    case 'unknown_target':
+      return 404;
+    case 'unprocessable':
+      return 422;
+    default:
+      return assertNever(refusal.kind);
+  }
+}
+
 export function inboxRouter(deps: InboxRouteDeps): Router {
   const router = Router();
   const limiter = new HostRateLimiter(deps.perHostPerMinute ?? 600, 60_000);
@@ -165,11 +182,11 @@ export function inboxRouter(deps: InboxRouteDeps): Router {
       }
       try {
         const outcome = await deps.processor.process(activity);
-        if (outcome.status === 202) {
+        if (outcome.ok) {
           res.status(202).json({ status: 'accepted' });
         } else {
           await deps.store.federation.releaseInbound(activity.id);
-          sendError(res, outcome.status, outcome.error, outcome.message);
+          sendError(res, refusalStatus(outcome.error), outcome.error.code, outcome.error.message);
         }
       } catch (e) {
         await deps.store.federation.releaseInbound(activity.id);

@@ -1,10 +1,9 @@
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
-import type { Config } from '../../config/index.js';
-import { getAuth, requireSession } from '../../server/accounts/index.js';
-import { sendError } from '../../server/http/errors.js';
-import { assertNever } from '../../server/lib/result.js';
-import type { Store } from '../../server/store/index.js';
+import { getAuth } from '../../server/accounts/index.js';
+import { sendError } from '../../server/core/http-errors.js';
+import { assertNever } from '../../server/core/result.js';
+import type { PersonaRepository } from '../../server/store/index.js';
 import type { ActionError, PersonaActions } from '../actors/persona-actions.js';
 
 const targetBody = z.object({ target: z.string().min(3).max(2048) }).strict();
@@ -47,15 +46,15 @@ function sendActionError(res: Response, error: ActionError): void {
  * (Reports are filed through moderation's `POST /api/v1/reports`.)
  * Another account's persona answers 404, never revealing that it exists.
  */
-export function socialRouter(deps: { config: Config; store: Store; actions: PersonaActions; followLimit?: RequestHandler }): Router {
+export function socialRouter(deps: { requireSession: RequestHandler; personas: Pick<PersonaRepository, 'findByHandle'>; actions: PersonaActions; followLimit?: RequestHandler }): Router {
   const followLimit: RequestHandler = deps.followLimit ?? ((_req, _res, next) => next());
   const router = Router();
-  const auth = requireSession({ config: deps.config, store: deps.store });
+  const auth = deps.requireSession;
   const json = express.json({ limit: '64kb', strict: true });
 
   const owned = async (req: Request, res: Response): Promise<string | undefined> => {
     const handle = String(req.params.handle ?? '').toLowerCase();
-    const persona = await deps.store.personas.findByHandle(handle);
+    const persona = await deps.personas.findByHandle(handle);
     if (!persona || persona.accountId !== getAuth(req).account.id) {
       sendError(res, 404, 'not_found', 'no such persona');
       return undefined;

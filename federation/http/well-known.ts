@@ -1,11 +1,15 @@
 import { Router, type Request, type Response } from 'express';
-import { sendError } from '../../server/http/errors.js';
+import { sendError } from '../../server/core/http-errors.js';
 import type { Store } from '../../server/store/index.js';
 import type { ApexApi } from '../apex/apex-api.js';
+import { CoarseCount } from './coarse-count.js';
+
+/** NodeInfo's user count: refreshed at most hourly, rounded up to a multiple of 10 (see CoarseCount). */
+export const NODEINFO_USERS = { refreshMs: 60 * 60 * 1000, step: 10 };
 
 export interface WellKnownDeps {
   apex: ApexApi;
-  store: Store;
+  store: Pick<Store, 'apex' | 'federation'>;
   publicUrl: string;
   version: string;
   openRegistrations: () => boolean;
@@ -34,6 +38,7 @@ function handleFromResource(resource: string, deps: WellKnownDeps): { handle: st
 /** WebFinger (RFC 7033), host-meta and NodeInfo 2.1. */
 export function wellKnownRouter(deps: WellKnownDeps): Router {
   const router = Router();
+  const userCount = new CoarseCount(() => deps.store.apex.getUserCount(), NODEINFO_USERS);
   const cors = (_req: Request, res: Response, next: () => void): void => {
     res.set('Access-Control-Allow-Origin', '*');
     next();
@@ -87,7 +92,7 @@ export function wellKnownRouter(deps: WellKnownDeps): Router {
   });
   router.get('/nodeinfo/2.1', cors, (_req, res, next) => {
     (async () => {
-      const users = await deps.store.apex.getUserCount();
+      const users = await userCount.value();
       res.type('application/json; profile="http://nodeinfo.diaspora.software/ns/schema/2.1#"').json({
         version: '2.1',
         software: { name: 'hearth', version: deps.version },

@@ -1,4 +1,5 @@
-import type { Logger } from '../../server/logging/logger.js';
+import type { Logger } from '../../server/core/logging/logger.js';
+import { err, ok, type Result } from '../../server/core/result.js';
 import type { Store } from '../../server/store/index.js';
 import type { ApexApi, ApexObject } from '../apex/apex-api.js';
 import { first } from '../actors/persona-actor.js';
@@ -7,8 +8,21 @@ import type { PersonaActors } from '../actors/persona-federation.js';
 import type { FederationModeration } from '../moderation-port.js';
 import { sameOrigin, type InboundActivity } from './inbound-activity.js';
 
-/** Outcome of processing one verified activity: the HTTP status to answer, and why on refusals. */
-export type InboxOutcome = { status: 202 } | { status: 400 | 403 | 404 | 422; error: string; message: string };
+/**
+ * Why a verified activity was refused, as a domain outcome: `malformed` (it
+ * lacks what its type needs), `not_owner` (the actor may not act on that
+ * object), `unknown_target` (no such local object), `unprocessable` (it
+ * contradicts what is stored). The inbox route maps each kind to an HTTP
+ * status; `code` is the machine-readable error the remote gets.
+ */
+export interface InboxRefusal {
+  kind: 'malformed' | 'not_owner' | 'unknown_target' | 'unprocessable';
+  code: string;
+  message: string;
+}
+
+/** Outcome of processing one verified activity. */
+export type InboxOutcome = Result<null, InboxRefusal>;
 
 /** What the processor needs to know about local personas. */
 export interface LocalPersonaSettings {
@@ -18,16 +32,31 @@ export interface LocalPersonaSettings {
 
 export interface InboxProcessorDeps {
   apex: ApexApi;
-  store: Store;
+  store: Pick<Store, 'apex' | 'federation'>;
   log: Logger;
   personas: PersonaActors;
   settings: LocalPersonaSettings;
   /** Domain blocks (follows from a limited domain need approval) and the reports queue for Flags. */
   moderation?: FederationModeration;
+  /** Room activities (federation/rooms) are claimed before the handlers below; undefined = not a room. */
+  rooms?: { handle(a: InboundActivity): Promise<InboxOutcome | undefined> };
+  /** A follow between the two actors ended (rooms re-check who may stay in followers-only rooms). */
+  followsEnded?: (actorA: string, actorB: string) => Promise<void>;
+  /** Whether a remote object's origin says it is gone (410 or 404 on its URL). */
+  isGone(url: string): Promise<boolean>;
 }
 
-const accepted: InboxOutcome = { status: 202 };
-const refuse = (status: 400 | 403 | 404 | 422, error: string, message: string): InboxOutcome => ({ status, error, message });
+/**
+ * Activities that create, replace or remove an object. This instance's own
+ * actors and objects are changed only by this instance, never through an
+ * inbox: a persona's Update delivered in-process to its local followers
+ * would otherwise overwrite the stored actor (and its private key) with the
+ * public document.
+ */
+const MUTATIONS = new Set(['Create', 'Update', 'Delete']);
+
+const accepted: InboxOutcome = ok(null);
+const refuse = (kind: InboxRefusal['kind'], code: string, message: string): InboxOutcome => err({ kind, code, message });
 
 /**
  * Side effects of inbound activities, keyed by type (Follow, Accept, Reject,
@@ -48,14 +77,19 @@ export class InboxProcessor {
 
   constructor(private readonly deps: InboxProcessorDeps) {}
 
-  process(activity: InboundActivity): Promise<InboxOutcome> {
+  async process(activity: InboundActivity): Promise<InboxOutcome> {
+    if (MUTATIONS.has(activity.type) && activity.objectIds.some((id) => this.isLocal(id))) {
+      return refuse('not_owner', 'local_object', 'objects of this instance are changed only by this instance');
+    }
+    const room = await this.deps.rooms?.handle(activity);
+    if (room) return room;
     const handler = this.handlers[activity.type];
     // Activity types this server has no use for are accepted and dropped.
     return handler ? handler(activity) : Promise.resolve(accepted);
   }
 
   private isLocal(id: string): boolean {
-    return id.toLowerCase().startsWith(`${this.deps.apex.baseUrl.toLowerCase()}/`);
+    return sameOrigin(id, this.deps.apex.baseUrl);
   }
 
   private async localActor(id: string): Promise<ApexObject | undefined> {
@@ -69,7 +103,7 @@ export class InboxProcessor {
   private async follow(a: InboundActivity): Promise<InboxOutcome> {
     const targetId = a.objectIds[0];
     const target = targetId ? await this.localActor(targetId) : undefined;
-    if (!target) return refuse(404, 'unknown_target', 'the followed actor is not on this instance');
+    if (!target) return refuse('unknown_target', 'unknown_target', 'the followed actor is not on this instance');
     const { apex, store } = this.deps;
     const follow = await apex.fromJSONLD({ '@context': 'https://www.w3.org/ns/activitystreams', id: a.id, type: 'Follow', actor: a.actorId, object: target.id });
     follow._meta = { collection: [] };
@@ -97,32 +131,37 @@ export class InboxProcessor {
   private async acceptOrReject(a: InboundActivity, kind: 'accept' | 'reject'): Promise<InboxOutcome> {
     const { store } = this.deps;
     const followId = a.objectIds[0];
-    if (!followId) return refuse(400, 'missing_object', `${kind} needs the Follow as its object`);
+    if (!followId) return refuse('malformed', 'missing_object', `${kind} needs the Follow as its object`);
     const follow = await store.apex.getActivity(followId, true);
     if (!follow) return accepted; // a follow we never sent (or already undone): nothing to do
     const follower = await this.localActor(first(follow.actor) ?? '');
     if (!follower || first(follow.object) !== a.actorId) {
-      return refuse(403, 'not_owner', `only the followed actor may ${kind} this follow`);
+      return refuse('not_owner', 'not_owner', `only the followed actor may ${kind} this follow`);
     }
     const following = first(follower.following);
     if (!following) return accepted;
     if (kind === 'accept') await store.apex.updateActivityMeta(follow, 'collection', following);
-    else await store.apex.removeActivity(follow, follower.id);
+    else {
+      await store.apex.removeActivity(follow, follower.id);
+      await this.deps.followsEnded?.(follower.id, a.actorId);
+    }
     return accepted;
   }
 
   private async undo(a: InboundActivity): Promise<InboxOutcome> {
     const { store } = this.deps;
     const targetId = a.objectIds[0];
-    if (!targetId) return refuse(400, 'missing_object', 'Undo needs the undone activity as its object');
+    if (!targetId) return refuse('malformed', 'missing_object', 'Undo needs the undone activity as its object');
     const undone = await store.apex.getActivity(targetId, true);
     if (!undone) {
       await store.federation.takeFollowRequest(targetId);
       return accepted;
     }
-    if (first(undone.actor) !== a.actorId) return refuse(403, 'not_owner', 'only the actor of an activity may undo it');
+    if (first(undone.actor) !== a.actorId) return refuse('not_owner', 'not_owner', 'only the actor of an activity may undo it');
     await store.apex.removeActivity(undone, a.actorId);
     await store.federation.takeFollowRequest(targetId);
+    const followed = first(undone.object);
+    if (undone.type === 'Follow' && followed) await this.deps.followsEnded?.(a.actorId, followed);
     return accepted;
   }
 
@@ -131,19 +170,20 @@ export class InboxProcessor {
     const target = await this.localActor(a.objectIds[0] ?? '');
     if (!target) return accepted;
     await endFollows(this.deps.store, target, a.actorId, ['followers', 'following']);
+    await this.deps.followsEnded?.(target.id, a.actorId);
     return accepted;
   }
 
   private async update(a: InboundActivity): Promise<InboxOutcome> {
     const objectId = a.objectIds[0];
-    if (!objectId) return refuse(400, 'missing_object', 'Update needs an object');
-    if (!sameOrigin(objectId, a.actorId)) return refuse(403, 'not_owner', 'an actor may only update objects of its own origin');
+    if (!objectId) return refuse('malformed', 'missing_object', 'Update needs an object');
+    if (!sameOrigin(objectId, a.actorId)) return refuse('not_owner', 'not_owner', 'an actor may only update objects of its own origin');
     const { apex, store } = this.deps;
     const embedded = a.embedded.get(objectId);
     if (objectId !== a.actorId) {
       const cached = await store.apex.getObject(objectId);
       const owner = cached ? (first(cached.attributedTo) ?? first(cached.actor)) : undefined;
-      if (cached && owner !== a.actorId) return refuse(403, 'not_owner', 'the sender does not own this object');
+      if (cached && owner !== a.actorId) return refuse('not_owner', 'not_owner', 'the sender does not own this object');
       return accepted; // nothing of this server's depends on remote objects other than actors yet
     }
     if (!embedded) return accepted;
@@ -155,18 +195,27 @@ export class InboxProcessor {
 
   private async delete(a: InboundActivity): Promise<InboxOutcome> {
     const objectId = a.objectIds[0];
-    if (!objectId) return refuse(400, 'missing_object', 'Delete needs an object');
+    if (!objectId) return refuse('malformed', 'missing_object', 'Delete needs an object');
     if (objectId === a.actorId) {
       await this.deps.personas.purgeRemoteActor(a.actorId);
       return accepted;
     }
-    if (!sameOrigin(objectId, a.actorId)) return refuse(403, 'not_owner', 'an actor may only delete objects of its own origin');
+    if (!sameOrigin(objectId, a.actorId)) return refuse('not_owner', 'not_owner', 'an actor may only delete objects of its own origin');
     const cached = await this.deps.store.apex.getObject(objectId);
     if (!cached) return accepted;
     const owner = first(cached.attributedTo) ?? first(cached.actor);
-    if (owner !== a.actorId) return refuse(403, 'not_owner', 'the sender does not own this object');
-    await this.deps.store.federation.purgeActor(objectId);
-    return accepted;
+    if (owner === a.actorId) {
+      await this.deps.store.federation.purgeActor(objectId);
+      return accepted;
+    }
+    // An actor deleted by another actor of its server (Hearth signs with its
+    // instance actor when a persona's own key is lost): believed only when
+    // the actor's own URL says it is gone.
+    if (first(cached.inbox) && (await this.deps.isGone(objectId))) {
+      await this.deps.personas.purgeRemoteActor(objectId);
+      return accepted;
+    }
+    return refuse('not_owner', 'not_owner', 'the sender does not own this object');
   }
 
   private async flag(a: InboundActivity): Promise<InboxOutcome> {

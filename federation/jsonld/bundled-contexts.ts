@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { GOTOSOCIAL_CONTEXT } from './contexts/gotosocial.js';
+import { HEARTH_CONTEXT_URL, HEARTH_V1_CONTEXT } from './contexts/hearth-v1.js';
 import { IDENTITY_V1_CONTEXT } from './contexts/identity-v1.js';
 import { LITEPUB_CONTEXT } from './contexts/litepub.js';
 import type { ContextDocument } from './contexts/types.js';
@@ -52,4 +53,5 @@ export const BUNDLED_CONTEXTS: ReadonlyMap<string, ContextDocument> = new Map<st
   ['https://purl.archive.org/socialweb/webfinger', WEBFINGER_CONTEXT],
   ['http://purl.archive.org/socialweb/webfinger', WEBFINGER_CONTEXT],
   ['https://gotosocial.org/ns', GOTOSOCIAL_CONTEXT],
+  [HEARTH_CONTEXT_URL, HEARTH_V1_CONTEXT],
 ]);

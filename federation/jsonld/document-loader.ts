@@ -1,5 +1,5 @@
-import type { Logger } from '../../server/logging/logger.js';
-import type { Result } from '../../server/lib/result.js';
+import type { Logger } from '../../server/core/logging/logger.js';
+import type { Result } from '../../server/core/result.js';
 import { HostRateLimiter } from '../http/host-rate-limiter.js';
 import { BUNDLED_CONTEXTS } from './bundled-contexts.js';
 

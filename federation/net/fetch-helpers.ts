@@ -1,6 +1,6 @@
 /** Small helpers of the safe client: URL validation, bounded body reading, header shaping. */
 import type { IncomingHttpHeaders } from 'node:http';
-import { err, ok, type Result } from '../../server/lib/result.js';
+import { err, ok, type Result } from '../../server/core/result.js';
 import type { FetchError } from './types.js';
 
 /** Resolves and validates a URL: http(s) only, no embedded credentials. */

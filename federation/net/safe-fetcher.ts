@@ -1,6 +1,6 @@
 import { Agent, errors as undiciErrors } from 'undici';
-import type { Logger } from '../../server/logging/logger.js';
-import { err, ok, type Result } from '../../server/lib/result.js';
+import type { Logger } from '../../server/core/logging/logger.js';
+import { err, ok, type Result } from '../../server/core/result.js';
 import {
   ACTIVITYPUB_ACCEPT,
   documentIdMatches,

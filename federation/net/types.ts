@@ -1,4 +1,4 @@
-import type { Logger } from '../../server/logging/logger.js';
+import type { Logger } from '../../server/core/logging/logger.js';
 import type { BlockStage } from './guarded-connector.js';
 
 /** A request as a signer sees it: the final URL of this hop and the headers that will be sent. */

@@ -1,4 +1,4 @@
-import { err, ok, type Result } from '../../server/lib/result.js';
+import { err, ok, type Result } from '../../server/core/result.js';
 import type { VerifyError } from './types.js';
 
 /** The parameters of a draft-cavage `Signature` header. */

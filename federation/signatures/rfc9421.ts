@@ -6,7 +6,7 @@
  * rsa-pss-sha512, ecdsa-p256-sha256 and ed25519.
  */
 import { constants, verify as cryptoVerify, type KeyObject } from 'node:crypto';
-import { err, ok, type Result } from '../../server/lib/result.js';
+import { err, ok, type Result } from '../../server/core/result.js';
 import { isInnerList, parseDictionary, serializeInnerList, StructuredFieldError, type InnerList } from './structured-fields.js';
 import type { VerifiedSignature, VerifyError, VerifyRequestInput } from './types.js';
 import { checkBodyDigest, checkTimeWindow, parseHttpDate, verifyWithKey } from './verify-common.js';

@@ -1,9 +1,14 @@
 /**
- * The subset of RFC 8941 Structured Field Values that HTTP message signatures
- * (RFC 9421) and Content-Digest (RFC 9530) use: dictionaries whose members are
- * items or inner lists, with parameters. Parsing is strict: any syntax error
- * makes the whole field invalid, as RFC 8941 §4.2 requires.
+ * The RFC 8941 Structured Field Values that HTTP message signatures (RFC 9421)
+ * and Content-Digest (RFC 9530) use, parsed and serialized by the
+ * `structured-headers` library and handed to the signature code as these
+ * small typed shapes (items with `value`/`params`, inner lists with
+ * `items`/`params`, byte sequences as Buffers). Parsing is strict: any syntax
+ * error makes the whole field invalid, as RFC 8941 §4.2 requires. The RFC
+ * 9651 additions (dates, display strings) are refused: RFC 9421 and RFC 9530
+ * are defined on RFC 8941.
  */
+import * as sf from 'structured-headers';
 
 /** A token, kept apart from strings because they serialize differently. */
 export interface Token {
@@ -42,168 +47,53 @@ export function isInnerList(member: DictionaryMember): member is InnerList {
 
 /** Parses a Dictionary field value (RFC 8941 §4.2.2). Later duplicate keys win. */
 export function parseDictionary(text: string): Map<string, DictionaryMember> {
-  const parser = new Parser(text);
-  const result = new Map<string, DictionaryMember>();
-  parser.skipSpaces();
-  if (parser.done()) return result;
-  for (;;) {
-    const key = parser.key();
-    let member: DictionaryMember;
-    if (parser.peek() === '=') {
-      parser.advance();
-      member = parser.peek() === '(' ? parser.innerList() : parser.item();
-    } else {
-      member = { value: true, params: parser.parameters() };
-    }
-    result.set(key, member);
-    parser.skipOws();
-    if (parser.done()) return result;
-    parser.expect(',');
-    parser.skipOws();
-    if (parser.done()) throw new StructuredFieldError('trailing comma');
+  let parsed: sf.Dictionary;
+  try {
+    parsed = sf.parseDictionary(text);
+  } catch (e) {
+    throw new StructuredFieldError(e instanceof Error ? e.message : String(e));
   }
+  const result = new Map<string, DictionaryMember>();
+  for (const [key, member] of parsed) result.set(key, fromMember(member));
+  return result;
 }
 
 /** Serializes an inner list with parameters, as the `@signature-params` line needs. */
 export function serializeInnerList(list: InnerList): string {
-  const items = list.items.map((item) => `${serializeBare(item.value)}${serializeParams(item.params)}`);
-  return `(${items.join(' ')})${serializeParams(list.params)}`;
+  try {
+    return sf.serializeInnerList([list.items.map((item) => [toBare(item.value), toParams(item.params)]), toParams(list.params)]);
+  } catch (e) {
+    throw new StructuredFieldError(e instanceof Error ? e.message : String(e));
+  }
 }
 
-function serializeParams(params: Parameters): string {
-  let out = '';
-  for (const [key, value] of params) out += value === true ? `;${key}` : `;${key}=${serializeBare(value)}`;
+function fromMember(member: sf.Item | sf.InnerList): DictionaryMember {
+  const [value, params] = member;
+  if (Array.isArray(value)) return { items: value.map(([v, p]) => ({ value: fromBare(v), params: fromParams(p) })), params: fromParams(params) };
+  return { value: fromBare(value), params: fromParams(params) };
+}
+
+function fromParams(params: sf.Parameters): Parameters {
+  const out: Parameters = new Map();
+  for (const [key, value] of params) out.set(key, fromBare(value));
   return out;
 }
 
-function serializeBare(value: BareItem): string {
-  if (typeof value === 'number') return Number.isInteger(value) ? String(value) : value.toFixed(3).replace(/0+$/, '');
-  if (typeof value === 'string') return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
-  if (typeof value === 'boolean') return value ? '?1' : '?0';
-  if (Buffer.isBuffer(value)) return `:${value.toString('base64')}:`;
-  return value.token;
+function fromBare(value: sf.BareItem): BareItem {
+  if (typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (value instanceof sf.Token) return { token: value.toString() };
+  if (value instanceof ArrayBuffer) return Buffer.from(value);
+  throw new StructuredFieldError('dates and display strings (RFC 9651) are not RFC 8941 structured fields');
 }
 
-class Parser {
-  #pos = 0;
+function toParams(params: Parameters): sf.Parameters {
+  const out: sf.Parameters = new Map();
+  for (const [key, value] of params) out.set(key, toBare(value));
+  return out;
+}
 
-  constructor(private readonly text: string) {}
-
-  done(): boolean {
-    return this.#pos >= this.text.length;
-  }
-
-  peek(): string {
-    return this.text.charAt(this.#pos);
-  }
-
-  advance(): void {
-    this.#pos += 1;
-  }
-
-  expect(char: string): void {
-    if (this.peek() !== char) throw new StructuredFieldError(`expected "${char}" at ${this.#pos}`);
-    this.advance();
-  }
-
-  skipSpaces(): void {
-    while (this.peek() === ' ') this.advance();
-  }
-
-  skipOws(): void {
-    while (this.peek() === ' ' || this.peek() === '\t') this.advance();
-  }
-
-  key(): string {
-    const match = /^[a-z*][a-z0-9_\-.*]*/.exec(this.text.slice(this.#pos));
-    if (match === null) throw new StructuredFieldError(`expected a key at ${this.#pos}`);
-    this.#pos += match[0].length;
-    return match[0];
-  }
-
-  innerList(): InnerList {
-    this.expect('(');
-    const items: Item[] = [];
-    for (;;) {
-      this.skipSpaces();
-      if (this.peek() === ')') {
-        this.advance();
-        return { items, params: this.parameters() };
-      }
-      items.push(this.item());
-      const next = this.peek();
-      if (next !== ' ' && next !== ')') throw new StructuredFieldError(`bad inner list at ${this.#pos}`);
-    }
-  }
-
-  item(): Item {
-    const value = this.bareItem();
-    return { value, params: this.parameters() };
-  }
-
-  parameters(): Parameters {
-    const params: Parameters = new Map();
-    while (this.peek() === ';') {
-      this.advance();
-      this.skipSpaces();
-      const key = this.key();
-      let value: BareItem = true;
-      if (this.peek() === '=') {
-        this.advance();
-        value = this.bareItem();
-      }
-      params.set(key, value);
-    }
-    return params;
-  }
-
-  bareItem(): BareItem {
-    const rest = this.text.slice(this.#pos);
-    const char = this.peek();
-    if (char === '"') return this.string();
-    if (char === ':') {
-      const match = /^:([A-Za-z0-9+/=]*):/.exec(rest);
-      if (match === null) throw new StructuredFieldError(`bad byte sequence at ${this.#pos}`);
-      this.#pos += match[0].length;
-      return Buffer.from(match[1] ?? '', 'base64');
-    }
-    if (char === '?') {
-      const match = /^\?([01])/.exec(rest);
-      if (match === null) throw new StructuredFieldError(`bad boolean at ${this.#pos}`);
-      this.#pos += 2;
-      return match[1] === '1';
-    }
-    const number = /^-?[0-9]{1,15}(\.[0-9]{1,3})?/.exec(rest);
-    if (number !== null) {
-      this.#pos += number[0].length;
-      return Number(number[0]);
-    }
-    const token = /^[A-Za-z*][!#$%&'*+\-.^_`|~0-9A-Za-z:/]*/.exec(rest);
-    if (token !== null) {
-      this.#pos += token[0].length;
-      return { token: token[0] };
-    }
-    throw new StructuredFieldError(`unexpected "${char}" at ${this.#pos}`);
-  }
-
-  string(): string {
-    this.expect('"');
-    let out = '';
-    for (;;) {
-      if (this.done()) throw new StructuredFieldError('unterminated string');
-      const char = this.peek();
-      this.advance();
-      if (char === '"') return out;
-      if (char === '\\') {
-        const escaped = this.peek();
-        if (escaped !== '"' && escaped !== '\\') throw new StructuredFieldError('bad escape');
-        out += escaped;
-        this.advance();
-      } else {
-        const code = char.charCodeAt(0);
-        if (code < 0x20 || code > 0x7e) throw new StructuredFieldError('bad string character');
-        out += char;
-      }
-    }
-  }
+function toBare(value: BareItem): sf.BareItem {
+  if (Buffer.isBuffer(value)) return Uint8Array.from(value);
+  if (typeof value === 'object') return new sf.Token(value.token);
+  return value;
 }

@@ -3,7 +3,7 @@
  * the date window, the body digest and the key lookup with one refresh.
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { err, ok, type Result } from '../../server/lib/result.js';
+import { err, ok, type Result } from '../../server/core/result.js';
 import { checkContentDigestHeader, checkDigestHeader } from './digest.js';
 import {
   MAX_CLOCK_SKEW_MS,

@@ -1,5 +1,5 @@
 import { verify as cryptoVerify, type KeyObject } from 'node:crypto';
-import { err, ok, type Result } from '../../server/lib/result.js';
+import { err, ok, type Result } from '../../server/core/result.js';
 import { cavageSigningString, parseCavageSignature, type CavageSignature } from './cavage.js';
 import { verifyRfc9421 } from './rfc9421.js';
 import type { VerifiedSignature, VerifyError, VerifyRequestInput } from './types.js';

@@ -17,7 +17,7 @@ import type { SignupThrottle } from './signup-throttle.js';
 
 export interface AccountRoutesDeps {
   config: Config;
-  store: Store;
+  store: Pick<Store, 'accounts' | 'personas'>;
   accounts: AccountService;
   sessions: SessionService;
   deletion: DeletionService;

@@ -4,8 +4,8 @@
  * (open, invite-only, closed).
  */
 import type { Config } from '../../config/index.js';
-import type { Logger } from '../logging/logger.js';
-import { assertNever, err, ok, type Result } from '../lib/result.js';
+import type { Logger } from '../core/logging/logger.js';
+import { assertNever, err, ok, type Result } from '../core/result.js';
 import type { AccountRecord, Store } from '../store/index.js';
 import type { ClientInfo, Credentials } from './credentials.js';
 import type { AccountsErrorOf } from './errors.js';
@@ -19,11 +19,11 @@ export const RECOVERY_CODE_COUNT = 10;
 export type RegisterError = AccountsErrorOf<'registration_closed' | 'invite_required' | 'invite_unknown' | 'invite_used' | 'username_taken'>;
 
 export interface AccountServiceDeps {
-  store: Store;
+  store: Pick<Store, 'accounts'>;
   registration: Config['accounts']['registration'];
   credentials: Credentials;
   log: Logger;
-  /** Account-created listeners run once the account is stored (moderation: the first account becomes admin). */
+  /** Told when a recovery ends every session of an account, and of new accounts once stored (moderation: the first account becomes admin). */
   hooks?: PersonaHooks;
   /** The registration mode right now, when administrators may change it at run time; `registration` otherwise. */
   registrationMode?: () => Config['accounts']['registration'];
@@ -93,6 +93,7 @@ export class AccountService {
       this.deps.credentials.recoveryFailed(gate.attempt);
       return err({ kind: 'recovery_failed' });
     }
+    await this.deps.hooks?.emitSessionsChanged({ accountId: account.id });
     this.log.info('password reset with a recovery code; all sessions ended');
     return ok({ recoveryCodesLeft: await this.deps.store.accounts.countRecoveryCodes(account.id) });
   }

@@ -3,8 +3,8 @@
  * and re-confirming the password of the signed-in account before sensitive
  * actions (deletion, new recovery codes).
  */
-import type { Logger } from '../logging/logger.js';
-import { err, ok, type Result } from '../lib/result.js';
+import type { Logger } from '../core/logging/logger.js';
+import { err, ok, type Result } from '../core/result.js';
 import type { AccountRecord, Store } from '../store/index.js';
 import type { AccountsErrorOf } from './errors.js';
 import { normalizeUsername } from './handles.js';
@@ -26,7 +26,7 @@ export class Credentials {
   private decoy: Promise<string> | undefined;
 
   constructor(
-    private readonly deps: { store: Store; throttle: LoginThrottle; devices: KnownDevices; log: Logger },
+    private readonly deps: { store: Pick<Store, 'accounts'>; throttle: LoginThrottle; devices: KnownDevices; log: Logger },
   ) {}
 
   /** The account whose username and password these are. */

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { PASSWORD, startHarness, type Client, type Harness } from '../../test/helpers/accounts-harness.js';
+import { minimumGap } from './deletion-schedule.js';
 import type { PersonaDeletedEvent } from './index.js';
 
 describe('persona deletion (HTTP)', () => {
@@ -141,5 +142,24 @@ describe('account deletion (HTTP)', () => {
       assert.equal(reuse.status, 409);
     }
     assert.equal((await survivor.client.get('/api/v1/accounts/me')).status, 200);
+  });
+});
+
+describe('account deletion spreads the remote Deletes of its personas (HTTP)', () => {
+  let h: Harness;
+  before(async () => (h = await startHarness({ deletionSpreadSeconds: 600, maxPersonas: 5 })));
+  after(() => h.close());
+
+  it('asks federation to hold each Delete back a different random delay, a minimum gap apart', async () => {
+    const handles = ['sp_a', 'sp_b', 'sp_c', 'sp_d'];
+    const { client } = await h.register('spread_user');
+    for (const handle of handles) assert.equal((await client.post('/api/v1/personas', { handle, displayName: handle })).status, 201);
+    assert.equal((await client.delete('/api/v1/accounts/me', { password: PASSWORD })).status, 200);
+    const delays = handles.map((handle) => h.federation.deleteDelays.get(handle));
+    for (const d of delays) assert.ok(d !== undefined && d >= 0 && d <= 600_000, `delay ${d}`);
+    const sorted = (delays as number[]).sort((a, b) => a - b);
+    for (let i = 1; i < sorted.length; i++) {
+      assert.ok((sorted[i] ?? 0) - (sorted[i - 1] ?? 0) >= minimumGap(4, 600_000) - 1, `delays ${sorted.join(', ')} are back to back`);
+    }
   });
 });

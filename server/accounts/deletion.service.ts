@@ -7,11 +7,15 @@
  *
  * Order: listeners and federation come before the local purge, so that a
  * failure (answered 500) leaves the persona in place to be deleted again.
+ * The remote Deletes are spread out in time (see deletion-schedule.ts), and
+ * the store is checkpointed at the end so that nothing deleted stays in its
+ * write-ahead log.
  */
-import type { Logger } from '../logging/logger.js';
-import { err, ok, type Result } from '../lib/result.js';
+import type { Logger } from '../core/logging/logger.js';
+import { err, ok, type Result } from '../core/result.js';
 import type { AccountRecord, PersonaRecord, Store } from '../store/index.js';
 import type { ClientInfo, Credentials } from './credentials.js';
+import { spreadDelays } from './deletion-schedule.js';
 import type { AccountsErrorOf } from './errors.js';
 import { normalizeHandle } from './handles.js';
 import type { PersonaHooks } from './hooks.js';
@@ -34,7 +38,17 @@ export class DeletionService {
   private readonly log: Logger;
 
   constructor(
-    private readonly deps: { store: Store; federation: PersonaFederation; hooks: PersonaHooks; credentials: Credentials; log: Logger },
+    private readonly deps: {
+      store: Pick<Store, 'accounts' | 'personas' | 'checkpoint'>;
+      federation: PersonaFederation;
+      hooks: PersonaHooks;
+      credentials: Credentials;
+      log: Logger;
+      /** Window (ms) within which each persona's remote Delete is sent, at a random delay; 0 sends at once. */
+      spreadMs?: number;
+      /** Uniform in [0, 1) (tests). Default Math.random. */
+      random?: () => number;
+    },
   ) {
     this.log = deps.log.child({ module: 'accounts.deletion' });
   }
@@ -50,7 +64,9 @@ export class DeletionService {
     if (!persona || persona.accountId !== account.id) return err({ kind: 'persona_not_found' });
     const confirmed = await this.deps.credentials.confirm(account, password, client);
     if (!confirmed.ok) return confirmed;
-    const receipt = await this.purge(persona);
+    const [delayMs = 0] = this.delays(1);
+    const receipt = await this.purge(persona, delayMs);
+    await this.deps.store.checkpoint();
     this.log.info('persona deleted');
     return ok({ receipts: [receipt], notice: DELETION_NOTICE });
   }
@@ -60,19 +76,27 @@ export class DeletionService {
     const confirmed = await this.deps.credentials.confirm(account, password, client);
     if (!confirmed.ok) return confirmed;
     const receipts: DeletionReport['receipts'] = [];
-    for (const persona of await this.deps.store.personas.listByAccount(account.id)) {
-      receipts.push(await this.purge(persona));
+    const personas = await this.deps.store.personas.listByAccount(account.id);
+    const delays = this.delays(personas.length);
+    for (const [i, persona] of personas.entries()) {
+      receipts.push(await this.purge(persona, delays[i] ?? 0));
     }
     // Cascades to sessions and recovery codes; retires any persona created meanwhile.
     await this.deps.store.accounts.delete(account.id);
-    await this.deps.hooks.emitAccountDeleted(account.id);
+    // Before the checkpoint: moderation replaces the username in audit entries, and the old text leaves the log too.
+    await this.deps.hooks.emitAccountDeleted({ accountId: account.id });
+    await this.deps.store.checkpoint();
     this.log.info({ personas: receipts.length }, 'account deleted');
     return ok({ receipts, notice: DELETION_NOTICE });
   }
 
-  private async purge(persona: PersonaRecord): Promise<{ handle: string; receiptId: string }> {
+  private delays(count: number): number[] {
+    return spreadDelays(count, this.deps.spreadMs ?? 0, this.deps.random);
+  }
+
+  private async purge(persona: PersonaRecord, delayMs: number): Promise<{ handle: string; receiptId: string }> {
     await this.deps.hooks.emitPersonaDeleted({ personaId: persona.id, handle: persona.handle, actorId: persona.actorId });
-    const { receiptId } = await this.deps.federation.deleteActor(persona.handle);
+    const { receiptId } = await this.deps.federation.deleteActor(persona.handle, { delayMs });
     await this.deps.store.personas.delete(persona.id);
     return { handle: persona.handle, receiptId };
   }

@@ -3,7 +3,7 @@
  * names). They never mix: a username is never shown, federated nor used to
  * derive a handle.
  */
-import { err, ok, type Result } from '../lib/result.js';
+import { err, ok, type Result } from '../core/result.js';
 
 /** Login names: case-insensitive, stored in lowercase. */
 export const USERNAME_PATTERN = /^[a-z0-9_.-]{3,32}$/;

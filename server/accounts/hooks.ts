@@ -2,6 +2,7 @@
  * Extension points for domains that keep data about personas (rooms, later):
  * they subscribe here instead of accounts importing them.
  */
+import { DomainEvents } from '../core/domain-events.js';
 
 /** A persona about to be purged. */
 export interface PersonaDeletedEvent {
@@ -18,26 +19,53 @@ export interface PersonaDeletedEvent {
  */
 export type PersonaDeletedListener = (event: PersonaDeletedEvent) => void | Promise<void>;
 
+/**
+ * The sessions of an account changed: one ended (logout, revocation), all
+ * ended (password recovery), or one now acts as another persona. Live
+ * connections that rest on a session (the signaling WebSocket) re-check it.
+ */
+export interface SessionsChangedEvent {
+  accountId: string;
+}
+
+/** Runs after the change is stored; it must not throw. */
+export type SessionsChangedListener = (event: SessionsChangedEvent) => void | Promise<void>;
+
 /** What a persona's export lists as hosted rooms (rooms/ decides the shape). */
 export type HostedRoomsProvider = (persona: { personaId: string; handle: string }) => Promise<unknown[]>;
 
 /** A new account (moderation makes the first one, or one named in configuration, an administrator). */
-export type AccountCreatedListener = (account: { id: string; username: string }) => void | Promise<void>;
+export interface AccountCreatedEvent {
+  id: string;
+  username: string;
+}
+export type AccountCreatedListener = (account: AccountCreatedEvent) => void | Promise<void>;
 
 /** An account is gone (moderation forgets its role and anonymizes its audit entries). */
-export type AccountDeletedListener = (accountId: string) => void | Promise<void>;
+export interface AccountDeletedEvent {
+  accountId: string;
+}
+export type AccountDeletedListener = (event: AccountDeletedEvent) => void | Promise<void>;
 
 /** Whether an account is suspended right now (its sign-in refused, its personas hidden); moderation answers. */
 export type SuspensionCheck = (accountId: string) => boolean;
 
+/** The accounts module's domain events (server/core/domain-events.ts). */
+export type AccountEvents = {
+  personaDeleted: PersonaDeletedEvent;
+  sessionsChanged: SessionsChangedEvent;
+  accountCreated: AccountCreatedEvent;
+  accountDeleted: AccountDeletedEvent;
+};
+
 /**
- * The registry of persona and account hooks; one per process, handed to the
- * accounts router, the rooms layer and moderation.
+ * The accounts module's events and its one query for other modules (hosted
+ * rooms in exports); one per process, subscribed to by the composition root.
+ * The `on…`/`emit…` methods are the {@link DomainEvents} calls with the
+ * event name spelled out.
  */
 export class PersonaHooks {
-  private readonly deletedListeners = new Set<PersonaDeletedListener>();
-  private readonly accountCreatedListeners = new Set<AccountCreatedListener>();
-  private readonly accountDeletedListeners = new Set<AccountDeletedListener>();
+  readonly events = new DomainEvents<AccountEvents>();
   private hostedRoomsProvider: HostedRoomsProvider | undefined;
   private suspensionCheck: SuspensionCheck = () => false;
 
@@ -51,28 +79,39 @@ export class PersonaHooks {
     return this.suspensionCheck(accountId);
   }
 
+  /** Subscribes to new accounts; answers the unsubscribe function. */
   onAccountCreated(listener: AccountCreatedListener): () => void {
-    this.accountCreatedListeners.add(listener);
-    return () => this.accountCreatedListeners.delete(listener);
+    return this.events.on('accountCreated', listener);
   }
 
+  /** Subscribes to deleted accounts; answers the unsubscribe function. */
   onAccountDeleted(listener: AccountDeletedListener): () => void {
-    this.accountDeletedListeners.add(listener);
-    return () => this.accountDeletedListeners.delete(listener);
+    return this.events.on('accountDeleted', listener);
   }
 
-  async emitAccountCreated(account: { id: string; username: string }): Promise<void> {
-    for (const listener of [...this.accountCreatedListeners]) await listener(account);
+  /** Runs once the account is stored; a listener that throws fails the sign-up (500), which is retried as a new one. */
+  async emitAccountCreated(account: AccountCreatedEvent): Promise<void> {
+    await this.events.emitOrThrow('accountCreated', account);
   }
 
-  async emitAccountDeleted(accountId: string): Promise<void> {
-    for (const listener of [...this.accountDeletedListeners]) await listener(accountId);
+  /** Runs once the account is gone; a listener that throws fails the request (500) and a retry finds nothing to delete. */
+  async emitAccountDeleted(event: AccountDeletedEvent): Promise<void> {
+    await this.events.emitOrThrow('accountDeleted', event);
   }
 
   /** Subscribes to persona deletions; answers the unsubscribe function. */
   onPersonaDeleted(listener: PersonaDeletedListener): () => void {
-    this.deletedListeners.add(listener);
-    return () => this.deletedListeners.delete(listener);
+    return this.events.on('personaDeleted', listener);
+  }
+
+  /** Subscribes to session changes of accounts; answers the unsubscribe function. */
+  onSessionsChanged(listener: SessionsChangedListener): () => void {
+    return this.events.on('sessionsChanged', listener);
+  }
+
+  /** Tells every listener that the account's sessions changed; resolves once they acted. */
+  async emitSessionsChanged(event: SessionsChangedEvent): Promise<void> {
+    await this.events.emitOrThrow('sessionsChanged', event);
   }
 
   /** Sets who answers "rooms hosted" in exports (one provider: the rooms layer). */
@@ -83,9 +122,9 @@ export class PersonaHooks {
     };
   }
 
-  /** Runs every deletion listener in turn. */
+  /** Runs every deletion listener in turn; one that throws aborts the deletion. */
   async emitPersonaDeleted(event: PersonaDeletedEvent): Promise<void> {
-    for (const listener of [...this.deletedListeners]) await listener(event);
+    await this.events.emitOrThrow('personaDeleted', event);
   }
 
   /** Rooms hosted by the persona; empty until a rooms layer provides them. */

@@ -4,8 +4,8 @@
  * kind does not compile until it has a status.
  */
 import type { Response } from 'express';
-import { sendError } from '../http/errors.js';
-import { assertNever } from '../lib/result.js';
+import { sendError } from '../core/http-errors.js';
+import { assertNever } from '../core/result.js';
 import type { AccountsError } from './errors.js';
 
 export function sendAccountsError(res: Response, error: AccountsError): void {

@@ -10,7 +10,7 @@
  */
 import express, { type Router } from 'express';
 import type { Config } from '../../config/index.js';
-import type { Logger } from '../logging/logger.js';
+import type { Logger } from '../core/logging/logger.js';
 import type { Store } from '../store/index.js';
 import { accountRoutes } from './account.controller.js';
 import { AccountService } from './account.service.js';
@@ -29,7 +29,7 @@ import { requireAdmin, requireSession, sameOriginGuard } from './session-auth.js
 import { SessionService } from './session.service.js';
 
 export type { PersonaFederation, PersonaProfile } from './persona-federation.js';
-export { PersonaHooks, type AccountCreatedListener, type AccountDeletedListener, type SuspensionCheck, type HostedRoomsProvider, type PersonaDeletedEvent, type PersonaDeletedListener } from './hooks.js';
+export { PersonaHooks, type AccountCreatedEvent, type AccountCreatedListener, type AccountDeletedEvent, type AccountDeletedListener, type AccountEvents, type SuspensionCheck, type HostedRoomsProvider, type PersonaDeletedEvent, type PersonaDeletedListener, type SessionsChangedEvent, type SessionsChangedListener } from './hooks.js';
 export { getAuth, requireAdmin, requireSession, sameOriginGuard, sessionFromCookieHeader, type SessionAuthDeps } from './session-auth.js';
 export { SESSION_COOKIE, type ActingPersona, type AuthContext } from './session.service.js';
 export { DEVICE_COOKIE } from './known-devices.js';
@@ -77,9 +77,9 @@ export function createAccountsRouter(deps: AccountsDeps): Router {
     store, registration: config.accounts.registration, credentials, log: deps.log, hooks,
     ...(deps.registrationMode ? { registrationMode: deps.registrationMode } : {}),
   });
-  const sessions = new SessionService({ store, credentials, devices, log, now, hooks });
+  const sessions = new SessionService({ store, credentials, devices, log, hooks, now });
   const personas = new PersonaService({ store, federation, hooks, maxPersonas: config.accounts.maxPersonas, log: deps.log, now });
-  const deletion = new DeletionService({ store, federation, hooks, credentials, log: deps.log });
+  const deletion = new DeletionService({ store, federation, hooks, credentials, log: deps.log, spreadMs: config.accounts.deletionSpreadSeconds * 1000 });
   const invites = new InviteService({ store, now });
   const signups = new SignupThrottle({
     windowMs: 60 * 60_000,

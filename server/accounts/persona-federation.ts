@@ -30,9 +30,12 @@ export interface PersonaFederation {
    * Delete to every instance that knew it; answers the deletion receipt id.
    * Accounts calls it before it purges the persona locally, so a failure
    * leaves the persona in place to be deleted again: it must therefore
-   * accept an actor it already deleted (answering a receipt again).
+   * accept an actor it already deleted (answering a receipt again), and it
+   * must succeed whatever state the actor is in (no usable key, no actor
+   * document at all). `delayMs` holds the remote Delete back that long (the
+   * local purge is immediate).
    */
-  deleteActor(handle: string): Promise<{ receiptId: string }>;
+  deleteActor(handle: string, options?: { delayMs?: number }): Promise<{ receiptId: string }>;
   /** Followers and following actor URLs, for export. */
   relationships(handle: string): Promise<{ followers: string[]; following: string[] }>;
 }

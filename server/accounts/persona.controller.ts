@@ -35,7 +35,7 @@ export function publicView(p: PersonaRecord) {
 }
 
 export interface PersonaRoutesDeps {
-  store: Store;
+  store: Pick<Store, 'accounts'>;
   publicUrl: string;
   personas: PersonaService;
   deletion: DeletionService;

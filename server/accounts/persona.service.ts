@@ -4,8 +4,8 @@
  * account's other personas: ids are random, no creation time is kept, the
  * link to the account lives only in the personas table.
  */
-import type { Logger } from '../logging/logger.js';
-import { err, ok, type Result } from '../lib/result.js';
+import type { Logger } from '../core/logging/logger.js';
+import { err, ok, type Result } from '../core/result.js';
 import type { PersonaPatch, PersonaRecord, Store } from '../store/index.js';
 import type { AccountsErrorOf } from './errors.js';
 import { checkHandle, normalizeHandle } from './handles.js';
@@ -30,7 +30,7 @@ export interface PersonaExport {
 }
 
 export interface PersonaServiceDeps {
-  store: Store;
+  store: Pick<Store, 'personas' | 'sessions'>;
   federation: PersonaFederation;
   hooks: PersonaHooks;
   maxPersonas: number;
@@ -95,7 +95,10 @@ export class PersonaService {
       throw error;
     }
     const acting = isFirst && auth.persona === null;
-    if (acting) await store.sessions.setActingPersona(auth.session.id, persona.id);
+    if (acting) {
+      await store.sessions.setActingPersona(auth.session.id, persona.id);
+      await this.deps.hooks.emitSessionsChanged({ accountId: auth.account.id });
+    }
     this.log.info('persona created');
     return ok({ persona, acting });
   }
@@ -130,6 +133,7 @@ export class PersonaService {
     const own = await this.findOwn(auth.account.id, handle);
     if (!own.ok) return own;
     await this.deps.store.sessions.setActingPersona(auth.session.id, own.value.id);
+    await this.deps.hooks.emitSessionsChanged({ accountId: auth.account.id });
     return own;
   }
 

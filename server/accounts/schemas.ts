@@ -3,7 +3,7 @@
  * an unknown field is a 400, never silently ignored.
  */
 import { z } from 'zod';
-import { err, ok, type Result } from '../lib/result.js';
+import { err, ok, type Result } from '../core/result.js';
 import type { AccountsErrorOf } from './errors.js';
 import { USERNAME_PATTERN } from './handles.js';
 

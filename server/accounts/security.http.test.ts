@@ -192,7 +192,7 @@ describe('bad input (HTTP)', () => {
   });
 
   it('leaves other paths to other routers (404 from the app, not from accounts)', async () => {
-    const res = await client.post('/api/v1/rooms', {});
+    const res = await client.post('/api/v1/no-such-thing', {});
     assert.equal(res.status, 404);
     assert.equal(res.body.error, 'not_found');
   });

@@ -7,6 +7,7 @@
  * `application/json` without a CORS preflight, which this server never
  * grants) and, when it names an Origin, come from this server's public origin.
  */
+import { parse as parseCookieHeader } from 'cookie';
 import type { CookieOptions, Request, RequestHandler, Response } from 'express';
 import type { Config } from '../../config/index.js';
 import type { Store } from '../store/index.js';
@@ -17,22 +18,12 @@ import { SESSION_COOKIE, SESSION_IDLE_MS, SessionResolver, type AuthContext } fr
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 
-/** The request's cookies (no cookie-parser dependency for two cookies). */
+/** One cookie of the request, parsed by `cookie` (the parser express itself uses); undefined when absent. */
 export function readCookie(req: Request, name: string): string | undefined {
   const header = req.headers.cookie;
   if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq < 0) continue;
-    if (part.slice(0, eq).trim() !== name) continue;
-    const value = part.slice(eq + 1).trim();
-    try {
-      return decodeURIComponent(value);
-    } catch {
-      return undefined;
-    }
-  }
-  return undefined;
+  // `cookie` decodes percent-escapes and keeps a value it cannot decode as it came.
+  return parseCookieHeader(header)[name];
 }
 
 /** Cookie attributes: HttpOnly, SameSite=Lax, Secure when the public URL is https. */

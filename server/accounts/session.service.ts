@@ -3,8 +3,8 @@
  * only the SHA-256 is stored. Sessions end after 30 days without use. No IP
  * address and no user agent is kept with them.
  */
-import type { Logger } from '../logging/logger.js';
-import { err, ok, type Result } from '../lib/result.js';
+import type { Logger } from '../core/logging/logger.js';
+import { err, ok, type Result } from '../core/result.js';
 import type { AccountRecord, PersonaRecord, SessionRecord, Store } from '../store/index.js';
 import type { ClientInfo, Credentials } from './credentials.js';
 import type { AccountsErrorOf } from './errors.js';
@@ -49,7 +49,7 @@ export interface StartedSession {
 
 export class SessionService {
   constructor(
-    private readonly deps: { store: Store; credentials: Credentials; devices: KnownDevices; log: Logger; now?: () => number; hooks?: PersonaHooks },
+    private readonly deps: { store: Pick<Store, 'accounts' | 'personas' | 'sessions'>; credentials: Credentials; devices: KnownDevices; log: Logger; hooks?: PersonaHooks; now?: () => number },
   ) {}
 
   private now(): number {
@@ -94,9 +94,14 @@ export class SessionService {
     return this.deps.store.sessions.listByAccount(accountId);
   }
 
-  /** Ends one of the account's sessions; another account's session is "not found". */
+  /**
+   * Ends one of the account's sessions; another account's session is "not
+   * found". Live connections of the session are cut before this resolves.
+   */
   async revoke(accountId: string, sessionId: string): Promise<Result<void, AccountsErrorOf<'session_not_found'>>> {
-    return (await this.deps.store.sessions.delete(sessionId, accountId)) ? ok(undefined) : err({ kind: 'session_not_found' });
+    if (!(await this.deps.store.sessions.delete(sessionId, accountId))) return err({ kind: 'session_not_found' });
+    await this.deps.hooks?.emitSessionsChanged({ accountId });
+    return ok(undefined);
   }
 }
 
@@ -105,7 +110,7 @@ export class SessionService {
  * the store, so every router that needs sessions can build one.
  */
 export class SessionResolver {
-  constructor(private readonly store: Store, private readonly now: () => number = Date.now) {}
+  constructor(private readonly store: Pick<Store, 'accounts' | 'personas' | 'sessions'>, private readonly now: () => number = Date.now) {}
 
   /**
    * The request's identity for a session token, or `undefined` when the

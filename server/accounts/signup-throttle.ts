@@ -11,7 +11,7 @@
  * enumerate usernames quickly). The same limiter (server/lib/sliding-window)
  * bounds follows, reports and room creation (server/moderation/).
  */
-import { SlidingWindowLimiter } from '../lib/sliding-window.js';
+import { SlidingWindowLimiter } from '../core/sliding-window.js';
 
 export interface SignupLimits {
   windowMs: number;

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { hashCode } from '../accounts/secrets.js';
-import { createLogger } from '../logging/logger.js';
+import { createLogger } from '../core/logging/logger.js';
 import { openStore, type Store } from '../store/index.js';
 import { UsageError, parseAdminArgs } from './commands.js';
 

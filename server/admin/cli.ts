@@ -16,7 +16,7 @@
  * to standard output, logs to standard error.
  */
 import { ConfigError, loadProcessConfig } from '../../config/index.js';
-import { createLogger } from '../logging/logger.js';
+import { createLogger } from '../core/logging/logger.js';
 import { StoreUnavailableError, openStore } from '../store/index.js';
 import { UsageError, parseAdminArgs, runAdminCommand } from './commands.js';
 

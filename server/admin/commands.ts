@@ -3,9 +3,9 @@
  * that tests run them against a real store.
  */
 import { InviteService, MAX_INVITES_AT_ONCE, USERNAME_PATTERN, normalizeUsername } from '../accounts/index.js';
-import { assertNever } from '../lib/result.js';
+import { assertNever } from '../core/result.js';
 import type { Config } from '../../config/index.js';
-import type { Logger } from '../logging/logger.js';
+import type { Logger } from '../core/logging/logger.js';
 import type { Store } from '../store/index.js';
 import { MODERATION_USAGE, parseModerationCommand, runModerationCommand, type ModerationCommand } from './moderation-commands.js';
 

@@ -7,9 +7,9 @@
  */
 import type { Config } from '../../config/index.js';
 import { USERNAME_PATTERN, normalizeUsername } from '../accounts/index.js';
-import { assertNever } from '../lib/result.js';
+import { assertNever } from '../core/result.js';
 import { CLI_ACTOR, createModerationCore, type ModerationError } from '../moderation/index.js';
-import type { Logger } from '../logging/logger.js';
+import type { Logger } from '../core/logging/logger.js';
 import type { Store } from '../store/index.js';
 import { UsageError } from './usage-error.js';
 

@@ -3,8 +3,8 @@ import type { IncomingMessage } from 'node:http';
 import express, { type Express, type Router } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
-import type { Logger } from '../logging/logger.js';
-import { errorHandler, notFound } from './errors.js';
+import type { Logger } from '../core/logging/logger.js';
+import { errorHandler, notFound } from '../core/http-errors.js';
 import { healthHandler, type HealthSources } from './health.js';
 
 export interface AppOptions {
@@ -55,7 +55,14 @@ export function createApp(options: AppOptions): Express {
   app.use(
     helmet({
       contentSecurityPolicy: {
-        directives: { defaultSrc: ["'self'"], connectSrc: ["'self'"], mediaSrc: ["'self'", 'blob:'], objectSrc: ["'none'"] },
+        // Only this origin, and no inline script or style anywhere (the web client is one bundled script and stylesheet).
+        directives: {
+          defaultSrc: ["'self'"], connectSrc: ["'self'"], mediaSrc: ["'self'", 'blob:'], objectSrc: ["'none'"],
+          scriptSrc: ["'self'"], styleSrc: ["'self'"], fontSrc: ["'self'"], imgSrc: ["'self'", 'data:'],
+          // Not helmet's default upgrade-insecure-requests: on a plain-http LAN address it would send the
+          // page's own script to an https port that does not exist. Behind TLS every URL is https anyway.
+          upgradeInsecureRequests: null,
+        },
       },
       referrerPolicy: { policy: 'no-referrer' },
       // The public origin may be plain http on a test box; HSTS is the reverse proxy's decision.

@@ -7,7 +7,7 @@
 import type { RequestHandler } from 'express';
 import type { Config } from '../../config/index.js';
 import { getAuth } from '../accounts/index.js';
-import { SlidingWindowLimiter } from '../lib/sliding-window.js';
+import { SlidingWindowLimiter } from '../core/sliding-window.js';
 import { sendModerationError } from './http-errors.js';
 
 export type LimitedAction = 'follows' | 'reports' | 'rooms';

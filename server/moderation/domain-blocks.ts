@@ -9,18 +9,17 @@
  * The copy changes at once through this service, and is re-read from the
  * store every few seconds so that blocks made with the command line bite
  * in the running server too. A domain that becomes suspended, by either
- * path, is announced to the `suspended` listeners (federation purges,
- * rooms remove its people; cascade links and the hallway subscribe later).
+ * path, is announced as the `domainSuspended` domain event (the composition
+ * root subscribes federation's purge, the cascade links and the rooms).
  */
-import type { Logger } from '../logging/logger.js';
-import { err, ok, type Result } from '../lib/result.js';
+import type { DomainEvents } from '../core/domain-events.js';
+import type { Logger } from '../core/logging/logger.js';
+import { err, ok, type Result } from '../core/result.js';
 import type { DomainBlockLevel, DomainBlockRecord, ModerationRepository } from '../store/index.js';
 import type { AuditLog, StaffActor } from './audit-log.js';
 import { canonicalHost, domainAndParents, normalizeDomain } from './domain-names.js';
 import type { ModerationErrorOf } from './errors.js';
-
-/** Called when a domain becomes suspended (a new block, a limit raised, or one seen on a refresh). */
-export type DomainSuspendedListener = (domain: string) => void | Promise<void>;
+import type { ModerationEvents } from './events.js';
 
 export interface DomainBlockInput {
   domain: string;
@@ -35,12 +34,11 @@ type BlockError = ModerationErrorOf<'invalid_domain' | 'own_domain' | 'already_b
 
 export class DomainBlocks {
   #blocks = new Map<string, DomainBlockRecord>();
-  readonly #listeners = new Set<DomainSuspendedListener>();
   readonly #log: Logger;
 
   constructor(
     /** `log` is moderation's module logger. */
-    private readonly deps: { repo: ModerationRepository; audit: AuditLog; ownHost: string; log: Logger; now?: () => number },
+    private readonly deps: { repo: ModerationRepository; audit: AuditLog; ownHost: string; log: Logger; events: DomainEvents<ModerationEvents>; now?: () => number },
   ) {
     this.#log = deps.log;
   }
@@ -69,12 +67,6 @@ export class DomainBlocks {
    */
   async announceSuspended(): Promise<void> {
     for (const block of this.list()) if (block.level === 'suspend') await this.#announce(block.domain);
-  }
-
-  /** Subscribes to suspensions; answers the unsubscribe function. */
-  onSuspended(listener: DomainSuspendedListener): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
   }
 
   /** The block that covers `host` (`host[:port]`, any spelling): its own, or its nearest parent's. */
@@ -169,14 +161,9 @@ export class DomainBlocks {
     this.#log.info({ domain: block.domain, level: block.level }, 'domain blocked');
   }
 
+  /** Awaited: when a suspension answers, its people are out of rooms and its links closed. */
   async #announce(domain: string): Promise<void> {
-    for (const listener of [...this.#listeners]) {
-      try {
-        await listener(domain);
-      } catch (e) {
-        this.#log.error({ err: e, domain }, 'a domain-suspended listener failed');
-      }
-    }
+    await this.deps.events.emit('domainSuspended', { domain });
   }
 }
 

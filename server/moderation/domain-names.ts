@@ -5,7 +5,7 @@
  */
 import { isIP } from 'node:net';
 import { domainToASCII } from 'node:url';
-import { err, ok, type Result } from '../lib/result.js';
+import { err, ok, type Result } from '../core/result.js';
 
 /** Why a domain cannot be blocked. */
 export type DomainNameError = 'malformed' | 'ip_literal';

@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ok } from '../lib/result.js';
+import { ok } from '../core/result.js';
 import { startRoomsHarness, type RoomsHarness } from '../../test/helpers/rooms-harness.js';
 
 describe('a domain suspend empties live rooms of that domain\'s people (remote arrivals stood in)', () => {

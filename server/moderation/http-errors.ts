@@ -1,7 +1,7 @@
 /** The one place where moderation errors become HTTP answers (`{ error, message }`). */
 import type { Response } from 'express';
-import { sendError } from '../http/errors.js';
-import { assertNever } from '../lib/result.js';
+import { sendError } from '../core/http-errors.js';
+import { assertNever } from '../core/result.js';
 import type { ModerationError } from './errors.js';
 
 export function sendModerationError(res: Response, error: ModerationError): void {

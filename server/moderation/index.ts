@@ -2,19 +2,22 @@
  * Moderation: roles, domain blocks, account suspensions, the reports queue,
  * the audit log, moderation of local rooms, instance settings and spam
  * limits. Other folders import only from here; moderation reaches rooms and
- * federation only through the ports in `ports.ts`, which instance.ts wires.
+ * federation only through the ports in `ports.ts`, and tells them what
+ * happened through its domain events (`events.ts`). The composition root
+ * wires both (ADR 0022).
  */
-import express, { type Router } from 'express';
+import express, { type RequestHandler, type Router } from 'express';
 import type { Config } from '../../config/index.js';
-import { requireSession, type PersonaHooks } from '../accounts/index.js';
-import type { Logger } from '../logging/logger.js';
+import { DomainEvents } from '../core/domain-events.js';
+import type { Logger } from '../core/logging/logger.js';
 import type { Store } from '../store/index.js';
 import { ActionLimits } from './action-limits.js';
 import { AuditLog } from './audit-log.js';
 import { DomainBlocks } from './domain-blocks.js';
+import type { ModerationEvents } from './events.js';
 import { InstanceSettings } from './instance-settings.js';
 import { moderationRoutes } from './moderation.controller.js';
-import type { FederationPurge, RemoteReportTargets, RoomModeration } from './ports.js';
+import type { RemoteReportTargets, RoomModeration } from './ports.js';
 import { Reports } from './reports.js';
 import { Roles } from './roles.js';
 import { staffRoutes } from './staff.controller.js';
@@ -23,29 +26,46 @@ import { Suspensions } from './suspensions.js';
 
 export { ActionLimits, type LimitedAction } from './action-limits.js';
 export { AuditLog, CLI_ACTOR, deletedStaffPlaceholder, type AuditAction, type StaffActor } from './audit-log.js';
-export { DomainBlocks, type DomainSuspendedListener } from './domain-blocks.js';
+export { DomainBlocks } from './domain-blocks.js';
 export { canonicalHost, normalizeDomain } from './domain-names.js';
 export type { ModerationError } from './errors.js';
-export type { FederationPurge, LiveRoomSummary, ModerationLeaveReason, RemoteReportTargets, RoomModeration } from './ports.js';
+export type { ModerationEvents } from './events.js';
+export type { LiveRoomSummary, ModerationLeaveReason, RemoteReportTargets, RoomModeration } from './ports.js';
 export { Reports, MAX_REPORT_COMMENT } from './reports.js';
 export { Roles, type AccountRole } from './roles.js';
 export { Suspensions } from './suspensions.js';
-export { InstanceSettings } from './instance-settings.js';
+export { InstanceSettings, type InstanceSettingsValue } from './instance-settings.js';
 
 /** How often the in-memory blocks and suspensions are re-read (changes made with the command line). */
 const REFRESH_MS = 5_000;
 
-export interface ModerationDeps {
-  config: Config;
-  store: Store;
+/** What moderation reads and writes in the store. */
+export type ModerationStore = Pick<Store, 'moderation' | 'accounts' | 'personas' | 'sessions' | 'instance' | 'rooms'>;
+
+export interface ModerationCoreDeps {
+  config: Pick<Config, 'http' | 'accounts' | 'instance'>;
+  store: ModerationStore;
   log: Logger;
-  hooks: PersonaHooks;
   now?: () => number;
+}
+
+export interface ModerationDeps extends ModerationCoreDeps {
+  config: Pick<Config, 'http' | 'accounts' | 'instance' | 'limits'>;
+  /** The accounts module's session middleware (401 without a live session). */
+  requireSession: RequestHandler;
   refreshMs?: number;
+}
+
+/** The other modules' sides moderation acts through, given once they exist. */
+export interface ModerationPorts {
+  rooms?: RoomModeration;
+  remote?: RemoteReportTargets;
 }
 
 /** Moderation's services, without HTTP: what the command line uses too. */
 export interface ModerationCore {
+  /** `domainSuspended`, `accountSuspended`: the composition root subscribes the modules that act on them. */
+  readonly events: DomainEvents<ModerationEvents>;
   readonly audit: AuditLog;
   readonly blocks: DomainBlocks;
   readonly suspensions: Suspensions;
@@ -54,39 +74,38 @@ export interface ModerationCore {
   readonly settings: InstanceSettings;
   /** Loads blocks, suspensions and settings from the store. */
   load(): Promise<void>;
-  /** Plugs in the other folders' sides (after they are built). */
-  connect(ports: { rooms?: RoomModeration; remote?: RemoteReportTargets; federation?: FederationPurge }): void;
+  /** Plugs in the rooms' and federation's sides (built after moderation, which every door asks from the start). */
+  attach(ports: ModerationPorts): void;
+  /** An account is gone: its role is forgotten and its audit entries keep a placeholder name. */
+  accountDeleted(accountId: string): Promise<void>;
 }
 
-export function createModerationCore(deps: Omit<ModerationDeps, 'hooks' | 'refreshMs'>): ModerationCore {
+export function createModerationCore(deps: ModerationCoreDeps): ModerationCore {
   const { store, config } = deps;
   const log = deps.log.child({ module: 'moderation' });
   const now = deps.now ?? Date.now;
-  const ports: { rooms?: RoomModeration; remote?: RemoteReportTargets; federation?: FederationPurge } = {};
+  const ports: ModerationPorts = {};
+  const events = new DomainEvents<ModerationEvents>((e, event) => log.error({ err: e, event }, 'a moderation event listener failed'));
   const audit = new AuditLog(store.moderation, now);
-  const blocks = new DomainBlocks({ repo: store.moderation, audit, ownHost: new URL(config.http.publicUrl).host, log, now });
-  const suspensions = new Suspensions({ store, audit, log, now });
+  const blocks = new DomainBlocks({ repo: store.moderation, audit, ownHost: new URL(config.http.publicUrl).host, log, events, now });
+  const suspensions = new Suspensions({ store, audit, log, events, now });
   const roles = new Roles({ store, audit, admins: config.accounts.admins, log });
   const reports = new Reports({ store, audit, blocks, suspensions, rooms: () => ports.rooms, remote: () => ports.remote, publicUrl: config.http.publicUrl, log, now });
   const settings = new InstanceSettings({ store, audit, config });
-  blocks.onSuspended(async (domain) => {
-    const removed = (await ports.rooms?.removeDomainParticipants(domain)) ?? 0;
-    const purged = await ports.federation?.purgeDomain(domain);
-    log.info({ domain, participantsRemoved: removed, ...purged }, 'domain suspended');
-  });
-  suspensions.onSuspended(async (account) => {
-    await ports.rooms?.removePersonasEverywhere(account.personaIds, 'account_suspended');
-  });
   return {
-    audit, blocks, suspensions, roles, reports, settings,
+    events, audit, blocks, suspensions, roles, reports, settings,
     async load() {
       await blocks.load();
       await suspensions.load();
       await settings.load();
       await roles.applyConfiguredAdmins();
     },
-    connect(given) {
+    attach(given) {
       Object.assign(ports, given);
+    },
+    async accountDeleted(accountId) {
+      await store.moderation.forgetAccount(accountId);
+      await audit.accountDeleted(accountId);
     },
   };
 }
@@ -99,20 +118,13 @@ export interface Moderation extends ModerationCore {
 }
 
 export function createModeration(deps: ModerationDeps): Moderation {
-  const { config, store, hooks } = deps;
+  const { config, store } = deps;
   const now = deps.now ?? Date.now;
   const core = createModerationCore(deps);
   const limits = new ActionLimits(config.limits, now);
-  hooks.provideSuspensionCheck((accountId) => core.suspensions.isSuspended(accountId));
-  const unsubscribe = [
-    hooks.onAccountCreated((account) => core.roles.accountCreated(account)),
-    hooks.onAccountDeleted(async (accountId) => {
-      await store.moderation.forgetAccount(accountId);
-      await core.audit.accountDeleted(accountId);
-    }),
-  ];
+  const ports: ModerationPorts = {};
 
-  const session = requireSession({ config, store, now });
+  const session = deps.requireSession;
   const json = express.json({ limit: '64kb' });
   const router = express.Router();
   moderationRoutes(router, {
@@ -128,7 +140,6 @@ export function createModeration(deps: ModerationDeps): Moderation {
     staffWrite: [session, requireStaff(core.roles, 'staff'), json],
     adminWrite: [session, requireStaff(core.roles, 'admin'), json],
   });
-  const ports: { rooms?: RoomModeration } = {};
 
   let timer: NodeJS.Timeout | undefined;
   const refresh = (): void => {
@@ -145,17 +156,15 @@ export function createModeration(deps: ModerationDeps): Moderation {
 
   return {
     ...core,
-    load: () => core.load(),
-    connect(given) {
+    attach(given) {
       if (given.rooms) ports.rooms = given.rooms;
-      core.connect(given);
+      core.attach(given);
     },
     limits,
     router,
     close() {
       clearTimeout(timer);
       timer = undefined;
-      for (const off of unsubscribe) off();
     },
   };
 }

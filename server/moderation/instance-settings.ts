@@ -1,8 +1,9 @@
 /**
  * Instance settings administrators change at run time: the name,
- * description and rules shown on the landing page, the registration mode
- * (starting from the configured one), and whether the list of domain
- * blocks is public. Kept in the store's instance settings.
+ * description and rules the web client's landing page shows (through
+ * `GET /api/v1/instance`), the registration mode, and whether the list of
+ * domain blocks is public. The configured values are the defaults; only
+ * what administrators changed is kept, in the store's instance settings.
  */
 import type { Config } from '../../config/index.js';
 import type { Store } from '../store/index.js';
@@ -20,20 +21,27 @@ const KEY = 'instance-settings';
 
 /**
  * Only what administrators changed is stored: a setting never changed
- * follows the configuration (so HEARTH_REGISTRATION still works until an
- * administrator picks a mode here).
+ * follows the configuration (so HEARTH_REGISTRATION or HEARTH_INSTANCE_NAME
+ * still work until an administrator sets one here).
  */
 export class InstanceSettings {
   #changed: Partial<InstanceSettingsValue> = {};
 
-  constructor(private readonly deps: { store: Store; audit: AuditLog; config: Config }) {}
+  constructor(private readonly deps: { store: Pick<Store, 'instance'>; audit: AuditLog; config: Pick<Config, 'http' | 'accounts' | 'instance'> }) {}
 
   async load(): Promise<void> {
     this.#changed = (await this.deps.store.instance.get<Partial<InstanceSettingsValue>>(KEY)) ?? {};
   }
 
   get value(): InstanceSettingsValue {
-    const defaults: InstanceSettingsValue = { name: 'Hearth', description: '', rules: [], registration: this.deps.config.accounts.registration, showDomainBlocks: false };
+    const { config } = this.deps;
+    const defaults: InstanceSettingsValue = {
+      name: config.instance.name ?? new URL(config.http.publicUrl).host,
+      description: config.instance.description,
+      rules: [...config.instance.rules],
+      registration: config.accounts.registration,
+      showDomainBlocks: false,
+    };
     return { ...defaults, ...this.#changed };
   }
 

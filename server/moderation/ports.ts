@@ -1,6 +1,6 @@
 /**
  * What moderation needs from other folders, as small interfaces: rooms and
- * federation implement them (structurally); instance.ts wires them. Nothing
+ * federation implement them (structurally); the composition root wires them. Nothing
  * here imports those folders.
  */
 
@@ -38,10 +38,4 @@ export interface RemoteReportTargets {
   resolve(target: string): Promise<{ actorId: string; label: string } | undefined>;
   /** Sends a Flag about the actor to its instance, from the instance actor (never naming the reporter). */
   forward(actorId: string, comment: string): Promise<boolean>;
-}
-
-/** What federation does when a domain is suspended. */
-export interface FederationPurge {
-  /** Drops queued deliveries to the domain and purges its cached actors and their follows. */
-  purgeDomain(domain: string): Promise<{ deliveries: number; actors: number }>;
 }

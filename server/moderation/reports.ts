@@ -6,8 +6,8 @@
  * from the instance actor, never naming the reporter.
  */
 import { randomBytes } from 'node:crypto';
-import type { Logger } from '../logging/logger.js';
-import { err, ok, type Result } from '../lib/result.js';
+import type { Logger } from '../core/logging/logger.js';
+import { err, ok, type Result } from '../core/result.js';
 import type { ReportAction, ReportRecord, ReportTargetKind, Store } from '../store/index.js';
 import type { AuditLog, StaffActor } from './audit-log.js';
 import type { DomainBlocks } from './domain-blocks.js';
@@ -46,7 +46,7 @@ type ResolveError = ModerationErrorOf<'report_not_found' | 'report_resolved' | '
   | 'invalid_domain' | 'own_domain' | 'already_blocked' | 'block_not_found' | 'account_not_found'>;
 
 export interface ReportsDeps {
-  store: Store;
+  store: Pick<Store, 'moderation' | 'accounts' | 'personas' | 'rooms'>;
   audit: AuditLog;
   blocks: DomainBlocks;
   suspensions: Suspensions;

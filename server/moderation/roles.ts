@@ -7,8 +7,8 @@
  * The first account of a fresh instance becomes admin, and so does any
  * account whose username the configuration lists (`accounts.admins`).
  */
-import type { Logger } from '../logging/logger.js';
-import { err, ok, type Result } from '../lib/result.js';
+import type { Logger } from '../core/logging/logger.js';
+import { err, ok, type Result } from '../core/result.js';
 import type { Store } from '../store/index.js';
 import type { AuditLog, StaffActor } from './audit-log.js';
 import type { ModerationErrorOf } from './errors.js';
@@ -19,7 +19,7 @@ export class Roles {
   /** Serializes first-account promotion: two first sign-ups at once must not both become admin. */
   private promotion: Promise<void> = Promise.resolve();
 
-  constructor(private readonly deps: { store: Store; audit: AuditLog; admins: readonly string[]; log: Logger }) {}
+  constructor(private readonly deps: { store: Pick<Store, 'moderation' | 'accounts'>; audit: AuditLog; admins: readonly string[]; log: Logger }) {}
 
   async roleOf(account: { id: string; isAdmin: boolean }): Promise<AccountRole | null> {
     if (account.isAdmin) return 'admin';

@@ -4,7 +4,7 @@
  * by the service (a malformed one is a 422 with a message).
  */
 import { z } from 'zod';
-import { err, ok, type Result } from '../lib/result.js';
+import { err, ok, type Result } from '../core/result.js';
 import type { ModerationErrorOf } from './errors.js';
 import { MAX_REPORT_COMMENT } from './reports.js';
 

@@ -1,7 +1,7 @@
 /**
  * Staff routes beyond blocks and reports: account roles and suspensions,
- * moderation of local rooms, instance settings, and the public instance
- * description with its landing page.
+ * moderation of local rooms and the instance settings (the public
+ * `GET /api/v1/instance` that shows them is the web client's, server/web/).
  */
 import type { RequestHandler, Router } from 'express';
 import type { Store } from '../store/index.js';
@@ -15,7 +15,7 @@ import type { Suspensions } from './suspensions.js';
 import type { AuditLog } from './audit-log.js';
 
 export interface StaffRoutesDeps {
-  store: Store;
+  store: Pick<Store, 'accounts' | 'personas'>;
   roles: Roles;
   suspensions: Suspensions;
   settings: InstanceSettings;
@@ -25,8 +25,6 @@ export interface StaffRoutesDeps {
   staffWrite: RequestHandler[];
   adminWrite: RequestHandler[];
 }
-
-const escape = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 export function staffRoutes(router: Router, deps: StaffRoutesDeps): void {
   const { store, roles, suspensions, settings, staffRead, staffWrite, adminWrite } = deps;
@@ -95,25 +93,4 @@ export function staffRoutes(router: Router, deps: StaffRoutesDeps): void {
     if (!body.ok) return sendModerationError(res, body.error);
     res.json(await settings.update(actorOf(req), body.value));
   }));
-
-  router.get('/api/v1/instance', (_req, res) => {
-    const { name, description, rules, registration } = settings.value;
-    res.json({ name, description, rules, registration });
-  });
-
-  router.get('/', (_req, res) => {
-    const { name, description, rules } = settings.value;
-    res.type('html').send(`<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escape(name)}</title></head>
-<body>
-<main>
-  <h1>${escape(name)}</h1>
-  ${description ? `<p>${escape(description)}</p>` : ''}
-  ${rules.length > 0 ? `<h2>Rules</h2>\n  <ol>${rules.map((r) => `<li>${escape(r)}</li>`).join('')}</ol>` : ''}
-</main>
-</body>
-</html>
-`);
-  });
 }

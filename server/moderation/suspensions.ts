@@ -9,21 +9,25 @@
  * Checks are synchronous against an in-memory set, re-read from the store
  * every few seconds (suspensions made with the command line).
  */
-import type { Logger } from '../logging/logger.js';
-import { err, ok, type Result } from '../lib/result.js';
+import type { DomainEvents } from '../core/domain-events.js';
+import type { Logger } from '../core/logging/logger.js';
+import { err, ok, type Result } from '../core/result.js';
 import type { Store } from '../store/index.js';
 import type { AuditLog, StaffActor } from './audit-log.js';
 import type { ModerationErrorOf } from './errors.js';
-
-/** What else must happen when an account is suspended (its personas leave live rooms, its rooms end). */
-export type AccountSuspendedListener = (account: { id: string; personaIds: string[] }) => void | Promise<void>;
+import type { ModerationEvents } from './events.js';
 
 export class Suspensions {
   #suspended = new Set<string>();
   #loaded = false;
-  readonly #listeners = new Set<AccountSuspendedListener>();
 
-  constructor(private readonly deps: { store: Store; audit: AuditLog; log: Logger; now?: () => number }) {}
+  constructor(private readonly deps: {
+    store: Pick<Store, 'moderation' | 'accounts' | 'personas' | 'sessions'>;
+    audit: AuditLog;
+    log: Logger;
+    events: DomainEvents<ModerationEvents>;
+    now?: () => number;
+  }) {}
 
   /** Reads the suspensions (at boot, then every few seconds); new ones seen after boot are announced. */
   async load(): Promise<void> {
@@ -37,11 +41,6 @@ export class Suspensions {
 
   isSuspended(accountId: string): boolean {
     return this.#suspended.has(accountId);
-  }
-
-  onSuspended(listener: AccountSuspendedListener): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
   }
 
   async suspend(actor: StaffActor, username: string, reason: string): Promise<Result<{ username: string; suspended: true }, ModerationErrorOf<'account_not_found'>>> {
@@ -69,12 +68,6 @@ export class Suspensions {
 
   async #announce(accountId: string): Promise<void> {
     const personaIds = (await this.deps.store.personas.listByAccount(accountId)).map((p) => p.id);
-    for (const listener of [...this.#listeners]) {
-      try {
-        await listener({ id: accountId, personaIds });
-      } catch (e) {
-        this.deps.log.error({ err: e }, 'an account-suspended listener failed');
-      }
-    }
+    await this.deps.events.emit('accountSuspended', { accountId, personaIds });
   }
 }

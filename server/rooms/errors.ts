@@ -15,14 +15,14 @@ export type RoomLifecycleError =
   | { kind: 'not_host' }
   | { kind: 'bad_state'; state: 'scheduled' | 'live' | 'ended' }
   | { kind: 'guests_public_only' }
-  | { kind: 'media_unavailable' };
+  | { kind: 'media_unavailable' }
+  /** Cascade integration: the host of a remote room (or this instance's settings) refused the link. */
+  | { kind: 'remote_refused'; code: string; message: string };
 
 /** Failures of managing a room's invitations (HTTP only). */
 export type InvitationError =
   | RoomLifecycleError
   | { kind: 'persona_not_found' }
-  | { kind: 'already_invited' }
-  | { kind: 'not_invited' }
   | { kind: 'not_invite_only' };
 
 /** Every failure a participant can meet in a live room. */

@@ -4,7 +4,7 @@
  * every media operation.
  */
 import { createLocalJWKSet, jwtVerify, SignJWT } from 'jose';
-import { err, ok, type Result } from '../lib/result.js';
+import { err, ok, type Result } from '../core/result.js';
 import { GRANT_ALG, type GrantKeys } from './grant-keys.js';
 import type { Role } from './stage.js';
 

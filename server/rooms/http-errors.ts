@@ -1,7 +1,7 @@
 /** Room lifecycle and invitation errors as HTTP answers, in one exhaustive switch. */
 import type { Response } from 'express';
-import { sendError } from '../http/errors.js';
-import { assertNever } from '../lib/result.js';
+import { sendError } from '../core/http-errors.js';
+import { assertNever } from '../core/result.js';
 import type { InvitationError } from './errors.js';
 
 export function sendRoomError(res: Response, error: InvitationError): void {
@@ -21,12 +21,10 @@ export function sendRoomError(res: Response, error: InvitationError): void {
       return send(403, 'sign in to join this room: guests may only listen to public rooms');
     case 'media_unavailable':
       return send(503, 'no media server is available right now; try again shortly');
+    case 'remote_refused':
+      return sendError(res, 403, error.code, error.message);
     case 'persona_not_found':
       return send(404, 'there is no local persona with this handle');
-    case 'already_invited':
-      return send(409, 'this persona is invited already');
-    case 'not_invited':
-      return send(404, 'this persona is not invited to this room');
     case 'not_invite_only':
       return send(409, 'only invite-only rooms have invitations');
     default:

@@ -85,6 +85,37 @@ describe('room invitations (HTTP, real store and worker)', () => {
     assert.equal((await mod.client.get(`/api/v1/rooms/${id}/invitations`)).status, 403, 'the list stays the host\'s');
   });
 
+  it('a moderator learns nothing of the invitation list and cannot undo the host\'s invitations', { timeout: 30_000 }, async () => {
+    const host = await h.person('prb_host');
+    const mod = await h.person('prb_mod');
+    const secret = await h.person('prb_secret');
+    await h.person('prb_fresh');
+    const id = String((await host.client.post('/api/v1/rooms', { title: 'Probe', visibility: 'invite' })).body.id);
+    const path = `/api/v1/rooms/${id}/invitations`;
+    await host.client.post(path, { handle: 'prb_mod' });
+    await host.client.post(path, { handle: 'prb_secret' });
+    const [H, M] = [await signal(host.cookie), await signal(mod.cookie)];
+    await H.ok('join', { roomId: id });
+    await M.ok('join', { roomId: id });
+    await H.ok('invite', { participantId: mod.personaId });
+    await M.ok('acceptInvite');
+    await H.ok('promote', { participantId: mod.personaId });
+
+    const invitedAlready = await mod.client.post(path, { handle: 'prb_secret' });
+    const invitedNew = await mod.client.post(path, { handle: 'prb_fresh' });
+    assert.equal(invitedNew.status, 201);
+    assert.deepEqual([invitedAlready.status, Object.keys(invitedAlready.body).sort()], [invitedNew.status, Object.keys(invitedNew.body).sort()],
+      'the same answer whether the persona was invited already or not');
+
+    const revokeHosts = await mod.client.delete(`${path}/prb_secret`);
+    const revokeNone = await mod.client.delete(`${path}/prb_host`);
+    assert.deepEqual([revokeHosts.status, revokeHosts.body], [revokeNone.status, revokeNone.body], 'invited or not: the same refusal');
+    assert.equal(revokeHosts.status, 403);
+    assert.equal(await h.store.rooms.isInvited(id, secret.personaId), true, 'the host\'s invitation stands');
+    assert.equal((await mod.client.delete(`${path}/prb_fresh`)).status, 403, 'only the host revokes, even what a moderator issued');
+    assert.equal((await host.client.delete(`${path}/prb_fresh`)).status, 204, 'the host revokes any invitation');
+  });
+
   it('answers 400, 403, 404 and 409 where it should', async () => {
     const host = await h.person('err_host');
     const other = await h.person('err_other');
@@ -97,15 +128,16 @@ describe('room invitations (HTTP, real store and worker)', () => {
     assert.match(String((await host.client.post(path, { handle: 'err_other', role: 'x' })).body.message), /unknown field "role"/);
     assert.deepEqual([(await host.client.post(path, { handle: 'nobody_here' })).status], [404], 'unknown handle');
     assert.equal((await host.client.post('/api/v1/rooms/no-such-room/invitations', { handle: 'err_other' })).status, 404, 'unknown room');
-    assert.equal((await host.client.post(path, { handle: 'err_other' })).status, 201);
+    const first = await host.client.post(path, { handle: 'err_other' });
     const again = await host.client.post(path, { handle: 'err_other' });
-    assert.deepEqual([again.status, again.body.error], [409, 'already_invited']);
+    assert.deepEqual([again.status, again.body], [first.status, first.body], 'inviting twice answers as inviting once');
     const notHost = await other.client.post(path, { handle: 'err_host' });
     assert.deepEqual([notHost.status, notHost.body.error], [403, 'not_host']);
     assert.equal((await other.client.delete(`${path}/err_other`)).status, 403);
-    assert.equal((await host.client.delete(`${path}/nobody_here`)).status, 404);
+    assert.equal((await host.client.delete(`${path}/nobody_here`)).status, 404, 'no such persona');
     assert.equal((await host.client.delete(`${path}/err_other`)).status, 204);
-    assert.equal((await host.client.delete(`${path}/err_other`)).status, 404, 'already revoked');
+    assert.equal(await h.store.rooms.isInvited(id, other.personaId), false);
+    assert.equal((await host.client.delete(`${path}/err_other`)).status, 204, 'revoking again: the same answer');
     assert.equal((await new Client(h.baseUrl).post(path, { handle: 'err_other' })).status, 401);
     const publicId = String((await host.client.post('/api/v1/rooms', { title: 'Open', visibility: 'public' })).body.id);
     const notInviteOnly = await host.client.post(`/api/v1/rooms/${publicId}/invitations`, { handle: 'err_other' });

@@ -7,46 +7,12 @@
  */
 import type { Logger } from 'pino';
 import type { RoomMedia, RoomMediaRegistry } from '../../media/index.js';
-import { err, ok, type Result } from '../lib/result.js';
+import { assertNever, err, ok, type Result } from '../core/result.js';
 import type { RoomRecord } from '../store/index.js';
 import type { RoomOpError } from './errors.js';
 import type { Grant, GrantIssuer } from './grants.js';
-import { canPublish, RoomStage, type Arrival, type LeaveReason, type Role, type StageChange, type StageError, type StageSnapshot } from './stage.js';
-
-/** Events the room pushes to a participant (see docs/protocol/signaling.md). */
-export type RoomEvent =
-  | { event: 'room'; data: StageSnapshot & { roomId: string } }
-  | { event: 'grant'; data: GrantView }
-  | { event: 'invited'; data: { roomId: string } }
-  | { event: 'producerAdded'; data: { producerId: string; participantId: string } }
-  | { event: 'producerClosed'; data: { producerId: string; participantId: string } }
-  | { event: 'activeSpeaker'; data: { participantId: string | null } }
-  | { event: 'reconnect'; data: { reason: 'worker_died'; routerRtpCapabilities: unknown } };
-
-/** A grant as the client gets it. */
-export interface GrantView {
-  token: string;
-  role: Role;
-  canPublish: boolean;
-  canSubscribe: boolean;
-  expiresAt: number;
-}
-
-/** How the room reaches one connected participant (a signaling session). */
-export interface PeerLink {
-  send(event: RoomEvent): void;
-  /** The participant is out of the room (removed, banned, replaced, room ended). */
-  departed(reason: LeaveReason): void;
-}
-
-/** What a join answers. */
-export interface JoinAnswer {
-  participantId: string;
-  grant: GrantView;
-  routerRtpCapabilities: unknown;
-  room: StageSnapshot & { roomId: string };
-  producers: { producerId: string; participantId: string }[];
-}
+import type { GrantView, JoinAnswer, LiveRoomHandle, ParticipantEvent, ParticipantLink, RoomState, StageCommand } from './ports.js';
+import { canPublish, participantHost, RoomStage, type Arrival, type LeaveReason, type Role, type StageChange, type StageError } from './stage.js';
 
 export interface LiveRoomDeps {
   registry: RoomMediaRegistry;
@@ -57,11 +23,17 @@ export interface LiveRoomDeps {
   onIdle(room: LiveRoom): void;
   /** A persona was banned (the service persists it). */
   onBan(room: LiveRoom, participantId: string): void;
+  /** Who is in the room or on stage changed (federation announces it, coalesced). */
+  onChange?(room: LiveRoom): void;
+  /** A moderator ended the room from inside (the `end` command): the service ends it for good. */
+  onEnded(room: LiveRoom, reason: LeaveReason): Promise<void>;
+  /** Instances whose people may listen but not take the stage (limited by moderators); none without it. */
+  stageRefused?(host: string): boolean;
 }
 
-export class LiveRoom {
+export class LiveRoom implements LiveRoomHandle {
   readonly stage: RoomStage;
-  readonly #links = new Map<string, PeerLink>();
+  readonly #links = new Map<string, ParticipantLink>();
   readonly #deps: LiveRoomDeps;
   readonly #log: Logger;
   #idle: NodeJS.Timeout | undefined;
@@ -87,7 +59,11 @@ export class LiveRoom {
     return this.#media;
   }
 
-  async join(arrival: Arrival, link: PeerLink): Promise<Result<JoinAnswer, RoomOpError>> {
+  roleOf(participantId: string): Role | undefined {
+    return this.stage.participant(participantId)?.role;
+  }
+
+  async join(arrival: Arrival, link: ParticipantLink): Promise<Result<JoinAnswer, RoomOpError>> {
     const media = await this.#ensureMedia();
     if (!media.ok) return media;
     const joined = this.stage.join(arrival);
@@ -112,7 +88,7 @@ export class LiveRoom {
   }
 
   /** The participant's connection went away (or it asked to leave). Ignored for a replaced link. */
-  async leave(participantId: string, link: PeerLink): Promise<void> {
+  async leave(participantId: string, link: ParticipantLink): Promise<void> {
     if (this.#links.get(participantId) !== link) return;
     this.#links.delete(participantId);
     this.#media?.closePeer(participantId);
@@ -121,7 +97,57 @@ export class LiveRoom {
     this.#armIdle();
   }
 
-  /** Runs a stage operation and applies its effects. */
+  /** Applies a participant's stage command; moderator rules are the stage's. */
+  async command(by: string, command: StageCommand): Promise<Result<null, RoomOpError>> {
+    if (!('target' in command)) {
+      const type = command.type;
+      if (type === 'end') return this.#endBy(by);
+      if (type === 'acceptInvite' && this.#limited(by)) return err({ kind: 'stage', error: 'instance_limited' });
+      return this.apply((stage) => {
+        switch (type) {
+          case 'raiseHand': return stage.raiseHand(by);
+          case 'lowerHand': return stage.lowerHand(by);
+          case 'acceptInvite': return stage.acceptInvite(by);
+          case 'declineInvite': return stage.declineInvite(by);
+          case 'unmute': return stage.unmute(by);
+          default: return assertNever(type);
+        }
+      });
+    }
+    const { type, target } = command;
+    if (type === 'invite' && this.#limited(target)) return err({ kind: 'stage', error: 'instance_limited' });
+    return this.apply((stage) => {
+      switch (type) {
+        case 'invite': return stage.invite(by, target);
+        case 'moveToAudience': return stage.moveToAudience(by, target);
+        case 'mute': return stage.mute(by, target);
+        case 'allowUnmute': return stage.allowUnmute(by, target);
+        case 'remove': return stage.remove(by, target);
+        case 'ban': return stage.ban(by, target);
+        case 'promote': return stage.promote(by, target);
+        case 'demote': return stage.demote(by, target);
+        default: return assertNever(type);
+      }
+    });
+  }
+
+  /** Whether the participant comes from an instance whose people may not take the stage. */
+  #limited(participantId: string): boolean {
+    const p = this.stage.participant(participantId);
+    const host = p ? participantHost(p) : null;
+    return host !== null && (this.#deps.stageRefused?.(host) ?? false);
+  }
+
+  /** A host or moderator ends the room: everyone departs, then the service ends it for good. */
+  async #endBy(by: string): Promise<Result<null, RoomOpError>> {
+    const ended = this.stage.end(by);
+    if (!ended.ok) return err({ kind: 'stage', error: ended.error });
+    await this.#effects(ended.value);
+    await this.#deps.onEnded(this, 'room_ended');
+    return ok(null);
+  }
+
+  /** Runs a stage operation and applies its effects (the service's own operations). */
   async apply(op: (stage: RoomStage) => Result<StageChange, StageError>): Promise<Result<null, RoomOpError>> {
     const result = op(this.stage);
     if (!result.ok) return err({ kind: 'stage', error: result.error });
@@ -166,6 +192,11 @@ export class LiveRoom {
     if (p?.muted) await this.#media?.setPaused(participantId, true);
   }
 
+  /** Cascade integration: the room's media, created if needed (a link may arrive before anyone joined here). */
+  openMedia(): Promise<Result<RoomMedia, RoomOpError>> {
+    return this.#ensureMedia();
+  }
+
   async #ensureMedia(): Promise<Result<RoomMedia, RoomOpError>> {
     const got = await this.#deps.registry.getOrCreate(this.id);
     if (!got.ok) return err({ kind: 'media_unavailable' });
@@ -175,13 +206,13 @@ export class LiveRoom {
 
   #watch(media: RoomMedia): void {
     this.#media = media;
-    media.on('producerAdded', ({ peerId, producerId }) => this.#broadcast({ event: 'producerAdded', data: { producerId, participantId: peerId } }, peerId));
-    media.on('producerClosed', ({ peerId, producerId }) => this.#broadcast({ event: 'producerClosed', data: { producerId, participantId: peerId } }, peerId));
-    media.on('activeSpeaker', ({ peerId }) => this.#broadcast({ event: 'activeSpeaker', data: { participantId: peerId } }));
+    media.on('producerAdded', ({ peerId, producerId }) => this.#broadcast({ kind: 'producerAdded', producerId, participantId: peerId }, peerId));
+    media.on('producerClosed', ({ peerId, producerId }) => this.#broadcast({ kind: 'producerClosed', producerId, participantId: peerId }, peerId));
+    media.on('activeSpeaker', ({ peerId }) => this.#broadcast({ kind: 'activeSpeaker', participantId: peerId }));
     media.once('close', (reason) => {
       if (reason !== 'worker_died' || this.stage.ended || this.#media !== media) return;
       this.#log.warn('room media lost with its worker; moving the room to a live worker');
-      void this.#recover();
+      this.#recover().catch((e: unknown) => this.#log.error({ err: e }, 'moving the room to a live worker failed'));
     });
   }
 
@@ -193,7 +224,7 @@ export class LiveRoom {
       this.#log.error('no live media worker to move the room to');
       return;
     }
-    this.#broadcast({ event: 'reconnect', data: { reason: 'worker_died', routerRtpCapabilities: media.value.rtpCapabilities } });
+    this.#broadcast({ kind: 'mediaMoved', reason: 'worker_died', routerRtpCapabilities: media.value.rtpCapabilities });
   }
 
   async #grant(participantId: string): Promise<GrantView> {
@@ -217,22 +248,23 @@ export class LiveRoom {
       const p = this.stage.participant(id);
       if (!p) continue;
       if (!canPublish(p.role)) this.#media?.closeProducer(id);
-      this.#links.get(id)?.send({ event: 'grant', data: await this.#grant(id) });
+      this.#links.get(id)?.send({ kind: 'grant', grant: await this.#grant(id) });
     }
     for (const id of change.muteChanged) {
       const p = this.stage.participant(id);
       if (p) await this.#media?.setPaused(id, p.muted);
     }
-    if (change.invited) this.#links.get(change.invited)?.send({ event: 'invited', data: { roomId: this.id } });
-    for (const [id, link] of this.#links) link.send({ event: 'room', data: this.#snapshot(id) });
+    if (change.invited) this.#links.get(change.invited)?.send({ kind: 'invited', roomId: this.id });
+    for (const [id, link] of this.#links) link.send({ kind: 'state', room: this.#snapshot(id) });
     this.#armIdle();
+    if (!this.stage.ended) this.#deps.onChange?.(this);
   }
 
-  #snapshot(viewer: string): StageSnapshot & { roomId: string } {
+  #snapshot(viewer: string): RoomState {
     return { roomId: this.id, ...this.stage.snapshot(viewer) };
   }
 
-  #broadcast(event: RoomEvent, except?: string): void {
+  #broadcast(event: ParticipantEvent, except?: string): void {
     for (const [id, link] of this.#links) if (id !== except) link.send(event);
   }
 

@@ -5,26 +5,30 @@
  * out of every room. Implements moderation's RoomModeration port.
  */
 import type { Logger } from 'pino';
-import type { Store } from '../store/index.js';
-import type { RoomService } from './room.service.js';
-import type { LeaveReason, Participant } from './stage.js';
+import { hostOnDomain } from '../core/domains.js';
+import type { RoomRepository } from '../store/index.js';
+import type { RoomPersonas, RoomService } from './room.service.js';
+import { participantHost, type LeaveReason, type Participant } from './stage.js';
 
-/** Whether a participant's handle (`user@host` for remote personas) is on the domain. */
+/** Whether a participant of another instance (cascade links bring them) is on the domain. */
 function onDomain(p: Participant, domain: string): boolean {
-  const at = p.handle?.lastIndexOf('@') ?? -1;
-  if (!p.handle || at < 0) return false;
-  const host = p.handle.slice(at + 1).toLowerCase().replace(/:\d+$/, '').replace(/\.$/, '');
-  return host === domain || host.endsWith(`.${domain}`);
+  const host = participantHost(p);
+  return host !== null && hostOnDomain(host, domain);
 }
 
 export class RoomModerator {
-  constructor(private readonly deps: { service: RoomService; store: Store; log: Logger }) {}
+  constructor(private readonly deps: {
+    service: RoomService;
+    rooms: Pick<RoomRepository, 'listOpen' | 'get' | 'addBan'>;
+    personas: Pick<RoomPersonas, 'findById'>;
+    log: Logger;
+  }) {}
 
   async liveRooms(): Promise<Array<{ id: string; title: string; hostHandle: string | null; visibility: string; participants: number; startedAt: string | null }>> {
     const out = [];
-    for (const room of await this.deps.store.rooms.listOpen()) {
+    for (const room of await this.deps.rooms.listOpen()) {
       if (room.state !== 'live') continue;
-      const host = await this.deps.store.personas.findById(room.hostPersonaId);
+      const host = await this.deps.personas.findById(room.hostPersonaId);
       out.push({
         id: room.id, title: room.title, hostHandle: host?.handle ?? null, visibility: room.visibility,
         participants: this.deps.service.live(room.id)?.stage.participants().length ?? 0, startedAt: room.startedAt?.toISOString() ?? null,
@@ -34,19 +38,19 @@ export class RoomModerator {
   }
 
   async endRoomAsModerator(id: string): Promise<boolean> {
-    const room = await this.deps.store.rooms.get(id);
+    const room = await this.deps.rooms.get(id);
     if (!room || room.state === 'ended') return false;
     await this.deps.service.endRoom(id, 'room_ended');
     return true;
   }
 
   async removeParticipant(roomId: string, personaId: string, ban: boolean): Promise<'ok' | 'room_not_found' | 'not_in_room'> {
-    const room = await this.deps.store.rooms.get(roomId);
+    const room = await this.deps.rooms.get(roomId);
     if (!room) return 'room_not_found';
     const live = this.deps.service.live(roomId);
     if (ban) {
       // A ban holds even when the persona is not in the room right now.
-      await this.deps.store.rooms.addBan(roomId, personaId, new Date());
+      await this.deps.rooms.addBan(roomId, personaId, new Date());
       live?.stage.addBan(personaId);
     }
     if (!live?.stage.participant(personaId)) return ban ? 'ok' : 'not_in_room';
@@ -57,7 +61,7 @@ export class RoomModerator {
   async removePersonasEverywhere(personaIds: readonly string[], reason: LeaveReason): Promise<number> {
     let removed = 0;
     const ids = new Set(personaIds);
-    for (const room of await this.deps.store.rooms.listOpen()) {
+    for (const room of await this.deps.rooms.listOpen()) {
       if (room.state === 'live' && ids.has(room.hostPersonaId)) await this.deps.service.endRoom(room.id, reason);
     }
     for (const live of this.deps.service.liveRooms()) removed += await this.#removeWhere(live, (p) => ids.has(p.id), reason);
@@ -72,7 +76,7 @@ export class RoomModerator {
   }
 
   async roomTitle(id: string): Promise<string | undefined> {
-    return (await this.deps.store.rooms.get(id))?.title;
+    return (await this.deps.rooms.get(id))?.title;
   }
 
   async #removeWhere(live: NonNullable<ReturnType<RoomService['live']>>, match: (p: Participant) => boolean, reason: LeaveReason): Promise<number> {

@@ -2,8 +2,9 @@
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import { getAuth, type AuthContext } from '../accounts/index.js';
 import { sendRoomError } from './http-errors.js';
-import type { RoomService, Viewer } from './room.service.js';
-import { createRoomBody, emptyBody, inviteBody, parseInput } from './schemas.js';
+import type { Viewer } from './ports.js';
+import type { RoomService } from './room.service.js';
+import { createRoomBody, emptyBody, inviteBody, parseInput, updateRoomBody } from './schemas.js';
 
 /** Middleware sets the caller's identity, if it has a session (guests have none). */
 export type OptionalSession = (req: Request) => Promise<AuthContext | undefined>;
@@ -65,6 +66,24 @@ export function roomRoutes(deps: RoomRoutesDeps): Router {
     const found = await rooms.get(String(req.params.id), await viewerOf(req));
     if (!found.ok) return sendRoomError(res, found.error);
     res.json(found.value);
+  }));
+
+  router.patch('/api/v1/rooms/:id', ...deps.signedInWrite, route(async (req, res) => {
+    const body = parseInput(updateRoomBody, req.body);
+    if (!body.ok) return sendRoomError(res, body.error);
+    const personaId = host(req, res);
+    if (!personaId) return;
+    const updated = await rooms.updateDetails(String(req.params.id), personaId, body.value);
+    if (!updated.ok) return sendRoomError(res, updated.error);
+    res.json(updated.value);
+  }));
+
+  router.delete('/api/v1/rooms/:id', deps.signedInWrite, route(async (req, res) => {
+    const personaId = host(req, res);
+    if (!personaId) return;
+    const removed = await rooms.remove(String(req.params.id), personaId);
+    if (!removed.ok) return sendRoomError(res, removed.error);
+    res.status(204).end();
   }));
 
   for (const action of ['start', 'end'] as const) {

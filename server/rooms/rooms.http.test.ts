@@ -91,14 +91,17 @@ describe('rooms HTTP API', () => {
     assert.equal(keys[0]?.d, undefined, 'no private part');
   });
 
-  it('ends hosted rooms when the persona is deleted and lists them in its export', async () => {
+  it('ends and purges hosted rooms when the persona is deleted, and lists them in its export before', async () => {
     const { client, personaId } = await h.person('host_f');
     const id = String((await client.post('/api/v1/rooms', { title: 'Mine', visibility: 'public' })).body.id);
     const hosted = (await h.hooks.hostedRooms({ personaId, handle: 'host_f' })) as { id: string }[];
     assert.deepEqual(hosted.map((r) => r.id), [id]);
     await h.store.rooms.addBan('some-room', personaId, new Date());
+    const { client: viewer } = await h.person('viewer_f');
+    assert.equal((await viewer.get(`/api/v1/rooms/${id}`)).status, 200);
     await h.hooks.emitPersonaDeleted({ personaId, handle: 'host_f', actorId: null });
-    assert.equal((await h.store.rooms.get(id))?.state, 'ended');
+    assert.equal((await viewer.get(`/api/v1/rooms/${id}`)).status, 404, 'nothing of the room is served');
+    assert.equal(await h.store.rooms.get(id), undefined, 'nor kept');
     assert.equal(await h.store.rooms.isBanned('some-room', personaId), false, 'its bans are forgotten');
     assert.equal(h.rooms.service.live(id), undefined, 'no longer live in memory');
   });
@@ -126,12 +129,46 @@ describe('rooms HTTP API', () => {
       const when = new Date(Date.now() + 90 * 24 * 3_600_000).toISOString();
       const res = await client.post('/api/v1/rooms', { title: 'Far', visibility: 'public', scheduledFor: when });
       assert.equal(res.body.state, 'scheduled');
-      await new Promise((r) => setTimeout(r, 200));
+      // The positive signal: a room scheduled after it, 1 s ahead, goes live by itself; an
+      // overflowing timer (Node turns it into 1 ms) would have fired long before that.
+      const soon = await client.post('/api/v1/rooms', { title: 'Witness', visibility: 'public', scheduledFor: new Date(Date.now() + 1_000).toISOString() });
+      assert.equal(soon.body.state, 'scheduled');
+      await waitFor(async () => (await client.get(`/api/v1/rooms/${String(soon.body.id)}`)).body.state === 'live', 10_000, 'the witness room to go live');
       assert.equal((await client.get(`/api/v1/rooms/${String(res.body.id)}`)).body.state, 'scheduled', 'did not start early');
       assert.ok(!warnings.includes('TimeoutOverflowWarning'), warnings.join(', '));
       assert.equal((await client.post(`/api/v1/rooms/${String(res.body.id)}/start`)).body.state, 'live', 'the host can still start it early');
     } finally {
       process.off('warning', onWarning);
     }
+  });
+  it('renames and deletes rooms for the host only; bad bodies 400, others 403, anonymous 401, unknown 404, ended 409; nothing changes on refusal', async () => {
+    const { client } = await h.person('host_r');
+    const { client: other } = await h.person('other_r');
+    const created = await client.post('/api/v1/rooms', { title: 'Original', description: 'first words', visibility: 'public' });
+    const id = String(created.body.id);
+    for (const body of [{}, { title: '' }, { title: 'x'.repeat(201) }, { title: 'bell\u0007' }, { description: 'y'.repeat(2001) }, { title: 'ok', extra: true }, { title: 42 }]) {
+      const res = await client.patch(`/api/v1/rooms/${id}`, body);
+      assert.equal(res.status, 400, JSON.stringify(body));
+      assert.equal(res.body.error, 'invalid_request');
+      assert.equal(typeof res.body.message, 'string');
+    }
+    assert.equal((await other.patch(`/api/v1/rooms/${id}`, { title: 'Hijacked' })).status, 403);
+    assert.equal((await new Client(h.baseUrl).patch(`/api/v1/rooms/${id}`, { title: 'Anonymous' })).status, 401);
+    assert.equal((await client.patch('/api/v1/rooms/doesnotexist', { title: 'Nowhere' })).status, 404);
+    assert.equal((await other.delete(`/api/v1/rooms/${id}`)).status, 403);
+    assert.equal((await new Client(h.baseUrl).delete(`/api/v1/rooms/${id}`)).status, 401);
+    assert.equal((await client.delete('/api/v1/rooms/doesnotexist')).status, 404);
+    const unchanged = await client.get(`/api/v1/rooms/${id}`);
+    assert.deepEqual([unchanged.body.title, unchanged.body.description], ['Original', 'first words'], 'refused requests changed nothing');
+
+    const renamed = await client.patch(`/api/v1/rooms/${id}`, { title: 'Renamed' });
+    assert.equal(renamed.status, 200, JSON.stringify(renamed.body));
+    assert.deepEqual([renamed.body.title, renamed.body.description], ['Renamed', 'first words']);
+    assert.equal((await client.post(`/api/v1/rooms/${id}/end`)).status, 200);
+    const late = await client.patch(`/api/v1/rooms/${id}`, { title: 'Too late' });
+    assert.equal(late.status, 409);
+    assert.equal((await client.delete(`/api/v1/rooms/${id}`)).status, 204);
+    assert.equal((await client.get(`/api/v1/rooms/${id}`)).status, 404, 'a deleted room is gone');
+    assert.equal((await client.delete(`/api/v1/rooms/${id}`)).status, 404);
   });
 });

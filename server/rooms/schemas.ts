@@ -1,6 +1,6 @@
 /** Room request bodies, validated at the edge; every object is strict. */
 import { z } from 'zod';
-import { err, ok, type Result } from '../lib/result.js';
+import { err, ok, type Result } from '../core/result.js';
 import type { RoomLifecycleError } from './errors.js';
 
 const text = (max: number) => z.string().max(max).regex(/^(?:[^\p{Cc}]|[\t\r\n])*$/u, 'control characters are not allowed');
@@ -12,6 +12,12 @@ export const createRoomBody = z.strictObject({
   scheduledFor: z.iso.datetime({ offset: true }).transform((s) => new Date(s)).optional(),
   maxSpeakers: z.number().int().min(1).max(50).optional(),
 });
+
+/** The host renames or re-describes a room: at least one field. */
+export const updateRoomBody = z.strictObject({
+  title: z.string().trim().min(1, 'a title cannot be empty').max(200).regex(/^[^\p{Cc}]*$/u, 'a title cannot contain control characters').optional(),
+  description: text(2000).optional(),
+}).refine((b) => b.title !== undefined || b.description !== undefined, 'give a title or a description to change');
 
 export const emptyBody = z.strictObject({});
 

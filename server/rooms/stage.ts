@@ -4,7 +4,7 @@
  * service feeds it operations and broadcasts what it answers. Every operation
  * returns a Result whose error is a closed union ({@link StageError}).
  */
-import { err, ok, type Result } from '../lib/result.js';
+import { err, ok, type Result } from '../core/result.js';
 
 /** Roles in a room. Host, moderators and speakers are on the stage (may publish). */
 export type Role = 'host' | 'moderator' | 'speaker' | 'listener';
@@ -24,7 +24,9 @@ export type StageError =
   | 'stage_full'
   | 'muted_by_moderator'
   | 'guests_cannot'
-  | 'banned';
+  | 'banned'
+  /** The participant's instance is limited by this instance's moderators: listening only. */
+  | 'instance_limited';
 
 /** Someone in the room. */
 export interface Participant {
@@ -43,6 +45,24 @@ export interface Participant {
   muted: boolean;
   /** Muted by a moderator: may not unmute until a moderator allows it. */
   mutedByModerator: boolean;
+}
+
+/**
+ * The instance a persona of another instance comes from (cascade links bring
+ * them with their actor URL as id and `user@host` as handle); null for
+ * personas of this instance and for guests.
+ */
+export function participantHost(p: Pick<Participant, 'id' | 'kind' | 'handle'>): string | null {
+  if (p.kind !== 'persona') return null;
+  if (/^https?:\/\//i.test(p.id)) {
+    try {
+      return new URL(p.id).host;
+    } catch {
+      return null;
+    }
+  }
+  const at = p.handle?.lastIndexOf('@') ?? -1;
+  return p.handle && at > 0 ? p.handle.slice(at + 1).toLowerCase() : null;
 }
 
 /** What a newcomer brings. */

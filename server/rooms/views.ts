@@ -24,6 +24,10 @@ export interface RoomView {
   /** Live rooms: people on stage and listeners (hidden ones and guests counted). */
   speakerCount: number;
   listenerCount: number;
+  /** True for a room hosted on another instance (from its Event); `id` is then the Event's id. */
+  remote: boolean;
+  /** The host instance (`host[:port]`). */
+  origin: string;
 }
 
 /** An invitation as its room's host sees it. */
@@ -52,5 +56,7 @@ export function roomView(
     startedAt: room.startedAt?.toISOString() ?? null,
     endedAt: room.endedAt?.toISOString() ?? null,
     ...counts,
+    remote: false,
+    origin: new URL(publicUrl).host,
   };
 }

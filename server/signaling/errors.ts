@@ -1,5 +1,5 @@
 /** Room errors as signaling error codes, in one exhaustive switch. */
-import { assertNever } from '../lib/result.js';
+import { assertNever } from '../core/result.js';
 import type { LeaveReason, RoomOpError } from '../rooms/index.js';
 import type { SignalError } from './protocol.js';
 
@@ -15,6 +15,7 @@ const STAGE_MESSAGES = {
   muted_by_moderator: 'a moderator muted you; wait until they allow you to unmute',
   guests_cannot: 'guests can only listen',
   banned: 'you are banned from this room',
+  instance_limited: 'the moderators of this instance limited that participant\'s instance: its people can listen but not speak here',
 } as const;
 
 const GRANT_MESSAGES = {
@@ -51,6 +52,8 @@ export function signalErrorOf(error: RoomOpError): SignalError {
       return { code: 'guests_public_only', message: 'guests may only join public rooms; sign in' };
     case 'media_unavailable':
       return { code: 'media_unavailable', message: 'no media server is available right now' };
+    case 'remote_refused':
+      return { code: 'remote_refused', message: `the room's instance refused: ${error.code} (${error.message})` };
     case 'stage':
       return { code: error.error, message: STAGE_MESSAGES[error.error] };
     case 'grant':

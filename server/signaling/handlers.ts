@@ -4,8 +4,8 @@
  */
 import type { types } from 'mediasoup';
 import type { MediaOpError } from '../../media/index.js';
-import { err, ok, type Result } from '../lib/result.js';
-import type { LiveRoom, RoomOpError, RoomService, RoomStage, StageChange, StageError } from '../rooms/index.js';
+import { err, ok, type Result } from '../core/result.js';
+import { canPublish, type LiveRoomDirectory, type LiveRoomHandle, type RoomOpError, type SelfCommand, type TargetCommand } from '../rooms/index.js';
 import { signalErrorOf } from './errors.js';
 import type { ClientMessage, MessageType, SignalError } from './protocol.js';
 
@@ -16,15 +16,19 @@ export interface HandlerSession {
   readonly handle: string | null;
   readonly displayName: string | null;
   /** The room this peer is in, if any. */
-  room: LiveRoom | undefined;
+  room: LiveRoomHandle | undefined;
+  /** Whether one more transport is within this client's and the instance's limits. */
+  admitTransport(onStage: boolean): Result<null, SignalError>;
+  /** Re-checks the session behind the connection; false: it no longer holds (the connection is being closed). */
+  stillValid(): Promise<boolean>;
   /** Joins `room` as this peer. */
-  join(room: LiveRoom, hidden: boolean): Promise<Result<unknown, RoomOpError>>;
+  join(room: LiveRoomHandle, hidden: boolean): Promise<Result<unknown, RoomOpError>>;
   leave(): Promise<void>;
 }
 
 export interface HandlerContext {
   session: HandlerSession;
-  rooms: RoomService;
+  rooms: LiveRoomDirectory;
 }
 
 type Answer = Result<unknown, SignalError>;
@@ -34,35 +38,35 @@ export type Handlers = { [K in MessageType]: Handler<K> };
 const fromRoom = <T>(r: Result<T, RoomOpError>): Answer => (r.ok ? ok(r.value) : err(signalErrorOf(r.error)));
 const notJoined = (): Answer => err({ code: 'not_joined', message: 'join a room first' });
 
-/** A stage operation by the session's participant on itself. */
-function selfOp(op: (stage: RoomStage, me: string) => Result<StageChange, StageError>) {
+/** A stage command of the session's participant on itself. */
+function selfOp(type: SelfCommand) {
   return async (ctx: HandlerContext): Promise<Answer> => {
     const room = ctx.session.room;
     if (!room) return notJoined();
-    return fromRoom(await room.apply((stage) => op(stage, ctx.session.participantId)));
+    return fromRoom(await room.command(ctx.session.participantId, { type }));
   };
 }
 
-/** A stage operation by the session's participant on another one. */
-function targetOp(op: (stage: RoomStage, me: string, target: string) => Result<StageChange, StageError>) {
+/** A stage command of the session's participant on another one. */
+function targetOp(type: TargetCommand) {
   return async (ctx: HandlerContext, msg: { participantId: string }): Promise<Answer> => {
     const room = ctx.session.room;
     if (!room) return notJoined();
-    return fromRoom(await room.apply((stage) => op(stage, ctx.session.participantId, msg.participantId)));
+    return fromRoom(await room.command(ctx.session.participantId, { type, target: msg.participantId }));
   };
 }
 
 /** A media operation, after the grant was checked for `need`. */
 function mediaOp<M extends { grant: string }>(
   need: 'publish' | 'subscribe' | 'any',
-  run: (room: LiveRoom, media: NonNullable<LiveRoom['media']>, me: string, msg: M) => Promise<Answer>,
+  run: (room: LiveRoomHandle, media: NonNullable<LiveRoomHandle['media']>, me: string, msg: M, ctx: HandlerContext) => Promise<Answer>,
 ) {
   return async (ctx: HandlerContext, msg: M): Promise<Answer> => {
     const room = ctx.session.room;
     if (!room) return notJoined();
     const allowed = await room.authorize(ctx.session.participantId, msg.grant, need);
     if (!allowed.ok) return fromRoom(allowed);
-    return run(room, allowed.value.media, ctx.session.participantId, msg);
+    return run(room, allowed.value.media, ctx.session.participantId, msg, ctx);
   };
 }
 const media = <T>(r: Result<T, MediaOpError>): Answer =>
@@ -71,6 +75,8 @@ const media = <T>(r: Result<T, MediaOpError>): Answer =>
 export const HANDLERS: Handlers = {
   async join(ctx, msg) {
     if (ctx.session.room) return err({ code: 'already_joined', message: 'leave the current room first' });
+    // The identity was fixed at the upgrade: make sure the session still stands behind it.
+    if (!(await ctx.session.stillValid())) return err({ code: 'session_ended', message: 'your session ended or changed; reconnect' });
     const viewer = { personaId: ctx.session.personaId };
     const room = await ctx.rooms.openForJoin(msg.roomId, viewer);
     if (!room.ok) return fromRoom(room);
@@ -94,33 +100,34 @@ export const HANDLERS: Handlers = {
     return ok(null);
   },
   ping: () => Promise.resolve(ok({ pong: true })),
-  raiseHand: selfOp((s, me) => s.raiseHand(me)),
-  lowerHand: selfOp((s, me) => s.lowerHand(me)),
-  acceptInvite: selfOp((s, me) => s.acceptInvite(me)),
-  declineInvite: selfOp((s, me) => s.declineInvite(me)),
-  unmute: selfOp((s, me) => s.unmute(me)),
-  invite: targetOp((s, me, t) => s.invite(me, t)),
-  moveToAudience: targetOp((s, me, t) => s.moveToAudience(me, t)),
-  mute: targetOp((s, me, t) => s.mute(me, t)),
-  allowUnmute: targetOp((s, me, t) => s.allowUnmute(me, t)),
-  remove: targetOp((s, me, t) => s.remove(me, t)),
-  ban: targetOp((s, me, t) => s.ban(me, t)),
-  promote: targetOp((s, me, t) => s.promote(me, t)),
-  demote: targetOp((s, me, t) => s.demote(me, t)),
-  async endRoom(ctx) {
-    const room = ctx.session.room;
-    if (!room) return notJoined();
-    const role = room.stage.participant(ctx.session.participantId)?.role;
-    if (role !== 'host' && role !== 'moderator') return err(signalErrorOf({ kind: 'stage', error: 'not_allowed' }));
-    await ctx.rooms.endRoom(room.id, 'room_ended');
-    return ok(null);
-  },
+  raiseHand: selfOp('raiseHand'),
+  lowerHand: selfOp('lowerHand'),
+  acceptInvite: selfOp('acceptInvite'),
+  declineInvite: selfOp('declineInvite'),
+  unmute: selfOp('unmute'),
+  invite: targetOp('invite'),
+  moveToAudience: targetOp('moveToAudience'),
+  mute: targetOp('mute'),
+  allowUnmute: targetOp('allowUnmute'),
+  remove: targetOp('remove'),
+  ban: targetOp('ban'),
+  promote: targetOp('promote'),
+  demote: targetOp('demote'),
+  endRoom: selfOp('end'),
   async refreshGrant(ctx) {
     const room = ctx.session.room;
     if (!room) return notJoined();
+    // A grant outlives no lost right (a block, an unfollow, a revoked invitation).
+    if (!(await ctx.rooms.ensureAccess(room, ctx.session.personaId))) return notJoined();
     return fromRoom(await room.refreshGrant(ctx.session.participantId));
   },
-  createTransport: mediaOp('any', async (_room, m, me) => media(await m.createTransport(me))),
+  createTransport: mediaOp('any', async (room, m, me, _msg, ctx) => {
+    if (!(await ctx.rooms.ensureAccess(room, ctx.session.personaId))) return notJoined();
+    const role = room.roleOf(me);
+    const admitted = ctx.session.admitTransport(role !== undefined && canPublish(role));
+    if (!admitted.ok) return admitted;
+    return media(await m.createTransport(me));
+  }),
   connectTransport: mediaOp('any', async (_room, m, me, msg: Extract<ClientMessage, { type: 'connectTransport' }>) =>
     media(await m.connectTransport(me, msg.transportId, msg.dtlsParameters as unknown as types.DtlsParameters))),
   restartIce: mediaOp('any', async (_room, m, me, msg: Extract<ClientMessage, { type: 'restartIce' }>) =>

@@ -6,30 +6,48 @@
  */
 import type { Logger } from 'pino';
 import type WebSocket from 'ws';
-import type { JoinAnswer, LeaveReason, LiveRoom, PeerLink, RoomEvent, RoomOpError, RoomService } from '../rooms/index.js';
-import { err, ok, type Result } from '../lib/result.js';
+import type { JoinAnswer, LeaveReason, LiveRoomDirectory, LiveRoomHandle, ParticipantEvent, ParticipantLink, RoomOpError } from '../rooms/index.js';
+import { err, ok, type Result } from '../core/result.js';
 import { LEAVE_CODES } from './errors.js';
+import { serverEventOf, type ServerEvent } from './events.js';
 import { HANDLERS, type HandlerSession } from './handlers.js';
 import { CLOSE_CODES, MAX_MESSAGE_BYTES, MESSAGE_TYPES, clientMessage, type Answer, type RequestId, type SignalError } from './protocol.js';
 import { TokenBucket, type SignalLimits } from './rate-limit.js';
+import type { Admission, AdmittedPeer } from './admission.js';
 
 /** Who is on the other end: a persona of this instance, or an anonymous guest. */
 export type PeerIdentity =
-  | { kind: 'persona'; personaId: string; handle: string; displayName: string }
+  | { kind: 'persona'; accountId: string; personaId: string; handle: string; displayName: string }
   | { kind: 'guest'; guestId: string };
 
-export class PeerSession implements HandlerSession {
-  room: LiveRoom | undefined;
-  #link: PeerLink | undefined;
+/** What the session behind the connection acts as now: a persona id, null (no persona), or undefined (the session ended). */
+export type CurrentIdentity = () => Promise<string | null | undefined>;
+
+export interface PeerSessionDeps {
+  rooms: LiveRoomDirectory;
+  log: Logger;
+  limits: SignalLimits;
+  /** Re-reads the session of the upgrade request from the store. */
+  current: CurrentIdentity;
+  /** The client's address key (memory only, never logged). */
+  clientKey: string;
+  admission?: Admission;
+}
+
+export class PeerSession implements HandlerSession, AdmittedPeer {
+  room: LiveRoomHandle | undefined;
+  #link: ParticipantLink | undefined;
   readonly #bucket: TokenBucket;
   #invalid = 0;
   #limited = 0;
   #queue: Promise<void> = Promise.resolve();
+  /** The identity no longer holds: nothing more is handled, the socket is closing. */
+  #revoked = false;
 
   constructor(
     private readonly ws: WebSocket,
     readonly identity: PeerIdentity,
-    private readonly deps: { rooms: RoomService; log: Logger; limits: SignalLimits },
+    private readonly deps: PeerSessionDeps,
   ) {
     this.#bucket = new TokenBucket(deps.limits.burst, deps.limits.perSecond);
   }
@@ -50,8 +68,63 @@ export class PeerSession implements HandlerSession {
     return this.identity.kind === 'persona' ? this.identity.displayName : null;
   }
 
+  get accountId(): string | null {
+    return this.identity.kind === 'persona' ? this.identity.accountId : null;
+  }
+
+  get clientKey(): string {
+    return this.deps.clientKey;
+  }
+
+  /** WebRTC transports this connection has open (or being opened) now. */
+  transportCount(): number {
+    return this.room?.media?.transportCount(this.participantId) ?? 0;
+  }
+
+  /** Whether one more transport is within this client's and the instance's limits. */
+  admitTransport(onStage: boolean): Result<null, SignalError> {
+    return this.deps.admission ? this.deps.admission.transport(this, onStage) : ok(null);
+  }
+
+  get revoked(): boolean {
+    return this.#revoked;
+  }
+
+  /**
+   * Whether the session still acts as this connection's persona (guests:
+   * always). When not, the connection is revoked: it leaves its room at
+   * once, handles nothing more, and is closed with a code saying why right
+   * after the answer being prepared.
+   */
+  async stillValid(): Promise<boolean> {
+    if (this.#revoked) return false;
+    if (this.identity.kind === 'guest') return true;
+    const now = await this.deps.current();
+    if (now === this.identity.personaId) return true;
+    if (now === undefined) await this.revoke(CLOSE_CODES.sessionEnded, 'session ended', true);
+    else await this.revoke(CLOSE_CODES.personaChanged, 'the session acts as another persona', true);
+    return false;
+  }
+
+  /**
+   * Takes the identity away at once: out of the room, no further message
+   * handled, the socket closed with `code` (after the current answer when
+   * `afterAnswer`).
+   */
+  async revoke(code: number, reason: string, afterAnswer = false): Promise<void> {
+    if (this.#revoked) return;
+    this.#revoked = true;
+    const close = (): void => {
+      if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING) this.ws.close(code, reason);
+    };
+    if (afterAnswer) setImmediate(close);
+    else close();
+    await this.leave();
+  }
+
   /** One raw frame from the socket. Requests of one peer run in order. */
   receive(data: Buffer, isBinary: boolean): void {
+    if (this.#revoked) return;
     if (!this.#bucket.take()) {
       this.#answer({ id: null, ok: false, error: { code: 'rate_limited', message: 'slow down: too many messages' } });
       if (++this.#limited > this.deps.limits.maxRateLimited) this.ws.close(CLOSE_CODES.flood, 'flooding');
@@ -65,6 +138,7 @@ export class PeerSession implements HandlerSession {
     }
     const msg = parsed.value;
     this.#queue = this.#queue.then(async () => {
+      if (this.#revoked) return;
       let answer: Result<unknown, SignalError>;
       try {
         const handler = HANDLERS[msg.type] as (ctx: unknown, m: unknown) => Promise<Result<unknown, SignalError>>;
@@ -101,14 +175,15 @@ export class PeerSession implements HandlerSession {
     return ok(checked.data);
   }
 
-  async join(room: LiveRoom, hidden: boolean): Promise<Result<JoinAnswer, RoomOpError>> {
-    const link: PeerLink = {
-      send: (event: RoomEvent) => this.#send(event),
+  async join(room: LiveRoomHandle, hidden: boolean): Promise<Result<JoinAnswer, RoomOpError>> {
+    const link: ParticipantLink = {
+      send: (event: ParticipantEvent) => this.#send(serverEventOf(event)),
       departed: (reason: LeaveReason) => {
         if (this.#link !== link) return;
         this.room = undefined;
         this.#link = undefined;
-        this.#send({ event: 'left', data: { roomId: room.id, reason: LEAVE_CODES[reason] } });
+        const left: ServerEvent = { event: 'left', data: { roomId: room.id, reason: LEAVE_CODES[reason] } };
+        this.#send(left);
       },
     };
     this.room = room;
@@ -121,6 +196,8 @@ export class PeerSession implements HandlerSession {
       this.room = undefined;
       this.#link = undefined;
     }
+    // Revoked while joining: the room must not keep the old identity.
+    if (joined.ok && this.#revoked) await this.leave();
     return joined;
   }
 

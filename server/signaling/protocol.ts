@@ -17,8 +17,16 @@ export const MAX_FRAME_BYTES = 256 * 1024;
 export const CLOSE_CODES = {
   /** Too many malformed or invalid messages. */
   protocolAbuse: 4400,
+  /** The session behind the connection ended (logout, session revoked, password recovered). */
+  sessionEnded: 4401,
+  /** The session now acts as another persona (or none): reconnect to take part as that. */
+  personaChanged: 4409,
+  /** The persona of the connection was deleted. */
+  personaDeleted: 4410,
   /** Kept flooding after being rate-limited. */
   flood: 4429,
+  /** Too many connections open from the client's address or for its account. */
+  tooManyConnections: 4430,
   /** The server is shutting down. */
   shutdown: 1001,
 } as const;
@@ -48,7 +56,8 @@ const targeted = <T extends string>(type: T) => z.strictObject({ id: requestId, 
 
 /** Every message a client may send. */
 export const clientMessage = z.discriminatedUnion('type', [
-  z.strictObject({ id: requestId, type: z.literal('join'), roomId: z.string().min(1).max(64), hidden: z.boolean().optional() }),
+  // A local room's id, or the id (URL) of another instance's room, joined through a cascade link.
+  z.strictObject({ id: requestId, type: z.literal('join'), roomId: z.string().min(1).max(2048), hidden: z.boolean().optional() }),
   simple('leave'),
   simple('ping'),
   simple('raiseHand'),
@@ -85,13 +94,13 @@ export const MESSAGE_TYPES: ReadonlySet<string> = new Set(clientMessage.options.
 /** Stable error codes of answers (see the protocol document for each). */
 export type SignalErrorCode =
   | 'bad_json' | 'too_large' | 'unknown_type' | 'invalid_message' | 'rate_limited'
-  | 'not_joined' | 'already_joined' | 'internal'
+  | 'not_joined' | 'already_joined' | 'internal' | 'session_ended'
   | 'room_not_found' | 'room_not_live' | 'not_host' | 'guests_public_only' | 'media_unavailable' | 'no_persona'
   | 'banned' | 'room_ended' | 'not_in_room' | 'not_allowed' | 'no_such_participant' | 'not_a_listener'
-  | 'not_on_stage' | 'no_invitation' | 'stage_full' | 'muted_by_moderator' | 'guests_cannot'
+  | 'not_on_stage' | 'no_invitation' | 'stage_full' | 'muted_by_moderator' | 'guests_cannot' | 'instance_limited'
   | 'grant_invalid' | 'grant_expired' | 'grant_wrong_room' | 'grant_wrong_participant'
   | 'media_closed' | 'no_such_transport' | 'no_such_producer' | 'no_such_consumer' | 'not_yours' | 'cap_reached'
-  | 'cannot_consume' | 'bad_parameters';
+  | 'cannot_consume' | 'bad_parameters' | 'too_many_transports' | 'media_busy' | 'remote_refused';
 
 export interface SignalError {
   code: SignalErrorCode;

@@ -1,14 +1,15 @@
 /**
  * The full stage sequence over real signaling connections: hand raised,
  * invited, accepted, muted, moved to the audience, removed, banned, promoted,
- * host handover and ending; every change reaches everyone within 200 ms.
+ * host handover and ending; every change reaches everyone who can see it
+ * within 200 ms, judged by a state that did not hold before the request.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startRoomsHarness, type RoomsHarness } from '../../test/helpers/rooms-harness.js';
 import type { SignalClient } from '../../test/helpers/signal-client.js';
 
-type Snapshot = Record<string, unknown> & { stage: { id: string; role: string; muted: boolean; mutedByModerator: boolean }[]; audience: { id: string }[]; hands: string[] };
+type Snapshot = Record<string, unknown> & { stage: { id: string; role: string; muted: boolean; mutedByModerator: boolean }[]; audience: { id: string; invited: boolean }[]; hands: string[]; handRaised: boolean };
 
 describe('stage over signaling (ws clients, real worker)', () => {
   let h: RoomsHarness;
@@ -33,27 +34,37 @@ describe('stage over signaling (ws clients, real worker)', () => {
     for (const c of [H, A, B, C]) await c.ok('join', { roomId });
     const all = [H, A, B, C];
 
-    /** Runs a request and checks that everyone still connected sees the resulting state within 200 ms. */
-    const everyoneSees = async (by: SignalClient, type: string, fields: Record<string, unknown>, match: (r: Snapshot) => boolean, who = all): Promise<void> => {
+    const latest = (c: SignalClient): Snapshot | undefined => c.events.filter((e) => e.event === 'room').at(-1)?.data as Snapshot | undefined;
+    /**
+     * Runs a request and checks that each of `who` sees the resulting state
+     * within 200 ms. `match` must be false for everyone's latest state before
+     * the request (checked), so only the broadcast of this change can satisfy it.
+     */
+    const everyoneSees = async (by: SignalClient, type: string, fields: Record<string, unknown>, match: (r: Snapshot, viewer: SignalClient) => boolean, who = all): Promise<void> => {
+      for (const c of who) {
+        const before = latest(c);
+        assert.ok(before && !match(before, c), `${type}: the expected state held before the request (client ${all.indexOf(c)})`);
+      }
       const started = Date.now();
       await by.ok(type, fields);
-      await Promise.all(who.map((c) => c.room((r) => match(r as Snapshot), 2_000)));
+      await Promise.all(who.map((c) => c.room((r) => match(r as Snapshot, c), 2_000)));
       const took = Date.now() - started;
       assert.ok(took < 200, `${type}: state reached everyone in ${took} ms`);
     };
     const role = (r: Snapshot, id: string): string | undefined => r.stage.find((p) => p.id === id)?.role ?? (r.audience.some((p) => p.id === id) ? 'listener' : undefined);
 
     await H.room((r) => (r as Snapshot).audience.length === 3);
-    await everyoneSees(A, 'raiseHand', {}, (r) => r.handRaised === true || r.hands.length === 1 || role(r, ann.personaId) === 'listener');
-    await everyoneSees(C, 'raiseHand', {}, () => true);
+    // A raised hand shows to its owner (handRaised) and to moderators (the queue); listeners see nothing change.
+    await everyoneSees(A, 'raiseHand', {}, (r, c) => (c === H ? r.hands.includes(ann.personaId) : r.handRaised), [H, A]);
+    await everyoneSees(C, 'raiseHand', {}, (r, c) => (c === H ? r.hands.includes(cat.personaId) : r.handRaised), [H, C]);
     const hands = await H.room((r) => (r as Snapshot).hands.length === 2);
     assert.deepEqual(hands.hands, [ann.personaId, cat.personaId], 'ordered queue, visible to the host');
-    assert.deepEqual(((await B.room(() => true)) as Snapshot).hands, [], 'not visible to listeners');
+    assert.deepEqual(latest(B)?.hands, [], 'not visible to listeners');
 
     const invited = A.event('invited');
-    await everyoneSees(H, 'invite', { participantId: ann.personaId }, () => true);
+    await everyoneSees(H, 'invite', { participantId: ann.personaId }, (r) => r.audience.some((p) => p.id === ann.personaId && p.invited));
     await invited;
-    assert.equal(role((await H.room(() => true)) as Snapshot, ann.personaId), 'listener', 'not on stage before accepting');
+    assert.equal(role(latest(H) as Snapshot, ann.personaId), 'listener', 'not on stage before accepting');
     const grantEvent = A.event('grant', (g) => g.canPublish === true);
     await everyoneSees(A, 'acceptInvite', {}, (r) => role(r, ann.personaId) === 'speaker');
     await grantEvent;
@@ -73,6 +84,7 @@ describe('stage over signaling (ws clients, real worker)', () => {
     await everyoneSees(H, 'remove', { participantId: bob.personaId }, (r) => role(r, bob.personaId) === undefined, [H, A, C]);
     await bobLeft;
     await B.ok('join', { roomId });
+    await Promise.all([H, A, C].map((c) => c.room((r) => role(r as Snapshot, bob.personaId) === 'listener')));
     const banned = B.event('left', (d) => d.reason === 'banned', 5_000, B.events.length);
     await everyoneSees(H, 'ban', { participantId: bob.personaId }, (r) => role(r, bob.personaId) === undefined, [H, A, C]);
     await banned;

@@ -100,12 +100,13 @@ export interface DeliveryRepository {
   /** Every job of a batch, ordered by host. */
   batchJobs(batchId: string): Promise<DeliveryBatchJob[]>;
   /**
-   * Stores the jobs, due at `now`; a job whose (activityId, inbox) exists
+   * Stores the jobs, created at `now` and due at `dueAt` (default `now`: a
+   * later time holds them back, e.g. to spread out the Deletes of personas); a job whose (activityId, inbox) exists
    * already is skipped and counted as a duplicate. All or none on SQLite; on
    * MongoDB each job is atomic, so a rejected call may have stored some of
    * them, and calling again is safe.
    */
-  enqueue(jobs: readonly NewDeliveryJob[], now: Date): Promise<{ inserted: number; duplicates: number }>;
+  enqueue(jobs: readonly NewDeliveryJob[], now: Date, dueAt?: Date): Promise<{ inserted: number; duplicates: number }>;
   findJob(activityId: string, inbox: string): Promise<DeliveryJob | undefined>;
   /**
    * Hosts with a job due at `now` (pending and due, or in flight with an
@@ -132,6 +133,12 @@ export interface DeliveryRepository {
   openHosts(): Promise<string[]>;
   /** Fails every open job to `host` that nobody holds a live lease on (e.g. the host's domain was suspended). */
   cancelForHost(host: string, now: Date, error: string): Promise<number>;
+  /**
+   * Deletes every job signed with `keyId`, whatever its state, body and all:
+   * the bodies of a deleted actor's activities carry its profile. A job being
+   * posted right now loses its lease (its settle answers false). Answers how many.
+   */
+  deleteForKey(keyId: string): Promise<number>;
   /** Deletes ended jobs without batch last updated before `endedBefore`, and batches (with their jobs) created before `batchesCreatedBefore`. */
   purge(query: { endedBefore: Date; batchesCreatedBefore: Date }): Promise<number>;
   /** Number of jobs in each state. */

@@ -28,6 +28,24 @@ export class StoreUnavailableError extends Error {
   }
 }
 
+/** The three delivery-queue methods of activitypub-express's store interface. */
+export type ApexDeliveryQueueMethod = 'deliveryDequeue' | 'deliveryEnqueue' | 'deliveryRequeue';
+
+/**
+ * A call to apex's own delivery queue, which no code path may make: Hearth
+ * replaces apex's `queueForDelivery` with its durable delivery queue
+ * (`federation/delivery`), so apex never enqueues, dequeues or requeues. A
+ * call means a new apex version (or new code) bypasses that queue: fail loudly
+ * instead of queueing deliveries that nothing would ever send.
+ */
+export class ApexDeliveryQueueUnusedError extends Error {
+  override readonly name = 'ApexDeliveryQueueUnusedError';
+
+  constructor(readonly method: ApexDeliveryQueueMethod) {
+    super(`${method} is not supported: Hearth replaces activitypub-express's queueForDelivery with its own durable delivery queue (federation/delivery), so apex's delivery queue is never used`);
+  }
+}
+
 /** The errno-style code of a Node or SQLite error (`EACCES`, `SQLITE_NOTADB`), if any. */
 export function errorCode(error: unknown): string | undefined {
   if (typeof error === 'object' && error !== null && 'code' in error) {

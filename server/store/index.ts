@@ -2,15 +2,13 @@
  * Storage: the only entry point other folders import. `openStore` picks the
  * adapter; everything else works against the {@link Store} port.
  */
-import type { Logger } from '../logging/logger.js';
+import type { Logger } from '../core/logging/logger.js';
 import { MongoStore } from './mongo/mongo-store.js';
 import type { Store } from './port.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
 
 export type {
   ApexContext,
-  ApexDelivery,
-  ApexDeliveryWait,
   ApexDocument,
   ApexStore,
   ApexStreamItem,
@@ -57,7 +55,8 @@ export type {
   ReportTargetKind,
 } from './moderation-port.js';
 export type { RoomInvitation, RoomLifecycle, RoomPatch, RoomRecord, RoomRepository, RoomVisibility } from './rooms-port.js';
-export { StoreUnavailableError, type StoreUnavailableReason } from './errors.js';
+export type { RemoteRoomAudience, RemoteRoomRecord, RemoteRoomRepository, RemoteRoomStatus } from './remote-rooms-port.js';
+export { ApexDeliveryQueueUnusedError, StoreUnavailableError, type ApexDeliveryQueueMethod, type StoreUnavailableReason } from './errors.js';
 /** The SQLite database's file name inside the data directory (for backups and operations docs). */
 export { DATABASE_FILE as SQLITE_DATABASE_FILE } from './sqlite/open.js';
 

@@ -9,6 +9,7 @@ import type { AccountRepository, InviteRepository, PersonaRepository, SessionRep
 import type { DeliveryRepository } from './delivery-port.js';
 import type { ModerationRepository } from './moderation-port.js';
 import type { RoomRepository } from './rooms-port.js';
+import type { RemoteRoomRepository } from './remote-rooms-port.js';
 
 /**
  * A JSON-LD record as activitypub-express keeps it: compacted with `@set`
@@ -25,20 +26,6 @@ export type ApexDocument = Record<string, unknown>;
  */
 export type ApexStreamItem = ApexDocument & { _id: { toString(): string } };
 
-/** One queued outbound delivery, as apex's delivery loop reads it. */
-export interface ApexDelivery {
-  address: string;
-  actorId: string;
-  /** PEM private key of `actorId`; `null` when apex queued none. */
-  signingKey: string | null;
-  /** The serialized activity, exactly as given to `deliveryEnqueue`. */
-  body: unknown;
-  /** Failed attempts so far; `deliveryRequeue` increments it. */
-  attempt: number;
-  /** Not to be tried before this time. */
-  after: Date;
-}
-
 /** A cached JSON-LD context document. */
 export interface ApexContext {
   contextUrl: string | null;
@@ -46,14 +33,9 @@ export interface ApexContext {
   document: unknown;
 }
 
-/** What `deliveryDequeue` answers when only future-dated deliveries remain. */
-export interface ApexDeliveryWait {
-  waitUntil: Date;
-}
-
 /**
  * activitypub-express's store interface (`activitypub-express/store/interface.js`,
- * settings.store): the 21 methods apex calls, with the semantics of apex's own
+ * settings.store): the 21 methods of its interface (three of them, the delivery queue, unused), with the semantics of apex's own
  * MongoDB store. Documents are loose on purpose: apex owns their shape.
  *
  * Every method returns a promise except `generateId`, which apex calls
@@ -131,23 +113,15 @@ export interface ApexStore {
    */
   updateObject(obj: ApexDocument, actorId: string | null, fullReplace?: boolean): Promise<ApexDocument | null | undefined>;
   /**
-   * Takes the oldest due delivery off the queue (ordered by `after`, then by
-   * insertion); when none is due, answers when the next one will be, or
-   * `null` for an empty queue.
+   * apex's delivery queue (`deliveryDequeue`, `deliveryEnqueue`,
+   * `deliveryRequeue`) is part of its store interface but never used: Hearth
+   * replaces `queueForDelivery`, the only caller, with its own delivery queue
+   * ({@link DeliveryRepository}). Every adapter rejects these calls with
+   * `ApexDeliveryQueueUnusedError` rather than queueing what nothing would send.
    */
-  deliveryDequeue(): Promise<ApexDelivery | ApexDeliveryWait | null>;
-  /** Queues one delivery per address, due now; `undefined` when there is no address. */
-  deliveryEnqueue(
-    actorId: string,
-    body: unknown,
-    addresses: string | readonly string[] | null | undefined,
-    signingKey: string | null | undefined,
-  ): Promise<true | undefined>;
-  /**
-   * Puts a dequeued delivery back, due `10^attempt` ms after its previous due
-   * time, and increments `delivery.attempt` (mutating the argument, as apex does).
-   */
-  deliveryRequeue(delivery: ApexDelivery): Promise<boolean>;
+  deliveryDequeue(): Promise<never>;
+  deliveryEnqueue(...args: unknown[]): Promise<never>;
+  deliveryRequeue(...args: unknown[]): Promise<never>;
 }
 
 /**
@@ -167,6 +141,7 @@ export interface InstanceRepository {
 export interface ActorTombstone {
   actorId: string;
   handle: string;
+  /** The UTC day (`YYYY-MM-DD`) only: a precise time would tie together personas deleted at once. Never served. */
   deletedAt: string;
   /** The deletion receipt that tracks the Delete's delivery. */
   receiptId: string;
@@ -238,8 +213,17 @@ export interface Store {
   readonly rooms: RoomRepository;
   /** Moderator role, suspensions, domain blocks, reports and the audit log (see moderation-port.ts). */
   readonly moderation: ModerationRepository;
+  /** Rooms announced by other instances (see remote-rooms-port.ts). */
+  readonly remoteRooms: RemoteRoomRepository;
   /** Whether the database answers right now (for health checks); never throws. */
   ping(): Promise<boolean>;
+  /**
+   * Makes what was just deleted unrecoverable from the store's own files:
+   * SQLite folds its write-ahead log into the database (whose deleted cells
+   * `secure_delete` zeroes) and truncates the log to nothing. Called after a
+   * deletion. MongoDB has no such log to clear here: a no-op.
+   */
+  checkpoint(): Promise<void>;
   /** Flushes and releases the database; idempotent. Other methods reject afterwards. */
   close(): Promise<void>;
 }

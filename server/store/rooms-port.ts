@@ -27,7 +27,7 @@ export interface RoomRecord {
 }
 
 /** What a room's state change writes. */
-export type RoomPatch = Partial<Pick<RoomRecord, 'state' | 'startedAt' | 'endedAt'>>;
+export type RoomPatch = Partial<Pick<RoomRecord, 'state' | 'startedAt' | 'endedAt' | 'title' | 'description'>>;
 
 /** An invitation to an invite-only room. */
 export interface RoomInvitation {
@@ -61,4 +61,11 @@ export interface RoomRepository {
   listInvitations(roomId: string): Promise<RoomInvitation[]>;
   /** Forgets every invitation of a persona (it was deleted); answers how many. */
   deleteInvitationsOf(personaId: string): Promise<number>;
+  /** Deletes a room with its bans and invitations; `false` when there was none. */
+  delete(id: string): Promise<boolean>;
+  /**
+   * Deletes every room a persona hosts (it was deleted), with their bans and
+   * invitations: nothing of the rooms' content outlives the host. Answers how many rooms.
+   */
+  deleteByHost(hostPersonaId: string): Promise<number>;
 }

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe } from 'node:test';
 import { MongoClient } from 'mongodb';
-import { createLogger } from '../logging/logger.js';
+import { createLogger } from '../core/logging/logger.js';
 import { defineStoreContract, type StoreHarness } from '../../test/helpers/store-contract.js';
 import { MONGO_SKIP_REASON, findMongoTarget, startMongo, withDatabase, type MongoServer } from '../../test/helpers/store-mongod.js';
 import { openStore } from './index.js';

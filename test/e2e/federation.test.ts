@@ -52,6 +52,16 @@ function cachedActor(instance: TestInstance, actorId: string): Record<string, un
   }
 }
 
+/** Whether an instance still stores an activity (read-only look at its database). */
+function storedActivity(instance: TestInstance, activityId: string): boolean {
+  const db = new Database(path.join(instance.dataDir, 'hearth.sqlite'), { readonly: true });
+  try {
+    return db.prepare('SELECT 1 FROM apex_streams WHERE id = ?').get(activityId) !== undefined;
+  } finally {
+    db.close();
+  }
+}
+
 async function signUp(client: TestClient, base: string, username: string, handle: string): Promise<string> {
   const account = await client.post(`${base}/api/v1/accounts`, { username, password: `${username} has a long password` });
   assert.equal(account.status, 201, account.text);
@@ -135,15 +145,22 @@ describe('federation between two instances over HTTPS', () => {
     // A second persona on B asks and is rejected.
     assert.equal((await onB.post(`${b.url}/api/v1/personas`, { handle: 'vole', displayName: 'Vole' })).status, 201);
     const vole = `${b.url}/u/vole`;
-    assert.equal((await onB.post(`${b.url}/api/v1/personas/vole/follow`, { target: lark })).status, 200);
+    const asked = await onB.post<{ followId: string }>(`${b.url}/api/v1/personas/vole/follow`, { target: lark });
+    assert.equal(asked.status, 200, asked.text);
+    const followId = asked.body.followId;
+    assert.ok(storedActivity(b, followId), 'B keeps its pending Follow until A answers');
     const second = await waitFor(async () => {
       const r = await onA.get<{ requests: Array<{ id: string; actor: string }> }>(`${a.url}/api/v1/personas/lark/follow-requests`);
       return r.body.requests?.find((q) => q.actor === vole);
     }, 10_000, 'the second request');
+    assert.equal(second.id, followId);
     assert.equal((await onA.post(`${a.url}/api/v1/personas/lark/follow-requests/reject`, { id: second.id })).status, 200);
-    await new Promise((r) => setTimeout(r, 1000));
+    // Only a Reject reaching B's inbox removes B's pending Follow (nothing else on B touches it).
+    await waitFor(() => !storedActivity(b, followId), 10_000, 'the Reject to reach B and drop its pending Follow');
     assert.ok(!(await relationships(onA, a.url, 'lark')).followers.includes(vole));
     assert.ok(!(await relationships(onB, b.url, 'vole')).following.includes(lark));
+    const unfollow = await onB.post(`${b.url}/api/v1/personas/vole/unfollow`, { target: lark });
+    assert.equal(unfollow.status, 404, `nothing left to undo on B: ${unfollow.text}`);
   });
 
   it('blocks across instances: the block ends the follow on both sides', async () => {

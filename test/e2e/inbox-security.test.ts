@@ -149,7 +149,12 @@ describe('inbox security and interoperability', () => {
       const got = remote.deliveries('/inbox').filter((d) => d.activity.type === 'Accept' && d.activity.actor === owl);
       return got.length > 0 ? got : undefined;
     }, 10_000, 'the Accept to reach the remote shared inbox');
-    await new Promise((r) => setTimeout(r, 500));
+    // The positive signal before counting: a later follow's Accept has arrived, so an Accept for the
+    // duplicate (queued before it, to the same inbox) would have been sent by now.
+    const wren = remote.addActor('wren');
+    const later = follow(wren);
+    assert.equal((await post(wren, later)).status, 202);
+    await waitFor(() => remote.deliveries('/inbox').some((d) => d.activity.type === 'Accept' && JSON.stringify(d.activity.object).includes(String(later.id))), 10_000, 'the Accept of a later follow');
     const acceptsFor = remote.deliveries('/inbox').filter((d) => d.activity.type === 'Accept' && JSON.stringify(d.activity.object).includes(String(activity.id)));
     assert.equal(acceptsFor.length, 1, 'one Accept for one follow delivered twice');
     const accept = accepts[0]!;

@@ -1,7 +1,8 @@
 /**
  * Personas of one instance follow each other in-process (no HTTP round trip
  * to the server itself, which its own address policy would refuse), and a
- * followers-only room is visible to followers and to nobody else.
+ * followers-only room is visible to followers and to nobody else; the
+ * hallway lists the rooms of the local personas one follows.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -64,6 +65,18 @@ describe('local follows and followers-only rooms', () => {
     assert.equal(missing.status, 400);
     const noSession = await new TestClient(new Agent()).post(`${base}/api/v1/personas/finch/block`, { target: `heron@${host}` });
     assert.equal(noSession.status, 401);
+  });
+
+  it('lists the rooms of a followed local persona in the follower\'s hallway, unlisted ones included, and in nobody else\'s', async () => {
+    const created = await hostUser.post<{ id: string }>(`${base}/api/v1/rooms`, { title: 'Down the hall', visibility: 'unlisted' });
+    assert.equal(created.status, 201, created.text);
+    const hallway = async (client: TestClient): Promise<string[]> => {
+      const r = await client.get<{ rooms: Array<{ id: string }> }>(`${base}/api/v1/hallway`);
+      assert.equal(r.status, 200, r.text);
+      return r.body.rooms.map((room) => room.id);
+    };
+    assert.ok((await hallway(fan)).includes(created.body.id), 'finch follows heron: the room is in finch\'s hallway');
+    assert.ok(!(await hallway(stranger)).includes(created.body.id), 'stoat follows nobody: not in its hallway');
   });
 
   it('shows a followers-only room to followers and to nobody else', async () => {

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { topLevelKeys } from '../../server/logging/raw-json.js';
+import { topLevelKeys } from '../../server/core/logging/raw-json.js';
 import { freePort, startServerProcess, tempDir, type ServerProcess } from '../helpers/server-process.js';
 
 /** The shutdown deadline in server/main.ts is 9 s; a stop must come well within 10 s. */

@@ -1,6 +1,8 @@
 /**
- * An express app with the accounts router on a real SQLite store, listening
- * on 127.0.0.1, and a tiny cookie-keeping HTTP client over global fetch.
+ * The instance as the composition root builds it, on a real SQLite store,
+ * with a stand-in for federation's persona actors (which the accounts tests
+ * inspect) and the media workers left unstarted; listening on 127.0.0.1.
+ * And a tiny cookie-keeping HTTP client over global fetch.
  */
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -9,10 +11,10 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { loadConfig, type Config } from '../../config/index.js';
-import { PersonaHooks, createAccountsRouter, type ThrottleLimits } from '../../server/accounts/index.js';
-import { createApp } from '../../server/http/app.js';
-import { createLogger } from '../../server/logging/logger.js';
-import { SQLITE_DATABASE_FILE, openStore, type Store } from '../../server/store/index.js';
+import type { PersonaHooks, ThrottleLimits } from '../../server/accounts/index.js';
+import { buildInstance } from '../../server/composition-root.js';
+import { createLogger } from '../../server/core/logging/logger.js';
+import { SQLITE_DATABASE_FILE, type Store } from '../../server/store/index.js';
 import { StandinPersonaFederation } from './standin-persona-federation.js';
 
 export const PUBLIC_URL = 'http://hearth.test';
@@ -26,6 +28,8 @@ export interface HarnessOptions {
   throttle?: ThrottleLimits;
   /** Sign-up limits; tests that register many accounts from one address get generous ones by default. */
   signup?: { perClientPerHour: number; perHour: number };
+  /** HEARTH_DELETION_SPREAD_SECONDS (default 0: remote Deletes at once). */
+  deletionSpreadSeconds?: number;
 }
 
 export interface Answer {
@@ -117,24 +121,24 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     HEARTH_MAX_PERSONAS: String(options.maxPersonas ?? 5),
     HEARTH_SIGNUP_PER_CLIENT: String(options.signup?.perClientPerHour ?? 10_000),
     HEARTH_SIGNUP_RATE: String(options.signup?.perHour ?? 10_000),
+    HEARTH_DELETION_SPREAD_SECONDS: String(options.deletionSpreadSeconds ?? 0),
+    HEARTH_TRUST_PROXY: String(options.trustProxy ?? 0),
   };
   const { config } = loadConfig([], env);
   const log = createLogger({ level: 'silent', logIpAddresses: false });
-  const store = await openStore({ dataDir, log });
   const federation = new StandinPersonaFederation(config.http.publicUrl);
-  const hooks = new PersonaHooks();
   const clock = { offsetMs: 0 };
-  const router = createAccountsRouter({
-    config, store, federation, log, hooks,
-    now: () => Date.now() + clock.offsetMs,
-    ...(options.throttle ? { throttle: options.throttle } : {}),
-  });
-  const app = createApp({
+  const built = await buildInstance(config, {
     log,
-    trustProxy: options.trustProxy ?? 0,
-    health: { version: 'test', storeKind: store.kind, pingStore: () => store.ping(), mediaWorkersAlive: () => 1 },
-    routers: [router],
+    version: 'test',
+    overrides: {
+      startMedia: false,
+      personaFederation: federation,
+      accounts: { now: () => Date.now() + clock.offsetMs, ...(options.throttle ? { throttle: options.throttle } : {}) },
+    },
   });
+  const { store, hooks } = built;
+  const app = built.app;
   const server = http.createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -160,7 +164,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await store.close();
+      await built.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -25,7 +25,7 @@ export interface BrowserPeer {
  * the fake microphone: Chromium's default fake device beeps briefly once a
  * second, too quiet on average for an audio-level observer.
  */
-function toneFile(dir: string): string {
+export function toneFile(dir: string): string {
   const rate = 48_000;
   const samples = rate * 5;
   const buf = Buffer.alloc(44 + samples * 2);

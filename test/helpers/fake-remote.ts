@@ -30,6 +30,8 @@ export interface ReceivedRequest {
   path: string;
   headers: Record<string, string | string[] | undefined>;
   body: string;
+  /** When the request arrived (ms since the epoch). */
+  at: number;
 }
 
 function newKeyPair(): { publicKey: string; privateKey: string } {
@@ -136,10 +138,10 @@ export class FakeRemote {
 
   private handle(req: IncomingMessage, res: ServerResponse, body: string): void {
     const path = req.url ?? '/';
-    if (req.method === 'GET') this.received.push({ method: 'GET', path, headers: req.headers, body: '' });
+    if (req.method === 'GET') this.received.push({ method: 'GET', path, headers: req.headers, body: '', at: Date.now() });
     for (const r of this.routes) if (r(req, res, body)) return;
     if (req.method === 'POST') {
-      this.received.push({ method: 'POST', path, headers: req.headers, body });
+      this.received.push({ method: 'POST', path, headers: req.headers, body, at: Date.now() });
       res.writeHead(202).end();
       return;
     }
@@ -153,10 +155,10 @@ export class FakeRemote {
   }
 
   /** POSTs received at a path, parsed. */
-  deliveries(path: string): Array<{ headers: ReceivedRequest['headers']; activity: Record<string, unknown> }> {
+  deliveries(path: string): Array<{ headers: ReceivedRequest['headers']; activity: Record<string, unknown>; at: number }> {
     return this.received
       .filter((r) => r.method === 'POST' && r.path === path)
-      .map((r) => ({ headers: r.headers, activity: JSON.parse(r.body) as Record<string, unknown> }));
+      .map((r) => ({ headers: r.headers, activity: JSON.parse(r.body) as Record<string, unknown>, at: r.at }));
   }
 
   close(): Promise<void> {

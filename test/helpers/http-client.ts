@@ -20,6 +20,11 @@ export class TestClient {
 
   constructor(private readonly agent: Agent) {}
 
+  /** The Cookie header this client sends (for a WebSocket opened on its behalf). */
+  cookieHeader(): string {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+
   async request<T = Record<string, unknown>>(method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<JsonResponse<T>> {
     const cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     const res = await undiciFetch(url, {

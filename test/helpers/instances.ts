@@ -69,6 +69,8 @@ export async function startInstances(names: readonly string[], options: ClusterO
           HEARTH_MEDIA_WORKERS: '1',
           HEARTH_FEDERATION_ALLOW_PRIVATE: '127.0.0.0/8',
           HEARTH_LOG_LEVEL: 'debug',
+          // Deletes are held back at most a second, unless a test widens the spread.
+          HEARTH_DELETION_SPREAD_SECONDS: '1',
           ...extraEnv,
         },
       });

@@ -1,7 +1,8 @@
 /**
- * An app with the accounts and rooms routers on a real SQLite store and a
- * real mediasoup worker pool, listening on 127.0.0.1 with the signaling
- * WebSocket attached.
+ * The whole instance as production builds it (the composition root), on a
+ * real SQLite store, real federation and a real mediasoup worker pool,
+ * listening on 127.0.0.1 with the signaling WebSocket attached. Tests tune
+ * it only through the composition root's overrides.
  */
 import fs from 'node:fs';
 import http from 'node:http';
@@ -9,15 +10,16 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Config } from '../../config/index.js';
-import { MediaWorkerPool } from '../../media/index.js';
-import { PersonaHooks, createAccountsRouter } from '../../server/accounts/index.js';
-import { createApp } from '../../server/http/app.js';
-import { createLogger } from '../../server/logging/logger.js';
-import { createModeration, type Moderation } from '../../server/moderation/index.js';
-import { createRooms, type Rooms, type RoomsDeps } from '../../server/rooms/index.js';
-import { openStore, type Store } from '../../server/store/index.js';
+import type { Federation } from '../../federation/index.js';
+import type { MediaWorkerPool } from '../../media/index.js';
+import type { PersonaHooks } from '../../server/accounts/index.js';
+import { buildInstance } from '../../server/composition-root.js';
+import { createLogger } from '../../server/core/logging/logger.js';
+import type { Moderation } from '../../server/moderation/index.js';
+import type { Rooms, RoomsOptions } from '../../server/rooms/index.js';
+import type { SignalLimits } from '../../server/signaling/index.js';
+import type { Store } from '../../server/store/index.js';
 import { Client, PASSWORD } from './accounts-harness.js';
-import { StandinPersonaFederation } from './standin-persona-federation.js';
 import { SignalClient } from './signal-client.js';
 
 export interface RoomsHarness {
@@ -26,6 +28,7 @@ export interface RoomsHarness {
   store: Store;
   media: MediaWorkerPool;
   rooms: Rooms;
+  federation: Federation;
   hooks: PersonaHooks;
   /** Moderation, wired as instance.ts does (without federation: no remote targets, no domain purges). */
   moderation: Moderation;
@@ -40,7 +43,7 @@ export interface RoomsHarnessOptions {
   workers?: number;
   idleSeconds?: number;
   env?: Record<string, string>;
-  options?: RoomsDeps['options'];
+  options?: RoomsOptions & { signalLimits?: SignalLimits };
 }
 
 export async function startRoomsHarness(opts: RoomsHarnessOptions = {}): Promise<RoomsHarness> {
@@ -58,46 +61,29 @@ export async function startRoomsHarness(opts: RoomsHarnessOptions = {}): Promise
     ...opts.env,
   });
   const log = createLogger({ level: 'silent', logIpAddresses: false });
-  const store = await openStore({ dataDir, log });
-  const media = new MediaWorkerPool({
-    size: config.media.workers, logLevel: 'warn', rtcMinPort: config.media.rtcMinPort, rtcMaxPort: config.media.rtcMaxPort, log,
-    restartBackoff: { initialMs: 100, maxMs: 500 },
-  });
+  const { signalLimits, ...roomsOptions } = opts.options ?? {};
+  let built;
   try {
-    await media.start();
+    built = await buildInstance(config, {
+      log,
+      version: 'test',
+      overrides: {
+        restartBackoff: { initialMs: 100, maxMs: 500 },
+        rooms: roomsOptions,
+        moderation: { refreshMs: 200 },
+        ...(signalLimits ? { signalLimits } : {}),
+      },
+    });
   } catch (e) {
     server.close();
-    await store.close();
     throw e;
   }
-  const hooks = new PersonaHooks();
-  const federation = new StandinPersonaFederation(config.http.publicUrl);
-  const moderation = createModeration({ config, store, log, hooks, refreshMs: 200 });
-  await moderation.load();
-  const rooms = createRooms({
-    config, store, media, log, hooks, ...(opts.options ? { options: opts.options } : {}),
-    createLimit: moderation.limits.middleware('rooms'),
-    hiddenHost: async (personaId) => {
-      const persona = await store.personas.findById(personaId);
-      return persona !== undefined && moderation.suspensions.isSuspended(persona.accountId);
-    },
-  });
-  await rooms.ready;
-  moderation.connect({ rooms: rooms.moderation });
-  const app = createApp({
-    log, trustProxy: 0,
-    health: { version: 'test', storeKind: store.kind, pingStore: () => store.ping(), mediaWorkersAlive: () => media.aliveCount() },
-    routers: [
-      createAccountsRouter({ config, store, federation, log, hooks, registrationMode: () => moderation.settings.value.registration }),
-      moderation.router,
-      rooms.router,
-    ],
-  });
-  server.on('request', app);
-  rooms.attach(server);
+  const { store, media, rooms, federation, hooks, moderation } = built;
+  server.on('request', built.app);
+  built.attach(server);
 
   return {
-    baseUrl, config, store, media, rooms, hooks, moderation,
+    baseUrl, config, store, media, rooms, federation, hooks, moderation,
     async person(handle) {
       const client = new Client(baseUrl);
       const reg = await client.post('/api/v1/accounts', { username: `u_${handle}`, password: PASSWORD });
@@ -111,12 +97,10 @@ export async function startRoomsHarness(opts: RoomsHarnessOptions = {}): Promise
     },
     signal: (cookie) => SignalClient.connect(baseUrl, cookie),
     async close() {
-      moderation.close();
-      await rooms.close();
+      await built.closeSessions();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await media.close();
-      await store.close();
+      await built.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -30,8 +30,21 @@ export class SignalClient {
     }));
   }
 
-  static connect(baseUrl: string, cookie?: string, headers: Record<string, string> = {}): Promise<SignalClient> {
-    const ws = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/api/v1/signal`, { headers: { ...(cookie ? { cookie } : {}), ...headers } });
+  /**
+   * Opens a signaling connection. `tls` is for instances under test host
+   * names over HTTPS: the test CA to trust and the loopback address the host maps to.
+   */
+  static connect(baseUrl: string, cookie?: string, headers: Record<string, string> = {}, tls?: { ca: string; ip: string }): Promise<SignalClient> {
+    const ws = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/api/v1/signal`, {
+      headers: { ...(cookie ? { cookie } : {}), ...headers },
+      ...(tls ? {
+        ca: tls.ca,
+        lookup: (_host: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) => {
+          if (options.all) callback(null, [{ address: tls.ip, family: 4 }]);
+          else callback(null, tls.ip, 4);
+        },
+      } : {}),
+    });
     return new Promise((resolve, reject) => {
       ws.once('open', () => resolve(new SignalClient(ws)));
       ws.once('error', reject);

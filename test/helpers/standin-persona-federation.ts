@@ -19,6 +19,8 @@ export class StandinPersonaFederation implements PersonaFederation {
   readonly actors = new Map<string, StandinActor>();
   /** Every call, in order, e.g. `provision:alice`, `update:alice`, `delete:alice`. */
   readonly calls: string[] = [];
+  /** The delay each deleted persona's remote Delete was asked to wait, by handle. */
+  readonly deleteDelays = new Map<string, number>();
   /** When set, the next provisionActor rejects (federation down). */
   failNextProvision = false;
 
@@ -43,8 +45,9 @@ export class StandinPersonaFederation implements PersonaFederation {
     return Promise.resolve();
   }
 
-  deleteActor(handle: string): Promise<{ receiptId: string }> {
+  deleteActor(handle: string, options: { delayMs?: number } = {}): Promise<{ receiptId: string }> {
     this.calls.push(`delete:${handle}`);
+    this.deleteDelays.set(handle, options.delayMs ?? 0);
     const actor = this.actors.get(handle);
     if (actor) {
       actor.deleted = true;

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import type { AccountRecord, PersonaRecord, SessionRecord, Store } from '../../server/store/index.js';
-import type { ContractContext } from './store-contract.js';
+import type { ContractContext } from './store-contract-context.js';
 
 let serial = 0;
 function unique(prefix: string): string {

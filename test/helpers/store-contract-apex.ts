@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import type { ApexDocument } from '../../server/store/index.js';
-import type { ContractContext } from './store-contract.js';
+import type { ContractContext } from './store-contract-context.js';
 import { BASE, activity, clone, collection, note, person, without } from './store-fixtures.js';
 
 export function defineApexObjectContract(ctx: ContractContext): void {

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import type { NewDeliveryJob } from '../../server/store/index.js';
-import type { ContractContext } from './store-contract.js';
+import type { ContractContext } from './store-contract-context.js';
 
 const T0 = new Date('2030-01-01T10:00:00.000Z');
 const at = (ms: number): Date => new Date(T0.getTime() + ms);
@@ -126,6 +126,30 @@ export function defineDeliveryQueueContract(ctx: ContractContext): void {
     const cancelled = await delivery.findJob(job(4).activityId, job(4).inbox);
     assert.deepEqual([cancelled?.state, cancelled?.lastError, cancelled?.privateKeyPem], ['failed', 'actor deleted', null]);
     assert.deepEqual(await delivery.counts(), { pending: 1, 'in-flight': 1, delivered: 0, failed: 3 });
+  });
+
+  it('holds jobs enqueued with a later due time back until then', async () => {
+    const { delivery } = ctx.store();
+    await delivery.enqueue([job(1)], T0, at(90_000));
+    const stored = await delivery.findJob(job(1).activityId, job(1).inbox);
+    assert.deepEqual([stored?.createdAt, stored?.nextAttemptAt], [T0, at(90_000)]);
+    assert.deepEqual(await delivery.dueHosts({ now: at(89_999), exclude: [], limit: 10 }), []);
+    assert.deepEqual(await delivery.claim({ host: 'a.test', now: at(89_999), limit: 5, leaseUntil: at(200_000), claim: 'early' }), []);
+    assert.deepEqual(await delivery.dueHosts({ now: at(90_000), exclude: [], limit: 10 }), ['a.test']);
+  });
+
+  it('deletes every job of a key, whatever its state, and nothing else', async () => {
+    const { delivery } = ctx.store();
+    const bob = 'https://hearth.test/u/bob#main-key';
+    await delivery.enqueue([job(1, { keyId: bob }), job(2, { keyId: bob }), job(3, { keyId: bob, host: 'b.test' }), job(4)], T0);
+    const [claimed] = await delivery.claim({ host: 'a.test', now: T0, limit: 1, leaseUntil: at(60_000), claim: 'c1' });
+    assert.ok(claimed);
+    await delivery.settle(claimed.id, 'c1', { state: 'delivered', at: T0, status: 202, error: null });
+    await delivery.claim({ host: 'b.test', now: T0, limit: 1, leaseUntil: at(60_000), claim: 'c2' });
+    assert.equal(await delivery.deleteForKey(bob), 3, 'delivered, in flight and pending alike');
+    for (const n of [1, 2, 3]) assert.equal(await delivery.findJob(job(n).activityId, job(n).inbox), undefined);
+    assert.ok(await delivery.findJob(job(4).activityId, job(4).inbox), 'other keys are untouched');
+    assert.equal(await delivery.deleteForKey(bob), 0);
   });
 
   it('keeps batches with their jobs for receipts, and purges what is old', async () => {

@@ -1,7 +1,7 @@
 /** Contract of the FederationRepository: tombstones, contacts and actor purges. */
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import type { ContractContext } from './store-contract.js';
+import type { ContractContext } from './store-contract-context.js';
 
 const ALICE = 'https://hearth.test/u/alice';
 const BOB = 'https://remote.test/users/bob';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import type { DomainBlockRecord, NewDeliveryJob, ReportRecord } from '../../server/store/index.js';
 import { account } from './store-contract-accounts.js';
-import type { ContractContext } from './store-contract.js';
+import type { ContractContext } from './store-contract-context.js';
 import { person } from './store-fixtures.js';
 
 const T0 = new Date('2030-02-01T10:00:00.000Z');

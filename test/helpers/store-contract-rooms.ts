@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { it } from 'node:test';
 import type { RoomRecord } from '../../server/store/index.js';
-import type { ContractContext } from './store-contract.js';
+import type { ContractContext } from './store-contract-context.js';
 
 export function room(hostPersonaId: string, extra: Partial<RoomRecord> = {}): RoomRecord {
   return {
@@ -37,6 +37,29 @@ export function defineRoomsContract(ctx: ContractContext): void {
     assert.deepEqual((await rooms.listByHost('p-1')).map((r) => [r.id, r.state]), [[a.id, 'ended'], [c.id, 'live']]);
     const reopened = await ctx.reopen();
     assert.deepEqual(await reopened.rooms.get(a.id), { ...a, state: 'ended', endedAt });
+  });
+
+  it('deletes every room of a host with its bans and invitations, and nothing else', async () => {
+    const { rooms } = ctx.store();
+    const mine = [room('p-host', { state: 'ended' }), room('p-host')];
+    const theirs = room('p-other');
+    for (const r of [...mine, theirs]) await rooms.create(r);
+    const at = new Date('2025-06-01T10:00:00.000Z');
+    for (const r of [...mine, theirs]) {
+      await rooms.addBan(r.id, 'p-9', at);
+      await rooms.addInvitation({ roomId: r.id, personaId: 'p-8', invitedAt: at });
+    }
+    assert.equal(await rooms.deleteByHost('p-host'), 2);
+    for (const r of mine) {
+      assert.equal(await rooms.get(r.id), undefined);
+      assert.equal(await rooms.isBanned(r.id, 'p-9'), false);
+      assert.equal(await rooms.isInvited(r.id, 'p-8'), false);
+    }
+    assert.deepEqual(await rooms.listByHost('p-host'), []);
+    assert.deepEqual(await rooms.get(theirs.id), theirs);
+    assert.equal(await rooms.isBanned(theirs.id, 'p-9'), true);
+    assert.equal(await rooms.isInvited(theirs.id, 'p-8'), true);
+    assert.equal(await rooms.deleteByHost('p-host'), 0);
   });
 
   it('keeps bans per room and forgets a subject everywhere', async () => {
@@ -78,5 +101,21 @@ export function defineRoomsContract(ctx: ContractContext): void {
     await rooms.addInvitation({ roomId: r2.id, personaId: 'p-6', invitedAt: t(4) });
     const reopened = await ctx.reopen();
     assert.equal(await reopened.rooms.isInvited(r2.id, 'p-6'), true, 'durable');
+  });
+
+  it('renames a room, and deletes it with its bans and invitations', async () => {
+    const { rooms } = ctx.store();
+    const r = room('p-1', { visibility: 'invite' });
+    await rooms.create(r);
+    assert.deepEqual(await rooms.update(r.id, { title: 'New title', description: 'new' }), { ...r, title: 'New title', description: 'new' });
+    await rooms.addBan(r.id, 'p-5', new Date('2025-06-01T10:30:00.000Z'));
+    await rooms.addInvitation({ roomId: r.id, personaId: 'p-6', invitedAt: new Date('2025-06-01T10:31:00.000Z') });
+    assert.equal(await rooms.delete(r.id), true);
+    assert.equal(await rooms.delete(r.id), false);
+    assert.equal(await rooms.get(r.id), undefined);
+    assert.equal(await rooms.isBanned(r.id, 'p-5'), false);
+    assert.equal(await rooms.isInvited(r.id, 'p-6'), false);
+    const reopened = await ctx.reopen();
+    assert.equal(await reopened.rooms.get(r.id), undefined);
   });
 }

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import type { ApexDocument, ApexStore, ApexStreamItem } from '../../server/store/index.js';
-import type { ContractContext } from './store-contract.js';
+import type { ContractContext } from './store-contract-context.js';
 import { BASE, activity, collection, note, person, without } from './store-fixtures.js';
 
 const inbox = collection('alice', 'inbox');

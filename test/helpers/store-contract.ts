@@ -4,15 +4,16 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import type { Store } from '../../server/store/index.js';
+import type { ContractContext } from './store-contract-context.js';
+import { ApexDeliveryQueueUnusedError, type Store } from '../../server/store/index.js';
 import { defineAccountsContract } from './store-contract-accounts.js';
 import { defineApexActivityContract, defineApexObjectContract } from './store-contract-apex.js';
-import { defineApexDeliveryContract } from './store-contract-delivery.js';
 import { defineDeliveryQueueContract } from './store-contract-delivery-queue.js';
 import { defineApexStreamContract } from './store-contract-streams.js';
 import { defineFederationContract } from './store-contract-federation.js';
 import { defineModerationContract } from './store-contract-moderation.js';
 import { defineRoomsContract } from './store-contract-rooms.js';
+import { defineRemoteRoomsContract } from './store-contract-remote-rooms.js';
 
 /** A store under test, plus what the contract needs to manage it. */
 export interface OpenedStore {
@@ -29,11 +30,8 @@ export interface StoreHarness {
   open(): Promise<OpenedStore>;
 }
 
-/** The current test's store, for the contract sections. */
-export interface ContractContext {
-  store(): Store;
-  reopen(): Promise<Store>;
-}
+// In its own file so the contract sections do not import this file back (no cycle).
+export type { ContractContext };
 
 /** Declares the whole contract inside the caller's `describe`. */
 export function defineStoreContract(harness: StoreHarness): void {
@@ -63,14 +61,30 @@ export function defineStoreContract(harness: StoreHarness): void {
   describe('apex objects', () => defineApexObjectContract(ctx));
   describe('apex activities', () => defineApexActivityContract(ctx));
   describe('apex streams', () => defineApexStreamContract(ctx));
-  describe('apex delivery queue', () => defineApexDeliveryContract(ctx));
+  describe('apex delivery queue (unused)', () => defineUnusedApexQueueContract(ctx));
   describe('instance settings', () => defineInstanceContract(ctx));
   describe('accounts and personas', () => defineAccountsContract(ctx));
   describe('federation state', () => defineFederationContract(ctx));
   describe('delivery queue', () => defineDeliveryQueueContract(ctx));
   describe('rooms', () => defineRoomsContract(ctx));
   describe('moderation', () => defineModerationContract(ctx));
+  describe('remote rooms', () => defineRemoteRoomsContract(ctx));
   describe('lifecycle', () => defineLifecycleContract(ctx, harness.kind));
+}
+
+/** apex's own delivery queue is replaced by Hearth's: its three methods refuse, saying why. */
+function defineUnusedApexQueueContract(ctx: ContractContext): void {
+  it('rejects every call to apex\'s delivery queue with a clear error', async () => {
+    const { apex } = ctx.store();
+    const calls = [
+      ['deliveryDequeue', () => apex.deliveryDequeue()],
+      ['deliveryEnqueue', () => apex.deliveryEnqueue('https://hearth.test/u/alice', '{}', ['https://a.test/inbox'], 'key')],
+      ['deliveryRequeue', () => apex.deliveryRequeue({})],
+    ] as const;
+    for (const [method, call] of calls) {
+      await assert.rejects(call(), (e: unknown) => e instanceof ApexDeliveryQueueUnusedError && e.method === method && /own durable delivery queue/.test(e.message));
+    }
+  });
 }
 
 function defineInstanceContract(ctx: ContractContext): void {

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Logger } from '../../server/logging/logger.js';
+import type { Logger } from '../../server/core/logging/logger.js';
 import { openStore, type Store } from '../../server/store/index.js';
 
 export interface TempStore {

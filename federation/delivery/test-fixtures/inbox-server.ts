@@ -8,7 +8,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
-import type { Logger } from '../../../server/logging/logger.js';
+import type { Logger } from '../../../server/core/logging/logger.js';
 import { SafeFetcher } from '../../net/index.js';
 import type { Clock } from '../types.js';
 import { openTempStore, type TempStore } from '../../../test/helpers/temp-store.js';

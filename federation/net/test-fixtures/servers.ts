@@ -6,7 +6,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { pino } from 'pino';
-import type { Logger } from '../../../server/logging/logger.js';
+import type { Logger } from '../../../server/core/logging/logger.js';
 import { TEST_SERVER_CERT, TEST_SERVER_KEY } from './tls-certs.js';
 
 /** A request as the server saw it. */

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import type { Db } from 'mongodb';
-import type { ApexContext, ApexDelivery, ApexDeliveryWait, ApexDocument, ApexStore, ApexStreamItem } from '../port.js';
+import { ApexDeliveryQueueUnusedError } from '../errors.js';
+import type { ApexContext, ApexDocument, ApexStore, ApexStreamItem } from '../port.js';
 
 /**
  * apex's own MongoDB store class (`activitypub-express/store/index.js`, plain
@@ -26,9 +27,6 @@ interface ApexMongoStoreInstance {
   updateActivityMeta(activity: { id?: unknown }, key: string, value: unknown, remove?: boolean): Promise<ApexDocument>;
   generateId(): string;
   updateObject(obj: ApexDocument, actorId: string | null, fullReplace?: boolean): Promise<ApexDocument | null | undefined>;
-  deliveryDequeue(): Promise<ApexDelivery | ApexDeliveryWait | null>;
-  deliveryEnqueue(...args: Parameters<ApexStore['deliveryEnqueue']>): Promise<true | undefined>;
-  deliveryRequeue(delivery: ApexDelivery): Promise<boolean>;
 }
 
 const require = createRequire(import.meta.url);
@@ -125,15 +123,16 @@ export class MongoApexStore implements ApexStore {
     return this.inner.updateObject(obj, actorId, fullReplace);
   }
 
-  async deliveryDequeue(): Promise<ApexDelivery | ApexDeliveryWait | null> {
-    return this.inner.deliveryDequeue();
+  /** Never used: see {@link ApexStore.deliveryDequeue} (apex's own implementation is not reached). */
+  deliveryDequeue(): Promise<never> {
+    return Promise.reject(new ApexDeliveryQueueUnusedError('deliveryDequeue'));
   }
 
-  async deliveryEnqueue(...args: Parameters<ApexStore['deliveryEnqueue']>): Promise<true | undefined> {
-    return this.inner.deliveryEnqueue(...args);
+  deliveryEnqueue(): Promise<never> {
+    return Promise.reject(new ApexDeliveryQueueUnusedError('deliveryEnqueue'));
   }
 
-  async deliveryRequeue(delivery: ApexDelivery): Promise<boolean> {
-    return this.inner.deliveryRequeue(delivery);
+  deliveryRequeue(): Promise<never> {
+    return Promise.reject(new ApexDeliveryQueueUnusedError('deliveryRequeue'));
   }
 }

@@ -100,7 +100,7 @@ export class MongoDeliveryRepository implements DeliveryRepository {
   }
 
   /** Not one transaction (a replica set is not required): a rejected call may have stored some jobs; calling again is safe. */
-  async enqueue(jobs: readonly NewDeliveryJob[], now: Date): Promise<{ inserted: number; duplicates: number }> {
+  async enqueue(jobs: readonly NewDeliveryJob[], now: Date, dueAt: Date = now): Promise<{ inserted: number; duplicates: number }> {
     if (jobs.length === 0) return { inserted: 0, duplicates: 0 };
     const operations = jobs.map((job) => ({
       updateOne: {
@@ -110,7 +110,7 @@ export class MongoDeliveryRepository implements DeliveryRepository {
             ...job,
             state: 'pending' as const,
             attempts: 0,
-            nextAttemptAt: now,
+            nextAttemptAt: dueAt,
             claim: null,
             lastAttemptAt: null,
             lastStatus: null,
@@ -195,6 +195,10 @@ export class MongoDeliveryRepository implements DeliveryRepository {
 
   async cancelForHost(host: string, now: Date, error: string): Promise<number> {
     return this.failOpen({ host }, now, error);
+  }
+
+  async deleteForKey(keyId: string): Promise<number> {
+    return (await this.jobs.deleteMany({ keyId })).deletedCount;
   }
 
   async purge(query: { endedBefore: Date; batchesCreatedBefore: Date }): Promise<number> {

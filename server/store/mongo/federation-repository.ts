@@ -1,5 +1,5 @@
 import type { Db } from 'mongodb';
-import { urlOnDomain } from '../../lib/domains.js';
+import { urlOnDomain } from '../../core/domains.js';
 import type { ActorTombstone, FederationRepository, FollowRequest, InboundReport } from '../port.js';
 
 /** MongoDB side of {@link FederationRepository}; apex's collections are `objects` and `streams`. */

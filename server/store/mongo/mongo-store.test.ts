@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { describe, it } from 'node:test';
 import { MongoClient } from 'mongodb';
-import { createLogger } from '../../logging/logger.js';
+import { createLogger } from '../../core/logging/logger.js';
 import { StoreUnavailableError, openStore } from '../index.js';
 import { MongoApexStore } from './apex-mongo-store.js';
 import { databaseName, redact } from './mongo-store.js';

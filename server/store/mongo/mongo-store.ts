@@ -1,5 +1,5 @@
 import { MongoClient, type Db } from 'mongodb';
-import type { Logger } from '../../logging/logger.js';
+import type { Logger } from '../../core/logging/logger.js';
 import { StoreUnavailableError, errorMessage } from '../errors.js';
 import type { Store } from '../port.js';
 import { MongoAccountRepository, MongoInviteRepository } from './account-repository.js';
@@ -10,6 +10,7 @@ import { MongoFederationRepository } from './federation-repository.js';
 import { MongoInstanceRepository } from './instance-repository.js';
 import { MongoModerationRepository } from './moderation-repository.js';
 import { MongoRoomRepository } from './room-repository.js';
+import { MongoRemoteRoomRepository } from './remote-room-repository.js';
 import { MongoPersonaRepository, MongoSessionRepository } from './persona-repository.js';
 
 /** Boot fails this fast when no server answers. */
@@ -31,6 +32,7 @@ export class MongoStore implements Store {
   readonly delivery: MongoDeliveryRepository;
   readonly rooms: MongoRoomRepository;
   readonly moderation: MongoModerationRepository;
+  readonly remoteRooms: MongoRemoteRoomRepository;
   private closed = false;
 
   private constructor(private readonly client: MongoClient, private readonly db: Db, private readonly log: Logger) {
@@ -45,6 +47,7 @@ export class MongoStore implements Store {
     this.delivery = new MongoDeliveryRepository(db);
     this.rooms = new MongoRoomRepository(db);
     this.moderation = new MongoModerationRepository(db);
+    this.remoteRooms = new MongoRemoteRoomRepository(db);
   }
 
   /**
@@ -92,6 +95,7 @@ export class MongoStore implements Store {
       await store.delivery.setup();
       await store.rooms.setup();
       await store.moderation.setup();
+      await store.remoteRooms.setup();
     } catch (error) {
       await client.close().catch(() => undefined);
       throw new StoreUnavailableError(
@@ -113,6 +117,11 @@ export class MongoStore implements Store {
       this.log.warn({ err: error }, 'mongodb ping failed');
       return false;
     }
+  }
+
+  /** Nothing to do: MongoDB's journal is the server's own (see the Store port). */
+  checkpoint(): Promise<void> {
+    return Promise.resolve();
   }
 
   async close(): Promise<void> {

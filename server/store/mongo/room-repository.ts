@@ -62,6 +62,14 @@ export class MongoRoomRepository implements RoomRepository {
     return docs.map(toRecord);
   }
 
+  async deleteByHost(hostPersonaId: string): Promise<number> {
+    const ids = (await this.rooms.find({ hostPersonaId }, { projection: { id: 1 } }).toArray()).map((r) => r.id);
+    if (ids.length === 0) return 0;
+    await this.bans.deleteMany({ roomId: { $in: ids } });
+    await this.invitations.deleteMany({ roomId: { $in: ids } });
+    return (await this.rooms.deleteMany({ hostPersonaId })).deletedCount;
+  }
+
   async listByHost(hostPersonaId: string): Promise<RoomRecord[]> {
     const docs = await this.rooms.find({ hostPersonaId }).sort({ createdAt: 1, id: 1 }).toArray();
     return docs.map(toRecord);
@@ -100,5 +108,12 @@ export class MongoRoomRepository implements RoomRepository {
 
   async deleteInvitationsOf(personaId: string): Promise<number> {
     return (await this.invitations.deleteMany({ personaId })).deletedCount;
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const deleted = (await this.rooms.deleteOne({ id })).deletedCount === 1;
+    await this.bans.deleteMany({ roomId: id });
+    await this.invitations.deleteMany({ roomId: id });
+    return deleted;
   }
 }

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Database, Statement } from 'better-sqlite3';
-import type { Logger } from '../../logging/logger.js';
-import type { ApexContext, ApexDelivery, ApexDocument, ApexStore, ApexStreamItem } from '../port.js';
-import { SqliteDeliveryQueue } from './apex-delivery.js';
+import type { Logger } from '../../core/logging/logger.js';
+import { ApexDeliveryQueueUnusedError } from '../errors.js';
+import type { ApexContext, ApexDocument, ApexStore, ApexStreamItem } from '../port.js';
 import {
-  applyPatch, documentId, isLocalUser, isPlainObject, omitKeys, parseDocument,
+  applyPatch, documentId, isLocalUser, omitKeys, parseDocument,
   replaceEmbeddedObject, streamRefs, toJson, updateMetaSet,
 } from './apex-documents.js';
 import { settle } from './settle.js';
@@ -26,7 +26,6 @@ export class SqliteApexStore implements ApexStore {
   /** apex's core never reads `db`; the connection stays private. */
   readonly db = null;
   private readonly log: Logger;
-  private readonly delivery: SqliteDeliveryQueue;
   private readonly stmt: Record<
     | 'objectById' | 'insertObject' | 'replaceObject' | 'userCount' | 'activityById' | 'insertActivity'
     | 'replaceActivity' | 'deleteRefs' | 'insertRef' | 'byCollectionAndRef' | 'streamCount' | 'byRef'
@@ -37,7 +36,6 @@ export class SqliteApexStore implements ApexStore {
 
   constructor(private readonly sqlite: Database, log: Logger) {
     this.log = log.child({ module: 'store.sqlite.apex' });
-    this.delivery = new SqliteDeliveryQueue(sqlite);
     this.streams = new SqliteStreamReader(sqlite, this.log);
     const p = (sql: string): Statement => sqlite.prepare(sql);
     this.stmt = {
@@ -236,16 +234,17 @@ export class SqliteApexStore implements ApexStore {
     }));
   }
 
-  deliveryDequeue(): ReturnType<ApexStore['deliveryDequeue']> {
-    return settle(() => this.delivery.dequeue());
+  /** Never used: see {@link ApexStore.deliveryDequeue}. */
+  deliveryDequeue(): Promise<never> {
+    return Promise.reject(new ApexDeliveryQueueUnusedError('deliveryDequeue'));
   }
 
-  deliveryEnqueue(actorId: string, body: unknown, addresses: string | readonly string[] | null | undefined, signingKey: string | null | undefined): Promise<true | undefined> {
-    return settle(() => this.delivery.enqueue(actorId, body, addresses, signingKey));
+  deliveryEnqueue(): Promise<never> {
+    return Promise.reject(new ApexDeliveryQueueUnusedError('deliveryEnqueue'));
   }
 
-  deliveryRequeue(delivery: ApexDelivery): Promise<boolean> {
-    return settle(() => this.delivery.requeue(delivery));
+  deliveryRequeue(): Promise<never> {
+    return Promise.reject(new ApexDeliveryQueueUnusedError('deliveryRequeue'));
   }
 
   /** The document as apex's projections give it: never `_id`, `_meta` only when asked. */
@@ -268,14 +267,12 @@ export class SqliteApexStore implements ApexStore {
     for (const [kind, value] of streamRefs(doc)) this.stmt.insertRef.run(kind, value, rowid);
   }
 
-  /** apex's updateObjectCopies: denormalized copies in streams, and queued signing keys. */
+  /** apex's updateObjectCopies: denormalized copies in streams (its delivery queue is unused). */
   private updateObjectCopies(object: ApexDocument): void {
     const id = documentId(object);
     for (const row of this.stmt.byRef.all('object.id', id) as DocRow[]) {
       const updated = replaceEmbeddedObject(parseDocument(row.doc), object, id);
       if (updated) this.writeActivity(row._id, updated);
     }
-    const meta = object._meta;
-    if (isPlainObject(meta) && meta.privateKey) this.delivery.updateSigningKey(id, meta.privateKey);
   }
 }

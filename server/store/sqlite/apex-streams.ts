@@ -1,5 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
-import type { Logger } from '../../logging/logger.js';
+import type { Logger } from '../../core/logging/logger.js';
 import type { ApexDocument, ApexStore, ApexStreamItem } from '../port.js';
 import { formatCursor, parseCursor, parseDocument, projectStreamItem, streamRefs } from './apex-documents.js';
 import { compileStreamQuery } from './stream-query.js';

@@ -76,12 +76,12 @@ export class SqliteDeliveryRepository implements DeliveryRepository {
     );
   }
 
-  enqueue(jobs: readonly NewDeliveryJob[], now: Date): Promise<{ inserted: number; duplicates: number }> {
+  enqueue(jobs: readonly NewDeliveryJob[], now: Date, dueAt: Date = now): Promise<{ inserted: number; duplicates: number }> {
     return settle(() =>
       this.db.transaction(() => {
         let inserted = 0;
         for (const job of jobs) {
-          inserted += this.s.insertJob.run({ ...job, now: now.getTime() }).changes;
+          inserted += this.s.insertJob.run({ ...job, now: now.getTime(), due: dueAt.getTime() }).changes;
         }
         return { inserted, duplicates: jobs.length - inserted };
       }).immediate(),
@@ -145,6 +145,10 @@ export class SqliteDeliveryRepository implements DeliveryRepository {
 
   cancelForHost(host: string, now: Date, error: string): Promise<number> {
     return settle(() => this.s.cancelHost.run({ host, now: now.getTime(), error }).changes);
+  }
+
+  deleteForKey(keyId: string): Promise<number> {
+    return settle(() => this.s.deleteKey.run(keyId).changes);
   }
 
   purge(query: { endedBefore: Date; batchesCreatedBefore: Date }): Promise<number> {
@@ -228,7 +232,7 @@ function prepareStatements(db: Database) {
       WHERE batch_id = ? ORDER BY host, id`),
     insertJob: p(`INSERT INTO delivery_jobs (activity_id, inbox, host, body, key_id, private_key_pem, state,
         attempts, next_attempt_at, batch_id, created_at, updated_at)
-      VALUES (@activityId, @inbox, @host, @body, @keyId, @privateKeyPem, 'pending', 0, @now, @batchId, @now, @now)
+      VALUES (@activityId, @inbox, @host, @body, @keyId, @privateKeyPem, 'pending', 0, @due, @batchId, @now, @now)
       ON CONFLICT (activity_id, inbox) DO NOTHING`),
     findJob: p('SELECT * FROM delivery_jobs WHERE activity_id = ? AND inbox = ?'),
     dueHosts: p(`SELECT host, min(next_attempt_at) AS due FROM delivery_jobs
@@ -255,6 +259,7 @@ function prepareStatements(db: Database) {
       WHERE ${OPEN} AND key_id = @keyId AND (state = 'pending' OR next_attempt_at <= @now)`),
     cancelHost: p(`UPDATE delivery_jobs SET state = 'failed', private_key_pem = NULL, claim = NULL, last_error = @error, updated_at = @now
       WHERE ${OPEN} AND host = @host AND (state = 'pending' OR next_attempt_at <= @now)`),
+    deleteKey: p('DELETE FROM delivery_jobs WHERE key_id = ?'),
     purgeBatchJobs: p('DELETE FROM delivery_jobs WHERE batch_id IN (SELECT id FROM delivery_batches WHERE created_at < ?)'),
     purgeBatches: p('DELETE FROM delivery_batches WHERE created_at < ?'),
     purgeEnded: p(`DELETE FROM delivery_jobs WHERE state IN ('delivered', 'failed') AND batch_id IS NULL AND updated_at < ?`),

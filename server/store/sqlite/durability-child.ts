@@ -3,7 +3,7 @@
  * store in the given data directory and writes forever, printing the id of
  * each write once the store acknowledged it, until the parent kills it.
  */
-import { createLogger } from '../../logging/logger.js';
+import { createLogger } from '../../core/logging/logger.js';
 import { openStore } from '../index.js';
 
 const dataDir = process.argv[2];

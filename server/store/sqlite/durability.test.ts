@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { createLogger } from '../../logging/logger.js';
+import { createLogger } from '../../core/logging/logger.js';
 import { openStore } from '../index.js';
 
 const log = createLogger({ level: 'silent', logIpAddresses: false });

@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import type { ActorTombstone, FederationRepository, FollowRequest, InboundReport } from '../port.js';
-import { urlOnDomain } from '../../lib/domains.js';
+import { urlOnDomain } from '../../core/domains.js';
 import { settle } from './settle.js';
 
 /** SQLite side of {@link FederationRepository} (migration 5 plus apex's tables). */

@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import type { Logger } from '../../logging/logger.js';
+import type { Logger } from '../../core/logging/logger.js';
 
 /**
  * One forward-only schema change. Later features append theirs to the list in

@@ -76,7 +76,7 @@ const toReport = (r: ReportRow): ReportRecord => ({
 
 const toAudit = (r: AuditRow): AuditEntry => ({ seq: r.seq, at: new Date(r.at), actor: r.actor, action: r.action, target: r.target, reason: r.reason });
 
-/** SQLite side of {@link ModerationRepository} (migration 7). */
+/** SQLite side of {@link ModerationRepository} (migration 8). */
 export class SqliteModerationRepository implements ModerationRepository {
   constructor(private readonly db: Database) {}
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { Logger } from '../../logging/logger.js';
+import type { Logger } from '../../core/logging/logger.js';
 import { StoreUnavailableError, errorCode, errorMessage } from '../errors.js';
 import { readSchemaVersion, runMigrations, type Migration } from './migrations.js';
 

@@ -59,14 +59,23 @@ export class SqliteRoomRepository implements RoomRepository {
       const row = this.db.prepare('SELECT * FROM rooms WHERE id = ?').get(id) as RoomRow | undefined;
       if (!row) return undefined;
       const next = { ...toRecord(row), ...patch };
-      this.db.prepare('UPDATE rooms SET state = ?, started_at = ?, ended_at = ? WHERE id = ?')
-        .run(next.state, iso(next.startedAt), iso(next.endedAt), id);
+      this.db.prepare('UPDATE rooms SET state = ?, started_at = ?, ended_at = ?, title = ?, description = ? WHERE id = ?')
+        .run(next.state, iso(next.startedAt), iso(next.endedAt), next.title, next.description, id);
       return next;
     })());
   }
 
   listOpen(): Promise<RoomRecord[]> {
     return settle(() => (this.db.prepare("SELECT * FROM rooms WHERE state <> 'ended' ORDER BY created_at, id").all() as RoomRow[]).map(toRecord));
+  }
+
+  deleteByHost(hostPersonaId: string): Promise<number> {
+    return settle(() => this.db.transaction(() => {
+      // room_bans has no foreign key (a ban names a subject, not a row); invitations cascade.
+      this.db.prepare('DELETE FROM room_bans WHERE room_id IN (SELECT id FROM rooms WHERE host_persona_id = ?)').run(hostPersonaId);
+      this.db.prepare('DELETE FROM room_invitations WHERE room_id IN (SELECT id FROM rooms WHERE host_persona_id = ?)').run(hostPersonaId);
+      return this.db.prepare('DELETE FROM rooms WHERE host_persona_id = ?').run(hostPersonaId).changes;
+    }).immediate());
   }
 
   listByHost(hostPersonaId: string): Promise<RoomRecord[]> {
@@ -110,5 +119,13 @@ export class SqliteRoomRepository implements RoomRepository {
 
   deleteInvitationsOf(personaId: string): Promise<number> {
     return settle(() => this.db.prepare('DELETE FROM room_invitations WHERE persona_id = ?').run(personaId).changes);
+  }
+
+  delete(id: string): Promise<boolean> {
+    return settle(() => this.db.transaction(() => {
+      this.db.prepare('DELETE FROM room_bans WHERE room_id = ?').run(id);
+      // Invitations go with their room (ON DELETE CASCADE).
+      return this.db.prepare('DELETE FROM rooms WHERE id = ?').run(id).changes === 1;
+    })());
   }
 }

@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import type { Logger } from '../../logging/logger.js';
+import type { Logger } from '../../core/logging/logger.js';
 import type { Store } from '../port.js';
 import { SqliteAccountRepository, SqliteInviteRepository } from './account-repository.js';
 import { SqliteApexStore } from './apex-store.js';
@@ -10,6 +10,7 @@ import { MIGRATIONS } from './migrations/index.js';
 import { SqliteModerationRepository } from './moderation-repository.js';
 import { openSqliteDatabase } from './open.js';
 import { SqliteRoomRepository } from './room-repository.js';
+import { SqliteRemoteRoomRepository } from './remote-room-repository.js';
 import { SqlitePersonaRepository } from './persona-repository.js';
 import { SqliteSessionRepository } from './session-repository.js';
 import { settle } from './settle.js';
@@ -27,6 +28,7 @@ export class SqliteStore implements Store {
   readonly delivery: SqliteDeliveryRepository;
   readonly rooms: SqliteRoomRepository;
   readonly moderation: SqliteModerationRepository;
+  readonly remoteRooms: SqliteRemoteRoomRepository;
   private closed = false;
 
   /** `parentLog`: for the parts that name their own module (one module name per logger). */
@@ -41,6 +43,7 @@ export class SqliteStore implements Store {
     this.delivery = new SqliteDeliveryRepository(db);
     this.rooms = new SqliteRoomRepository(db);
     this.moderation = new SqliteModerationRepository(db);
+    this.remoteRooms = new SqliteRemoteRoomRepository(db);
   }
 
   /**
@@ -62,6 +65,16 @@ export class SqliteStore implements Store {
         this.log.warn({ err: error }, 'sqlite ping failed');
         return false;
       }
+    });
+  }
+
+  checkpoint(): Promise<void> {
+    return settle(() => {
+      if (this.closed) return;
+      // TRUNCATE: the old frames (which may hold deleted rows) are copied
+      // over and the -wal file is cut to zero bytes, not merely rewound.
+      const [result] = this.db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number; log: number; checkpointed: number }>;
+      if (result && result.busy !== 0) this.log.warn({ frames: result.log, checkpointed: result.checkpointed }, 'wal checkpoint incomplete: a reader held it back');
     });
   }
 

@@ -1,0 +1,346 @@
+/**
+ * The linking instance's side of one cascade link (ADR 0030): a room of
+ * another instance as this instance's participants see it. Their browsers
+ * talk only to this instance: they consume from this instance's own router
+ * (into which the host's producers are piped once) and their speakers
+ * produce here (each producer piped to the host once). Stage actions go to
+ * the host over the control channel; the host's room state comes back and
+ * is relayed to each participant as it is. A link that breaks is opened
+ * again (the participants stay); a link nobody uses closes after a grace.
+ */
+import type { Logger } from 'pino';
+import type { RoomMedia, RoomMediaRegistry } from '../../media/index.js';
+import { err, ok, type Result } from '../../server/core/result.js';
+import {
+  canPublish, type Arrival, type Grant, type GrantIssuer, type GrantView, type JoinAnswer, type LeaveReason, type LiveRoomHandle,
+  type ParticipantLink, type Role, type RoomOpError, type RoomState, type StageCommand, type StageError,
+} from '../../server/rooms/index.js';
+import type { LinkChannel, LinkEvent } from './link-channel.js';
+
+export interface RemoteRoomDeps {
+  /** The room's id (its Event's id) and where to ask for a link. */
+  roomId: string;
+  joinEndpoint: string;
+  registry: RoomMediaRegistry;
+  grants: GrantIssuer;
+  /** The actor id of a local persona. */
+  actorOf(personaId: string): Promise<string | null>;
+  channel: (onEvent: (e: LinkEvent) => void, onDown: (reason: string) => void) => LinkChannel;
+  graceMs: number;
+  log: Logger;
+  onClosed(room: RemoteRoom): void;
+}
+
+interface Member {
+  local: string;
+  /** The participant id the host gave (a persona's actor id, or `guest:<host>:<ref>`). */
+  hostId: string;
+  link: ParticipantLink;
+  announce: { kind: 'persona'; actor: string; displayName: string | null; hidden: boolean } | { kind: 'guest'; ref: string };
+  role: Role;
+  muted: boolean;
+}
+
+const STAGE_ERRORS: ReadonlySet<string> = new Set(['room_ended', 'not_in_room', 'not_allowed', 'no_such_participant', 'not_a_listener',
+  'not_on_stage', 'no_invitation', 'stage_full', 'muted_by_moderator', 'guests_cannot', 'banned', 'instance_limited']);
+const LEAVE_REASONS: ReadonlySet<string> = new Set(['left', 'removed', 'banned', 'room_ended', 'replaced', 'persona_deleted', 'server_shutdown']);
+
+export class RemoteRoom implements LiveRoomHandle {
+  readonly remote = true as const;
+  readonly #deps: RemoteRoomDeps;
+  readonly #members = new Map<string, Member>();
+  #channel: LinkChannel | undefined;
+  #connecting: Promise<Result<LinkChannel, RoomOpError>> | undefined;
+  #media: RoomMedia | undefined;
+  #ended = false;
+  #grace: NodeJS.Timeout | undefined;
+  #retry = 0;
+
+  constructor(deps: RemoteRoomDeps) {
+    this.#deps = deps;
+  }
+
+  get id(): string {
+    return this.#deps.roomId;
+  }
+
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  get media(): RoomMedia | undefined {
+    return this.#media;
+  }
+
+  /** How many of this instance's participants are in the room. */
+  get size(): number {
+    return this.#members.size;
+  }
+
+  roleOf(participantId: string): Role | undefined {
+    return this.#members.get(participantId)?.role;
+  }
+
+  /** Opens the link (request naming `actor`, pipe, control channel); concurrent callers share one attempt. */
+  connect(actor: string | null): Promise<Result<LinkChannel, RoomOpError>> {
+    if (this.#channel && !this.#channel.closed) return Promise.resolve(ok(this.#channel));
+    this.#connecting ??= this.#open(actor).finally(() => {
+      this.#connecting = undefined;
+    });
+    return this.#connecting;
+  }
+
+  async #open(actor: string | null): Promise<Result<LinkChannel, RoomOpError>> {
+    const media = await this.#deps.registry.getOrCreate(`cascade:${this.id}`);
+    if (!media.ok) return err({ kind: 'media_unavailable' });
+    if (this.#media !== media.value.media) this.#watch(media.value.media);
+    const channel = this.#deps.channel((e) => this.#onEvent(channel, e), (reason) => this.#onDown(channel, reason));
+    const opened = await channel.open(media.value.media, this.id, actor);
+    if (!opened.ok) return err(opened.error);
+    this.#channel = channel;
+    this.#retry = 0;
+    return ok(channel);
+  }
+
+  async join(arrival: Arrival, link: ParticipantLink): Promise<Result<JoinAnswer, RoomOpError>> {
+    clearTimeout(this.#grace);
+    let announce: Member['announce'];
+    if (arrival.kind === 'persona') {
+      const actor = await this.#deps.actorOf(arrival.id);
+      if (!actor) return err({ kind: 'no_persona' });
+      announce = { kind: 'persona', actor, displayName: arrival.displayName, hidden: arrival.hidden };
+    } else announce = { kind: 'guest', ref: arrival.id.replace(/^guest:/, '') };
+    const channel = await this.connect(announce.kind === 'persona' ? announce.actor : null);
+    if (!channel.ok) return channel;
+    const member: Member = { local: arrival.id, hostId: '', link, announce, role: 'listener', muted: false };
+    const previous = this.#members.get(arrival.id);
+    const answer = await channel.value.request({ type: 'announce', participant: announce });
+    if (!answer.ok) return err(this.#refusal(answer.error));
+    const data = answer.value as { participantId: string; role: Role; room: Record<string, unknown> };
+    member.hostId = data.participantId;
+    member.role = data.role;
+    this.#members.set(arrival.id, member);
+    if (previous && previous.link !== link) previous.link.departed('replaced');
+    const media = this.#media;
+    if (!media) return err({ kind: 'media_unavailable' });
+    return ok({
+      participantId: member.hostId,
+      grant: await this.#grant(member),
+      routerRtpCapabilities: media.rtpCapabilities,
+      room: { ...(data.room as unknown as RoomState), roomId: this.id },
+      producers: media.producers().filter((p) => p.peerId !== arrival.id).map((p) => ({ producerId: p.producerId, participantId: this.#hostIdOf(p.peerId) })),
+    });
+  }
+
+  async leave(participantId: string, link: ParticipantLink): Promise<void> {
+    const m = this.#members.get(participantId);
+    if (!m || m.link !== link) return;
+    this.#members.delete(participantId);
+    this.#media?.closePeer(participantId);
+    await this.#channel?.request({ type: 'depart', participantId: m.hostId });
+    this.#armGrace();
+  }
+
+  /** A stage command of a participant here: the host runs it on the real stage (and checks its rules). */
+  async command(by: string, command: StageCommand): Promise<Result<null, RoomOpError>> {
+    const m = this.#members.get(by);
+    if (!m) return err({ kind: 'stage', error: 'not_in_room' });
+    const channel = this.#channel;
+    if (!channel || channel.closed) return err({ kind: 'media_unavailable' });
+    const answer = await channel.request({ type: 'act', participantId: m.hostId, action: command.type, ...('target' in command ? { target: command.target } : {}) });
+    return answer.ok ? ok(null) : err(this.#refusal(answer.error));
+  }
+
+  async refreshGrant(participantId: string): Promise<Result<GrantView, RoomOpError>> {
+    const m = this.#members.get(participantId);
+    return m ? ok(await this.#grant(m)) : err({ kind: 'stage', error: 'not_in_room' });
+  }
+
+  async authorize(participantId: string, token: string, need: 'publish' | 'subscribe' | 'any'): Promise<Result<{ grant: Grant; media: RoomMedia }, RoomOpError>> {
+    const checked = await this.#deps.grants.verify(token, { roomId: this.id, participantId });
+    if (!checked.ok) return err({ kind: 'grant', error: checked.error });
+    const m = this.#members.get(participantId);
+    if (!m) return err({ kind: 'stage', error: 'not_in_room' });
+    if (need === 'publish' && (!checked.value.canPublish || !canPublish(m.role))) return err({ kind: 'stage', error: 'not_allowed' });
+    const media = this.#media;
+    if (!media || media.closed) return err({ kind: 'media_unavailable' });
+    return ok({ grant: checked.value, media });
+  }
+
+  async afterProduce(participantId: string): Promise<void> {
+    if (this.#members.get(participantId)?.muted) await this.#media?.setPaused(participantId, true);
+  }
+
+  /** Closes the link and tells every participant here (room ended, link refused for good, shutdown). */
+  close(reason: LeaveReason): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    clearTimeout(this.#grace);
+    const members = [...this.#members.values()];
+    this.#members.clear();
+    for (const m of members) m.link.departed(reason);
+    this.#channel?.close();
+    void this.#deps.registry.close(`cascade:${this.id}`);
+    this.#deps.onClosed(this);
+  }
+
+  #watch(media: RoomMedia): void {
+    this.#media = media;
+    media.on('producerAdded', ({ peerId, producerId }) => {
+      this.#broadcast({ kind: 'producerAdded', producerId, participantId: this.#hostIdOf(peerId) }, peerId);
+      const m = this.#members.get(peerId);
+      if (m) void this.#pipeOut(m, producerId);
+    });
+    media.on('producerClosed', ({ peerId, producerId }) => {
+      this.#broadcast({ kind: 'producerClosed', producerId, participantId: this.#hostIdOf(peerId) }, peerId);
+      const m = this.#members.get(peerId);
+      if (m) void this.#channel?.request({ type: 'unproduce', participantId: m.hostId, producerId });
+    });
+  }
+
+  /** A speaker here produced: the producer goes to the host once, or closes if the host refuses it. */
+  async #pipeOut(m: Member, producerId: string): Promise<void> {
+    const channel = this.#channel;
+    if (!channel) return;
+    const piped = await channel.pipe.send(producerId);
+    if (!piped.ok) return;
+    const answer = await channel.request({ type: 'produce', participantId: m.hostId, producer: piped.value });
+    if (!answer.ok) {
+      this.#deps.log.info({ roomId: this.id, reason: answer.error.code }, 'the host refused a producer');
+      channel.pipe.stopSending(producerId);
+      this.#media?.closeProducer(m.local);
+    }
+  }
+
+  #onEvent(channel: LinkChannel, e: LinkEvent): void {
+    if (channel !== this.#channel) return;
+    switch (e.event) {
+      case 'producer':
+        void channel.pipe.receive(e.data.participantId, e.data.producer);
+        return;
+      case 'producerClosed':
+        channel.pipe.stopReceiving(e.data.producerId);
+        return;
+      case 'departed': {
+        const m = this.#byHostId(e.data.participantId);
+        if (!m) return;
+        this.#members.delete(m.local);
+        this.#media?.closePeer(m.local);
+        m.link.departed(LEAVE_REASONS.has(e.data.reason) ? (e.data.reason as LeaveReason) : 'removed');
+        this.#armGrace();
+        return;
+      }
+      case 'to':
+        void this.#relay(e.data.participantId, e.data.payload);
+        return;
+      case 'closed':
+        if (e.data.reason === 'room_ended') this.close('room_ended');
+        else if (e.data.reason === 'blocked') this.close('removed');
+        return;
+    }
+  }
+
+  /** An event of the host for one participant, as this instance's participant gets it. */
+  async #relay(hostId: string, payload: Record<string, unknown>): Promise<void> {
+    const m = this.#byHostId(hostId);
+    if (!m) return;
+    switch (payload.kind) {
+      case 'state': {
+        const room = payload.room as RoomState;
+        const muted = room.stage.find((p) => p.id === hostId)?.muted ?? false;
+        if (muted !== m.muted) {
+          m.muted = muted;
+          await this.#media?.setPaused(m.local, muted);
+        }
+        m.link.send({ kind: 'state', room: { ...room, roomId: this.id } });
+        return;
+      }
+      case 'grant': {
+        m.role = (payload.grant as GrantView).role;
+        if (!canPublish(m.role)) this.#media?.closeProducer(m.local);
+        m.link.send({ kind: 'grant', grant: await this.#grant(m) });
+        return;
+      }
+      case 'invited':
+        m.link.send({ kind: 'invited', roomId: this.id });
+        return;
+      case 'activeSpeaker':
+        m.link.send({ kind: 'activeSpeaker', participantId: typeof payload.participantId === 'string' ? payload.participantId : null });
+        return;
+      default:
+    }
+  }
+
+  /** The link broke (a network drop, the host restarted): open it again while anyone here is in the room. */
+  #onDown(channel: LinkChannel, reason: string): void {
+    if (channel !== this.#channel || this.#ended) return;
+    this.#channel = undefined;
+    channel.close();
+    if (reason === 'room_ended') return this.close('room_ended');
+    if (reason === 'blocked') return this.close('removed');
+    if (this.#members.size === 0) return this.close('left');
+    const delay = Math.min(2_000, 250 * 2 ** this.#retry++);
+    this.#deps.log.info({ roomId: this.id, reason, delayMs: delay }, 'cascade link lost; opening it again');
+    setTimeout(() => void this.#reopen(), delay).unref();
+  }
+
+  async #reopen(): Promise<void> {
+    if (this.#ended) return;
+    const first = [...this.#members.values()][0]?.announce;
+    const channel = await this.connect(first?.kind === 'persona' ? first.actor : null);
+    if (!channel.ok) {
+      const refused = channel.error.kind === 'remote_refused' || channel.error.kind === 'room_not_found';
+      if (refused && channel.error.kind === 'remote_refused' && channel.error.code === 'room_ended') return this.close('room_ended');
+      if (this.#retry > 20) return this.close('removed');
+      setTimeout(() => void this.#reopen(), Math.min(2_000, 250 * 2 ** this.#retry++)).unref();
+      return;
+    }
+    // Everyone here is announced again; the host's producers come through the new pipe.
+    for (const m of [...this.#members.values()]) {
+      const answer = await channel.value.request({ type: 'announce', participant: m.announce });
+      if (!answer.ok) {
+        this.#members.delete(m.local);
+        this.#media?.closePeer(m.local);
+        m.link.departed('removed');
+        continue;
+      }
+      const producers = this.#media?.producers().filter((p) => p.peerId === m.local) ?? [];
+      for (const p of producers) await this.#pipeOut(m, p.producerId);
+    }
+  }
+
+  #armGrace(): void {
+    if (this.#members.size > 0 || this.#ended) return;
+    clearTimeout(this.#grace);
+    this.#grace = setTimeout(() => {
+      if (this.#members.size === 0) this.close('left');
+    }, this.#deps.graceMs);
+    this.#grace.unref();
+  }
+
+  #refusal(error: { code: string; message: string }): RoomOpError {
+    if (error.code === 'stage' && STAGE_ERRORS.has(error.message)) return { kind: 'stage', error: error.message as StageError };
+    if (error.code === 'banned' || error.code === 'room_ended') return { kind: 'stage', error: error.code };
+    return { kind: 'remote_refused', code: error.code, message: error.message };
+  }
+
+  #byHostId(hostId: string): Member | undefined {
+    for (const m of this.#members.values()) if (m.hostId === hostId) return m;
+    return undefined;
+  }
+
+  #hostIdOf(peerId: string): string {
+    return this.#members.get(peerId)?.hostId ?? peerId;
+  }
+
+  async #grant(m: Member): Promise<GrantView> {
+    const { token, grant } = await this.#deps.grants.issue({
+      roomId: this.id, participantId: m.local, role: m.role, canPublish: canPublish(m.role), canSubscribe: true,
+    });
+    return { token, role: m.role, canPublish: grant.canPublish, canSubscribe: grant.canSubscribe, expiresAt: grant.exp };
+  }
+
+  #broadcast(event: { kind: 'producerAdded' | 'producerClosed'; producerId: string; participantId: string }, except?: string): void {
+    for (const [id, m] of this.#members) if (id !== except) m.link.send(event);
+  }
+}

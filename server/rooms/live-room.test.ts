@@ -1,0 +1,86 @@
+/**
+ * LiveRoom with its media registry FAKED (a worker death and a registry
+ * that then fails cannot be staged with real workers on demand): the room's
+ * reaction to losing its media must never become an unhandled rejection.
+ */
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import { Writable } from 'node:stream';
+import { describe, it } from 'node:test';
+import pino from 'pino';
+import type { RoomMedia, RoomMediaRegistry } from '../../media/index.js';
+import { ok } from '../core/result.js';
+import type { RoomRecord } from '../store/index.js';
+import type { GrantIssuer } from './grants.js';
+import { LiveRoom } from './live-room.js';
+import type { ParticipantEvent, ParticipantLink } from './ports.js';
+
+/** Just enough of RoomMedia for joins and a worker death. */
+class FakeMedia extends EventEmitter {
+  closed = false;
+  rtpCapabilities = { codecs: [] };
+  producers(): [] {
+    return [];
+  }
+  closePeer(): void {}
+}
+
+const record: RoomRecord = {
+  id: 'room1', hostPersonaId: 'host', title: 'T', description: '', visibility: 'public', state: 'live', maxSpeakers: 5,
+  createdAt: new Date(), startedAt: new Date(), scheduledFor: null, endedAt: null,
+};
+
+const grants = {
+  issue: (g: { role: string }) => Promise.resolve({ token: 't', grant: { ...g, canPublish: false, canSubscribe: true, exp: 0 } }),
+} as unknown as GrantIssuer;
+
+describe('LiveRoom (media registry FAKED)', () => {
+  it('a failed move to a live worker is logged, not an unhandled rejection', async () => {
+    const media = new FakeMedia();
+    let calls = 0;
+    const registry = {
+      getOrCreate: () => {
+        calls++;
+        if (calls === 1) return Promise.resolve(ok({ media: media as unknown as RoomMedia, created: true }));
+        return Promise.reject(new Error('registry broke while moving the room'));
+      },
+      close: () => Promise.resolve(),
+    } as unknown as RoomMediaRegistry;
+    const lines: string[] = [];
+    let logged: (() => void) | undefined;
+    const failureLogged = new Promise<void>((resolve) => (logged = resolve));
+    const log = pino({ level: 'error' }, new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(chunk.toString());
+        if (chunk.toString().includes('moving the room to a live worker failed')) logged?.();
+        done();
+      },
+    }));
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const room = new LiveRoom(record, {
+        registry, grants, log, idleMs: 60_000,
+        onIdle: () => undefined, onBan: () => undefined, onEnded: () => Promise.resolve(),
+      });
+      const events: ParticipantEvent[] = [];
+      const link: ParticipantLink = { send: (e) => events.push(e), departed: () => undefined };
+      const joined = await room.join({ id: 'guest:a', kind: 'guest', handle: null, displayName: null, hidden: true }, link);
+      assert.ok(joined.ok, 'joined');
+
+      media.emit('close', 'worker_died');
+      await Promise.race([
+        failureLogged,
+        new Promise((_, reject) => setTimeout(() => reject(new Error(`no failure logged; log: ${lines.join('')}`)), 2_000)),
+      ]);
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(unhandled, [], 'no unhandled rejection');
+      assert.equal(calls, 2, 'the room tried to move');
+      assert.equal(events.some((e) => e.kind === 'mediaMoved'), false, 'nobody told to reconnect to media that does not exist');
+      await room.end('server_shutdown');
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+});

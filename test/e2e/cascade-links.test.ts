@@ -1,0 +1,286 @@
+/**
+ * Rooms across instances, part 2: cascade links between real instances as
+ * separate processes over HTTPS (A hosts, B links), with signaling clients
+ * (no browser: producers are made without sending audio; the audio path is
+ * tested in media/cascade.test.ts and the browser test). Plus a
+ * Fedify-shaped peer that sends the bad input: unsigned and forged link
+ * requests, personas of another instance, floods, and control messages
+ * acting for participants it does not own.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import WebSocket from 'ws';
+import { signRequest } from '../../federation/signatures/index.js';
+import { FakeRemote, type FakeActor } from '../helpers/fake-remote.js';
+import { clusterAgent, TestClient } from '../helpers/http-client.js';
+import { startInstances, type InstanceCluster, type TestInstance } from '../helpers/instances.js';
+import { waitFor } from '../helpers/server-process.js';
+import { SignalClient } from '../helpers/signal-client.js';
+
+interface RoomView { id: string; url: string; title: string }
+type Stage = { id: string; handle: string | null; role: string; muted: boolean };
+const FAKE_RTP = { codecs: [{ mimeType: 'audio/opus', payloadType: 100, clockRate: 48000, channels: 2 }], encodings: [{ ssrc: 4242 }] };
+
+async function signUp(client: TestClient, base: string, username: string, handle: string): Promise<string> {
+  const account = await client.post(`${base}/api/v1/accounts`, { username, password: `${username} has a long password` });
+  assert.equal(account.status, 201, account.text);
+  const persona = await client.post<{ actorId: string }>(`${base}/api/v1/personas`, { handle, displayName: handle.toUpperCase(), summary: '' });
+  assert.equal(persona.status, 201, persona.text);
+  return persona.body.actorId;
+}
+
+describe('cascade links: joining and speaking in another instance\'s room (processes over HTTPS)', () => {
+  let cluster: InstanceCluster;
+  let a: TestInstance;
+  let b: TestInstance;
+  let onA: TestClient;
+  let fox: TestClient;
+  let vole: TestClient;
+  let owl: string;
+  let foxActor: string;
+  let fedi: FakeRemote;
+  let ana: FakeActor;
+  let tlsA: { ca: string; ip: string };
+  let tlsB: { ca: string; ip: string };
+  const sockets: SignalClient[] = [];
+
+  const connect = async (base: string, client: TestClient, tls: { ca: string; ip: string }): Promise<SignalClient> => {
+    const s = await SignalClient.connect(base, client.cookieHeader(), {}, tls);
+    sockets.push(s);
+    return s;
+  };
+  const inHallway = (title: string): Promise<RoomView> => waitFor(async () => {
+    const res = await fox.get<{ rooms: RoomView[] }>(`${b.url}/api/v1/hallway`);
+    return res.body.rooms.find((r) => r.title === title);
+  }, 8_000, `${title} in B's hallway`);
+  const createRoom = async (title: string, visibility = 'public'): Promise<RoomView> => {
+    const res = await onA.post<RoomView>(`${a.url}/api/v1/rooms`, { title, visibility });
+    assert.equal(res.status, 201, res.text);
+    return res.body;
+  };
+  /** A link request signed by the fake peer's actor. */
+  const fediLink = async (joinEndpoint: string, body: Record<string, unknown>, signer: FakeActor | null = ana) => {
+    const text = JSON.stringify(body);
+    const headers = { 'content-type': 'application/json' };
+    const signed = signer ? signRequest({ method: 'POST', url: joinEndpoint, headers, body: text, keyId: signer.keyId, privateKeyPem: signer.privateKeyPem }) : {};
+    return onA.request('POST', joinEndpoint, text, { ...headers, ...signed });
+  };
+  const fakePipe = () => ({ ip: '127.0.0.9', port: 40999, srtpParameters: { cryptoSuite: 'AEAD_AES_256_GCM', keyBase64: randomBytes(44).toString('base64') } });
+
+  before(async () => {
+    cluster = await startInstances(['a', 'b'], { extraHosts: { 'fedi.hearth.test': '127.0.0.9' }, env: { HEARTH_LINK_GRACE_SECONDS: '1' } });
+    [a, b] = cluster.instances as [TestInstance, TestInstance];
+    const agent = clusterAgent(cluster.ca.caCertFile, { 'a.hearth.test': '127.0.0.2', 'b.hearth.test': '127.0.0.3', 'fedi.hearth.test': '127.0.0.9' });
+    const ca = fs.readFileSync(cluster.ca.caCertFile, 'utf8');
+    tlsA = { ca, ip: '127.0.0.2' };
+    tlsB = { ca, ip: '127.0.0.3' };
+    onA = new TestClient(agent);
+    fox = new TestClient(agent);
+    vole = new TestClient(agent);
+    owl = await signUp(onA, a.url, 'alice', 'owl');
+    foxActor = await signUp(fox, b.url, 'bob', 'fox');
+    await signUp(vole, b.url, 'carol', 'vole');
+    assert.equal((await fox.post(`${b.url}/api/v1/personas/fox/follow`, { target: owl })).status, 200);
+    await waitFor(async () => (await fox.get<{ following: string[] }>(`${b.url}/api/v1/personas/fox/export`)).body.following?.includes(owl), 10_000, 'fox to follow owl');
+    fedi = await FakeRemote.start(cluster.ca, 'fedi.hearth.test', '127.0.0.9');
+    ana = fedi.addActor('ana', 'fedify');
+  });
+  after(async () => {
+    for (const s of sockets) s.close();
+    await fedi?.close();
+    await cluster?.stop();
+  });
+
+  it('B\'s personas join A\'s room through one link; state reaches them within 300 ms; A\'s speaker is piped once; a B persona is invited and speaks; ending the room closes the link', { timeout: 60_000 }, async () => {
+    const room = await createRoom('Cascade');
+    const roomId = room.url.split('/').pop() ?? '';
+    const seen = await inHallway('Cascade');
+    assert.equal(seen.id, room.url, 'B knows the room by its id (URL)');
+
+    const host = await connect(a.url, onA, tlsA);
+    const hostJoin = await host.ok('join', { roomId });
+    const hostGrant = (hostJoin.grant as { token: string }).token;
+    const send = await host.ok('createTransport', { grant: hostGrant, direction: 'send' });
+    const produced = await host.ok('produce', { grant: hostGrant, transportId: send.id, rtpParameters: FAKE_RTP });
+
+    // fox joins on B by the room's id; the browser side never talks to A.
+    const foxSocket = await connect(b.url, fox, tlsB);
+    const foxJoin = await foxSocket.ok('join', { roomId: room.url });
+    assert.equal(foxJoin.participantId, foxActor, 'the participant id on A is fox\'s actor id');
+    const onStage = (foxJoin.room as { stage: Stage[] }).stage;
+    assert.ok(onStage.some((p) => p.role === 'host'), 'fox sees A\'s room state');
+    const seenOnA = await host.room((r) => (r.audience as Stage[]).some((p) => p.id === foxActor));
+    const foxOnA = (seenOnA.audience as Stage[]).find((p) => p.id === foxActor);
+    assert.equal(foxOnA?.handle, `fox@${b.host}`, 'A shows fox with the full handle');
+
+    // A's producer is on B's router under the same id: fox consumes it from B.
+    const producerId = String(produced.id);
+    await waitFor(async () => {
+      const listed = await foxSocket.ok('listProducers', { grant: (foxJoin.grant as { token: string }).token });
+      return (listed.producers as { producerId: string }[]).some((p) => p.producerId === producerId);
+    }, 5_000, 'the host\'s producer piped into B');
+    const foxGrant = (foxJoin.grant as { token: string }).token;
+    const recv = await foxSocket.ok('createTransport', { grant: foxGrant, direction: 'recv' });
+    const consumed = await foxSocket.ok('consume', { grant: foxGrant, transportId: recv.id, producerId, rtpCapabilities: foxJoin.routerRtpCapabilities });
+    assert.equal(consumed.producerId, producerId);
+
+    // vole joins too, hidden: through the same link, no second pipe consumer; A shows vole only in counts.
+    const voleSocket = await connect(b.url, vole, tlsB);
+    await voleSocket.ok('join', { roomId: room.url, hidden: true });
+    const counted = await host.room((r) => r.listenerCount === 2);
+    assert.equal((counted.audience as Stage[]).length, 1, 'the hidden listener is only counted');
+    const opened = a.proc.lines.filter((l) => l.msg === 'cascade link opened' && l.roomId === roomId);
+    assert.equal(opened.length, 1, 'one link for the room from B');
+    const piped = a.proc.lines.filter((l) => l.msg === 'producer piped to a linked instance' && l.producerId === producerId);
+    assert.equal(piped.length, 1, 'the host\'s producer is piped once to B, not once per listener');
+
+    // fox raises a hand; the host sees it, invites; fox gets the invitation within 300 ms and accepts.
+    await foxSocket.ok('raiseHand');
+    await host.room((r) => (r.hands as string[]).includes(foxActor));
+    const from = foxSocket.events.length;
+    const invitedAt = Date.now();
+    await host.ok('invite', { participantId: foxActor });
+    await foxSocket.event('invited', () => true, 2_000, from);
+    const took = Date.now() - invitedAt;
+    assert.ok(took < 300, `the invitation reached B's client after ${took} ms`);
+    await foxSocket.ok('acceptInvite');
+    const grant = await foxSocket.event('grant', (d) => d.canPublish === true, 3_000, from);
+    const speakGrant = String(grant.data.token);
+    const foxSend = await foxSocket.ok('createTransport', { grant: speakGrant, direction: 'send' });
+    const foxProduced = await foxSocket.ok('produce', { grant: speakGrant, transportId: foxSend.id, rtpParameters: { ...FAKE_RTP, encodings: [{ ssrc: 5151 }] } });
+    const added = await host.event('producerAdded', (d) => d.participantId === foxActor, 5_000);
+    assert.equal(added.data.producerId, foxProduced.id, 'fox\'s producer reached A under its id');
+
+    // The host mutes fox: the state on B says so.
+    await host.ok('mute', { participantId: foxActor });
+    await foxSocket.room((r) => (r.stage as Stage[]).some((p) => p.id === foxActor && p.muted));
+
+    // Ending the room on A closes the link: B's clients get left with room_ended.
+    await host.ok('endRoom');
+    const left = await foxSocket.event('left', () => true, 3_000);
+    assert.equal(left.data.reason, 'room_ended');
+    assert.equal(left.data.roomId, room.url);
+    assert.equal((await voleSocket.event('left', () => true, 3_000)).data.reason, 'room_ended');
+  });
+
+  it('refuses bad link requests with a clear status, and control messages acting for others', { timeout: 60_000 }, async () => {
+    const room = await createRoom('Guarded');
+    const roomId = room.url.split('/').pop() ?? '';
+    const join = `${room.url}/join`;
+    const host = await connect(a.url, onA, tlsA);
+    const hostId = String((await host.ok('join', { roomId })).participantId);
+    const body = (over: Record<string, unknown> = {}) => ({ type: 'LinkRequest', room: room.url, actor: ana.id, pipe: fakePipe(), ...over });
+
+    const unsigned = await fediLink(join, body(), null);
+    assert.equal(unsigned.status, 401, unsigned.text);
+    // Signed, then the body changed: the digest no longer matches.
+    const text = JSON.stringify(body());
+    const headers = { 'content-type': 'application/json' };
+    const signed = signRequest({ method: 'POST', url: join, headers, body: text, keyId: ana.keyId, privateKeyPem: ana.privateKeyPem });
+    const forged = await onA.request('POST', join, text.replace('LinkRequest', 'LinkRequest '), { ...headers, ...signed });
+    assert.equal(forged.status, 401, forged.text);
+    const third = await fediLink(join, body({ actor: foxActor }));
+    assert.equal(third.status, 403, third.text);
+    assert.equal(third.body.error, 'wrong_origin');
+    const missing = await fediLink(`${a.url}/rooms/nope/join`, body({ room: `${a.url}/rooms/nope` }));
+    assert.equal(missing.status, 404, missing.text);
+    const secret = await createRoom('Secret', 'invite');
+    const invite = await fediLink(`${secret.url}/join`, body({ room: secret.url }));
+    assert.equal(invite.status, 404, invite.text);
+    const ended = await createRoom('Over');
+    assert.equal((await onA.post(`${a.url}/api/v1/rooms/${ended.url.split('/').pop()}/end`, {})).status, 200);
+    const over = await fediLink(`${ended.url}/join`, body({ room: ended.url }));
+    assert.equal(over.status, 410, over.text);
+    assert.equal(over.body.error, 'room_ended');
+
+    // An accepted link of the peer: its control channel may act only for what it announced.
+    const accepted = await fediLink(join, body());
+    assert.equal(accepted.status, 201, accepted.text);
+    const answer = accepted.body as { control: string; token: string; pipe: { srtpParameters: unknown } };
+    assert.ok(answer.pipe.srtpParameters, 'the answer carries the host\'s SRTP parameters');
+    const ws = new WebSocket(answer.control, { headers: { authorization: `Bearer ${answer.token}` }, ca: tlsA.ca, lookup: ((_h: string, o: { all?: boolean }, cb: (...args: unknown[]) => void) => (o.all ? cb(null, [{ address: tlsA.ip, family: 4 }]) : cb(null, tlsA.ip, 4))) as never });
+    const replies = new Map<string, { ok: boolean; error?: { code: string } }>();
+    ws.on('message', (d: Buffer) => {
+      const m = JSON.parse(d.toString()) as { id?: string; ok?: boolean; error?: { code: string } };
+      if (m.id) replies.set(m.id, { ok: m.ok ?? false, ...(m.error ? { error: m.error } : {}) });
+    });
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    });
+    const ask = async (id: string, msg: Record<string, unknown>) => {
+      ws.send(JSON.stringify({ id, ...msg }));
+      return waitFor(() => replies.get(id), 3_000, `answer ${id}`);
+    };
+    // The token opens one channel only.
+    const again = new WebSocket(answer.control, { headers: { authorization: `Bearer ${answer.token}` }, ca: tlsA.ca, lookup: ((_h: string, o: { all?: boolean }, cb: (...args: unknown[]) => void) => (o.all ? cb(null, [{ address: tlsA.ip, family: 4 }]) : cb(null, tlsA.ip, 4))) as never });
+    const refusedStatus = await new Promise<number>((resolve) => again.once('unexpected-response', (_q, res) => resolve(res.statusCode ?? 0)));
+    assert.equal(refusedStatus, 401);
+
+    assert.equal((await ask('1', { type: 'announce', participant: { kind: 'persona', actor: foxActor, displayName: null, hidden: false } })).error?.code, 'not_from_this_link');
+    assert.equal((await ask('2', { type: 'act', participantId: hostId, action: 'raiseHand' })).error?.code, 'not_from_this_link');
+    assert.equal((await ask('3', { type: 'act', participantId: `${fedi.origin}/users/nobody`, action: 'raiseHand' })).error?.code, 'not_announced');
+    assert.equal((await ask('4', { type: 'announce', participant: { kind: 'persona', actor: ana.id, displayName: 'Ana', hidden: false } })).ok, true);
+    assert.equal((await ask('5', { type: 'produce', participantId: ana.id, producer: { producerId: 'rogue', kind: 'audio', rtpParameters: FAKE_RTP, paused: false } })).error?.code, 'not_allowed');
+    assert.equal((await ask('6', { type: 'act', participantId: ana.id, action: 'remove', target: hostId })).error?.code, 'stage');
+    assert.equal((await ask('7', { type: 'bogus' })).error?.code, 'invalid_message');
+    const state = await host.room((r) => (r.audience as Stage[]).some((p) => p.id === ana.id));
+    assert.equal((state.stage as Stage[]).length, 1, 'the host alone on stage: nothing else changed');
+    ws.close();
+    await host.room((r) => !(r.audience as Stage[]).some((p) => p.id === ana.id), 5_000);
+
+    // A flood of link requests from one host is cut off with 429.
+    let limited = 0;
+    for (let i = 0; i < 35; i++) if ((await fediLink(join, body())).status === 429) limited++;
+    assert.ok(limited > 0, 'the flood was rate-limited');
+    const opened = a.proc.lines.filter((l) => l.msg === 'cascade link opened' && l.roomId === roomId && String(l.origin).includes('fedi')).map((l) => String(l.link));
+    const closed = new Set(a.proc.lines.filter((l) => l.msg === 'cascade link closed' && l.roomId === roomId).map((l) => String(l.link)));
+    assert.ok(opened.length > 1, 'some requests got through before the limit');
+    assert.deepEqual(opened.filter((id) => !closed.has(id)).length, 1, 'one link per room per instance: each new link replaced the previous one');
+  });
+});
+
+describe('cascade link admin settings (links refused both ways)', () => {
+  let cluster: InstanceCluster;
+  let a: TestInstance;
+  let fedi: FakeRemote;
+
+  before(async () => {
+    cluster = await startInstances(['a'], { extraHosts: { 'fedi.hearth.test': '127.0.0.9' }, env: { HEARTH_LINKS_INCOMING: 'false', HEARTH_LINKS_OUTGOING: 'false' } });
+    [a] = cluster.instances as [TestInstance];
+    fedi = await FakeRemote.start(cluster.ca, 'fedi.hearth.test', '127.0.0.9');
+  });
+  after(async () => {
+    await fedi?.close();
+    await cluster?.stop();
+  });
+
+  it('refuses incoming link requests with 403 links_refused and opens no outgoing link (links_stopped)', { timeout: 30_000 }, async () => {
+    const client = new TestClient(clusterAgent(cluster.ca.caCertFile, { 'a.hearth.test': '127.0.0.2' }));
+    await signUp(client, a.url, 'alice', 'owl');
+    const room = await client.post<RoomView>(`${a.url}/api/v1/rooms`, { title: 'Closed doors', visibility: 'public' });
+    assert.equal(room.status, 201, room.text);
+    const ana = fedi.addActor('ana', 'fedify');
+    const text = JSON.stringify({ type: 'LinkRequest', room: room.body.url, actor: ana.id, pipe: { ip: '127.0.0.9', port: 40999, srtpParameters: { cryptoSuite: 'AEAD_AES_256_GCM', keyBase64: randomBytes(44).toString('base64') } } });
+    const join = `${room.body.url}/join`;
+    const headers = { 'content-type': 'application/json' };
+    const signed = signRequest({ method: 'POST', url: join, headers, body: text, keyId: ana.keyId, privateKeyPem: ana.privateKeyPem });
+    const refused = await client.request('POST', join, text, { ...headers, ...signed });
+    assert.equal(refused.status, 403, refused.text);
+    assert.equal(refused.body.error, 'links_refused');
+
+    const socket = await SignalClient.connect(a.url, client.cookieHeader(), {}, { ca: fs.readFileSync(cluster.ca.caCertFile, 'utf8'), ip: '127.0.0.2' });
+    try {
+      const answer = await socket.request('join', { roomId: 'https://b.hearth.test/rooms/elsewhere' });
+      assert.equal(answer.ok, false);
+      if (!answer.ok) {
+        assert.equal(answer.error.code, 'remote_refused');
+        assert.match(answer.error.message, /links_stopped/);
+      }
+    } finally {
+      socket.close();
+    }
+  });
+});

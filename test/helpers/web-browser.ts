@@ -1,0 +1,95 @@
+/**
+ * One headless Debian Chromium for a whole browser test file, a fresh context
+ * (own cookies) per person, a fake microphone playing a tone; and the checks
+ * every page gets: axe-core run inside Chromium (no serious or critical
+ * violations), screenshots at 360 px and 1280 px under test-artifacts/, no
+ * request to another origin, no Content-Security-Policy violation.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_FLAGS, toneFile } from './browser.js';
+import { REPO_ROOT } from './server-process.js';
+
+export const ARTIFACTS = path.join(REPO_ROOT, 'test-artifacts', 'web');
+const AXE_SOURCE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+export interface WebBrowser {
+  browser: Browser;
+  /** A new person: own context and page, watched for foreign requests and CSP violations. */
+  person(): Promise<{ context: BrowserContext; page: Page }>;
+  /** Requests to another origin and CSP violations seen on any page so far. */
+  problems: string[];
+  close(): Promise<void>;
+}
+
+export async function launchWebBrowser(baseUrl: string): Promise<WebBrowser> {
+  const toneDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-tone-'));
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM, headless: true, timeout: 30_000,
+    args: [...CHROMIUM_FLAGS, `--use-file-for-fake-audio-capture=${toneFile(toneDir)}`],
+  });
+  const origin = new URL(baseUrl).origin;
+  const problems: string[] = [];
+  const contexts: BrowserContext[] = [];
+  return {
+    browser,
+    problems,
+    async person() {
+      const context = await browser.newContext({ baseURL: baseUrl, viewport: { width: 1280, height: 900 }, permissions: ['microphone', 'clipboard-read', 'clipboard-write'] });
+      contexts.push(context);
+      const page = await context.newPage();
+      page.on('request', (req) => {
+        const url = req.url();
+        if (!url.startsWith(origin) && !url.startsWith('blob:') && !url.startsWith('data:')) problems.push(`request to another origin: ${url}`);
+      });
+      page.on('console', (msg) => {
+        if (/Content Security Policy/i.test(msg.text())) problems.push(`CSP: ${msg.text()}`);
+      });
+      page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+      return { context, page };
+    },
+    async close() {
+      for (const c of contexts) await c.close().catch(() => undefined);
+      await browser.close().catch(() => undefined);
+      fs.rmSync(toneDir, { recursive: true, force: true });
+    },
+  };
+}
+
+interface AxeResult { violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[] }
+
+/** axe-core inside the page (evaluated, so the page's CSP does not apply to it): no serious or critical violation. */
+export async function assertAccessible(page: Page, name: string): Promise<void> {
+  await page.evaluate(AXE_SOURCE);
+  const result = await page.evaluate(() => (window as unknown as { axe: { run(): Promise<AxeResult> } }).axe.run());
+  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert.deepEqual(bad.map((v) => `${v.impact} ${v.id}: ${v.help} at ${JSON.stringify(v.nodes.map((n) => n.target))}`), [], `axe on ${name}`);
+}
+
+/** Screenshots of the page as it is, at 360 px and 1280 px wide (full page), then back to 1280. */
+export async function screenshots(page: Page, name: string): Promise<void> {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  for (const width of [360, 1280]) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.screenshot({ path: path.join(ARTIFACTS, `${name}-${width}.png`), fullPage: true });
+  }
+}
+
+/** Both checks for a page in a finished state. */
+export async function checkPage(page: Page, name: string): Promise<void> {
+  await assertAccessible(page, name);
+  await screenshots(page, name);
+  // Narrow screens too: nothing wider than the viewport at 360 px.
+  await page.setViewportSize({ width: 360, height: 900 });
+  const overflow = await page.evaluate(() => ({
+    width: document.documentElement.scrollWidth,
+    culprits: Array.from(document.querySelectorAll('body *')).filter((e) => e.getBoundingClientRect().right > 362).slice(0, 5)
+      .map((e) => `${e.tagName.toLowerCase()}.${e.className}`),
+  }));
+  await page.setViewportSize({ width: 1280, height: 900 });
+  assert.ok(overflow.width <= 362, `${name}: the page is ${overflow.width} px wide at 360 px (${overflow.culprits.join(', ')})`);
+}
