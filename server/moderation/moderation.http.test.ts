@@ -99,11 +99,17 @@ describe('moderation (HTTP and signaling, one server)', () => {
     assert.deepEqual([patched.status, patched.body.level], [200, 'suspend']);
 
     assert.equal((await new Client(h.baseUrl).get('/api/v1/instance/domain-blocks')).status, 404, 'not public by default');
-    assert.equal((await admin.client.patch('/api/v1/admin/instance', { showDomainBlocks: true, rules: ['Be kind <b>'] })).status, 200);
+    const host = new URL(h.baseUrl).host;
+    const configured = await new Client(h.baseUrl).get('/api/v1/instance');
+    assert.deepEqual(configured.body, { name: host, host, description: '', rules: [], registration: 'open', maxPersonas: 5 }, 'the configured values first');
+    assert.equal((await admin.client.patch('/api/v1/admin/instance', { showDomainBlocks: true, name: 'Night Owls', rules: ['Be kind <b>'] })).status, 200);
     const publicList = await new Client(h.baseUrl).get('/api/v1/instance/domain-blocks');
     assert.deepEqual(publicList.body.domainBlocks, [{ domain: 'xn--bcher-kva.example', level: 'suspend', comment: 'spam' }]);
-    const landing = await fetch(`${h.baseUrl}/`);
-    assert.match(await landing.text(), /<li>Be kind &#60;b&#62;<\/li>/);
+    // One GET /api/v1/instance (the web client's): what the admin set overrides the configuration.
+    const changed = await new Client(h.baseUrl).get('/api/v1/instance');
+    assert.deepEqual(changed.body, { name: 'Night Owls', host, description: '', rules: ['Be kind <b>'], registration: 'open', maxPersonas: 5 });
+    const landing = await (await fetch(`${h.baseUrl}/`)).text();
+    assert.match(landing, /<title>Night Owls<\/title>/, 'the web client\'s page carries the new name');
 
     assert.equal((await mod.client.delete('/api/v1/admin/domain-blocks/xn--bcher-kva.example', { reason: 'over' })).status, 204);
     assert.equal((await mod.client.delete('/api/v1/admin/domain-blocks/xn--bcher-kva.example', {})).status, 404);
