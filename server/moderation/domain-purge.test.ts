@@ -1,11 +1,12 @@
 /**
- * The live part of a domain suspend, as far as it exists before cascade
- * links (issue 11): participants whose handle is on the suspended domain
- * (`user@host`, as remote personas will arrive) leave every live room
- * within a second of the block, with the `domain_blocked` reason; those of
- * other domains and local ones stay. The remote arrivals are placed on the
- * stage directly (stand-ins for what a cascade link will bring); everything
- * else is real: the HTTP block, the domain-suspended event, the rooms.
+ * The live part of a domain suspend on one server: participants of the
+ * suspended domain (their actor id or `user@host` handle, as cascade links
+ * bring them) leave every live room within a second of the block, with the
+ * `domain_blocked` reason; those of other domains and local ones stay. The
+ * remote arrivals are placed on the stage directly, covering subdomains and
+ * spellings cheaply; real cascade links are suspended in
+ * test/e2e/moderation.test.ts. Everything else is real: the HTTP block, the
+ * domain-suspended event, the rooms.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';

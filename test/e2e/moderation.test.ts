@@ -7,13 +7,14 @@
  * level makes follows wait for approval, and a report flows from a user to
  * the queue and is resolved with an action the audit log shows.
  *
- * Live rooms: remote personas cannot be in a local live room yet (cascade
- * links, issue 11), so "C's participants gone, B's still listening" is
- * covered in-process by server/moderation/domain-purge.test.ts on the
- * participant handles the cascade will bring; here the suspend is shown on
- * follows, cached actors and deliveries.
+ * Live rooms: personas of B and C listen in a room on A through cascade
+ * links (signaling clients on their own instances); the suspend of C closes
+ * C's link within a second while B's listener stays, and C's next link
+ * request is refused. Once B is limited, A's host cannot invite B's
+ * persona on stage.
  */
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
@@ -22,8 +23,12 @@ import { FakeRemote, type FakeActor } from '../helpers/fake-remote.js';
 import { clusterAgent, TestClient } from '../helpers/http-client.js';
 import { startInstances, type InstanceCluster, type TestInstance } from '../helpers/instances.js';
 import { waitFor } from '../helpers/server-process.js';
+import { SignalClient } from '../helpers/signal-client.js';
 
 const AS = 'https://www.w3.org/ns/activitystreams';
+
+type Listener = { id: string; handle: string | null };
+const audienceIds = (room: Record<string, unknown>): string[] => (room.audience as Listener[]).map((p) => p.id);
 
 function query<T>(instance: TestInstance, sql: string, ...args: unknown[]): T[] {
   const db = new Database(path.join(instance.dataDir, 'hearth.sqlite'), { readonly: true });
@@ -65,13 +70,21 @@ describe('moderation across instances over HTTPS', () => {
   let owl: string;
   let fox: string;
   let cat: string;
+  let tls: { ca: string; ips: Record<string, string> };
+  let host: SignalClient | undefined;
+  let foxSocket: SignalClient | undefined;
+  let catSocket: SignalClient | undefined;
+  const signal = (instance: TestInstance, client: TestClient): Promise<SignalClient> =>
+    SignalClient.connect(instance.url, client.cookieHeader(), {}, { ca: tls.ca, ip: tls.ips[new URL(instance.url).hostname] ?? '' });
 
   before(async () => {
     cluster = await startInstances(['a', 'b', 'c'], { env: { HEARTH_FOLLOW_PER_ACCOUNT: '6' }, extraHosts: { 'evil.hearth.test': '127.0.0.9' } });
     [a, b, c] = cluster.instances as [TestInstance, TestInstance, TestInstance];
     remote = await FakeRemote.start(cluster.ca, 'evil.hearth.test', '127.0.0.9');
     mallory = remote.addActor('mallory');
-    agent = clusterAgent(cluster.ca.caCertFile, { 'a.hearth.test': '127.0.0.2', 'b.hearth.test': '127.0.0.3', 'c.hearth.test': '127.0.0.4', 'evil.hearth.test': '127.0.0.9' });
+    const ips = { 'a.hearth.test': '127.0.0.2', 'b.hearth.test': '127.0.0.3', 'c.hearth.test': '127.0.0.4', 'evil.hearth.test': '127.0.0.9' };
+    agent = clusterAgent(cluster.ca.caCertFile, ips);
+    tls = { ca: fs.readFileSync(cluster.ca.caCertFile, 'utf8'), ips };
     alice = new TestClient(agent);
     dora = new TestClient(agent);
     onB = new TestClient(agent);
@@ -82,6 +95,7 @@ describe('moderation across instances over HTTPS', () => {
     cat = await signUp(onC, c.url, 'carol', 'cat');
   });
   after(async () => {
+    for (const s of [host, foxSocket, catSocket]) s?.close();
     await remote?.close();
     await cluster?.stop();
   });
@@ -95,7 +109,7 @@ describe('moderation across instances over HTTPS', () => {
     assert.equal(notStaff.status, 403);
   });
 
-  it('a suspend of C bites on A within a second: C\'s follows and cached actors gone, B\'s kept', { timeout: 60_000 }, async () => {
+  it('a suspend of C bites on A within a second: C\'s link to a live room closed and its follows and cached actors gone, B\'s kept; C\'s next link refused', { timeout: 90_000 }, async () => {
     assert.equal((await onC.post(`${c.url}/api/v1/personas/cat/follow`, { target: `owl@${a.host}` })).status, 200);
     assert.equal((await onB.post(`${b.url}/api/v1/personas/fox/follow`, { target: `owl@${a.host}` })).status, 200);
     assert.equal((await alice.post(`${a.url}/api/v1/personas/owl/follow`, { target: `cat@${c.host}` })).status, 200);
@@ -104,6 +118,21 @@ describe('moderation across instances over HTTPS', () => {
       return r.followers.includes(cat) && r.followers.includes(fox) && r.following.includes(cat);
     }, 15_000, 'the follows both ways');
     assert.ok(cached(a, cat));
+
+    // A live room on A, with B's fox and C's cat listening through cascade links from their own instances.
+    const created = await alice.post<{ id: string; url: string }>(`${a.url}/api/v1/rooms`, { title: 'Across', visibility: 'public' });
+    assert.equal(created.status, 201, created.text);
+    const roomUrl = created.body.url;
+    for (const [client, instance] of [[onB, b], [onC, c]] as const) {
+      await waitFor(async () => (await client.get<{ rooms: Array<{ id: string }> }>(`${instance.url}/api/v1/hallway`)).body.rooms?.some((r) => r.id === roomUrl), 10_000, `the room in ${instance.host}'s hallway`);
+    }
+    host = await signal(a, alice);
+    await host.ok('join', { roomId: created.body.id });
+    foxSocket = await signal(b, onB);
+    await foxSocket.ok('join', { roomId: roomUrl });
+    catSocket = await signal(c, onC);
+    await catSocket.ok('join', { roomId: roomUrl });
+    await host.room((r) => audienceIds(r).includes(fox) && audienceIds(r).includes(cat), 5_000);
 
     const started = Date.now();
     const block = await alice.post<{ domain: string; level: string }>(`${a.url}/api/v1/admin/domain-blocks`, { domain: ' C.HEARTH.TEST. ', level: 'suspend', reason: 'harassment' });
@@ -114,7 +143,26 @@ describe('moderation across instances over HTTPS', () => {
       return !r.followers.includes(cat) && !r.following.includes(cat) && !cached(a, cat);
     }, 1_000, 'C gone from A within 1 s of the block');
     assert.ok(Date.now() - started < 1_500);
+    // C's link closed: cat is out of A's room and told so on C; fox (B) still listens.
+    const left = await catSocket.event('left', () => true, Math.max(1, 1_000 - (Date.now() - started)));
+    assert.equal(left.data.roomId, roomUrl);
+    const remaining = await host.room((r) => !audienceIds(r).includes(cat), Math.max(1, 1_000 - (Date.now() - started)));
+    assert.ok(Date.now() - started < 1_500, `C's link closed ${Date.now() - started} ms after the block was asked for`);
+    assert.ok(audienceIds(remaining).includes(fox), 'B\'s listener stays in the room');
+    const roomId = created.body.id;
+    const closedLinks = await waitFor(() => {
+      const lines = a.proc.lines.filter((l) => l.msg === 'cascade link closed' && l.roomId === roomId);
+      return lines.length > 0 ? lines : undefined;
+    }, 1_000, 'A to close C\'s link');
+    assert.deepEqual(closedLinks.map((l) => [new URL(String(l.origin)).hostname, l.reason]), [['c.hearth.test', 'blocked']], 'C\'s link closed as blocked, B\'s left open');
+    assert.ok(!foxSocket.events.some((e) => e.event === 'left'), 'B\'s listener was not told to leave');
     assert.ok((await relationships(alice, a.url, 'owl')).followers.includes(fox), 'B untouched');
+    // C's next link request is refused by A (403 instance_blocked), so cat cannot join again.
+    const rejoin = await catSocket.request('join', { roomId: roomUrl }, 10_000);
+    assert.ok(!rejoin.ok, 'cat cannot rejoin');
+    assert.equal(rejoin.error.code, 'remote_refused');
+    assert.match(rejoin.error.message, /instance_blocked/);
+    assert.ok(!audienceIds(await host.room(() => true)).includes(cat));
     const again = await alice.post(`${a.url}/api/v1/admin/domain-blocks`, { domain: 'c.hearth.test', level: 'limit' });
     assert.equal(again.status, 409);
   });
@@ -208,6 +256,28 @@ describe('moderation across instances over HTTPS', () => {
     assert.ok(!(await relationships(alice, a.url, 'owl')).followers.includes(fox), 'not a follower until approved');
     assert.equal((await alice.post(`${a.url}/api/v1/personas/owl/follow-requests/approve`, { id: pending.id })).status, 200);
     await waitFor(async () => (await relationships(onB, b.url, 'fox')).following.includes(owl), 10_000, 'the Accept to reach B');
+  });
+
+  it('limit: B\'s persona keeps listening in A\'s live room but cannot be invited on stage', { timeout: 30_000 }, async () => {
+    assert.ok(host && foxSocket, 'the room of the suspend test');
+    assert.ok(audienceIds(await host.room(() => true)).includes(fox), 'fox still listens');
+    const invited = await host.request('invite', { participantId: fox });
+    assert.ok(!invited.ok);
+    assert.equal(invited.error.code, 'instance_limited');
+    await foxSocket.ok('raiseHand');
+    await host.room((r) => (r.hands as string[]).includes(fox));
+    assert.equal((await host.request('invite', { participantId: fox })).ok, false, 'not even with a raised hand');
+    assert.ok(!foxSocket.events.some((e) => e.event === 'invited'), 'no invitation reached B');
+  });
+
+  it('limit: B\'s public rooms are listed on A only to personas who follow their host', { timeout: 60_000 }, async () => {
+    assert.equal((await alice.post(`${a.url}/api/v1/personas/owl/follow`, { target: fox })).status, 200);
+    await waitFor(async () => (await relationships(alice, a.url, 'owl')).following.includes(fox), 10_000, 'owl to follow fox');
+    const created = await onB.post<{ url: string }>(`${b.url}/api/v1/rooms`, { title: 'From B', visibility: 'public' });
+    assert.equal(created.status, 201, created.text);
+    const listed = (client: TestClient) => client.get<{ rooms: Array<{ id: string }> }>(`${a.url}/api/v1/rooms`);
+    await waitFor(async () => (await listed(alice)).body.rooms.some((r) => r.id === created.body.url) || undefined, 10_000, 'B\'s room listed to owl, who follows fox');
+    assert.ok(!(await listed(dora)).body.rooms.some((r) => r.id === created.body.url), 'not listed to dove, who does not follow fox');
   });
 
   it('lifting the suspend restores federation for new activity; purged data stays purged', { timeout: 60_000 }, async () => {
