@@ -85,6 +85,12 @@ export const configSchema = z
         linkRequestsPerHostPerMinute: z.number().int().min(1).max(100_000).default(30),
         /** How long a link nobody here uses any more stays open. */
         linkGraceSeconds: z.number().int().min(0).max(3600).default(10),
+        /**
+         * How long a delivery being posted stays claimed: after a crash, its
+         * job is posted again once this runs out. Above the 10 s remote
+         * request timeout, so a live post never loses its claim.
+         */
+        deliveryLeaseSeconds: z.number().int().min(15).max(3600).default(120),
       })
       .strict()
       .prefault({}),
@@ -209,6 +215,7 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   { name: 'HEARTH_LINKS_PER_ROOM', path: ['federation', 'linksPerRoom'], kind: 'int', expected: 'an integer from 1 to 10000 (linked instances per room)' },
   { name: 'HEARTH_LINK_REQUEST_RATE', path: ['federation', 'linkRequestsPerHostPerMinute'], kind: 'int', expected: 'an integer from 1 to 100000 (link requests per remote host per minute)' },
   { name: 'HEARTH_LINK_GRACE_SECONDS', path: ['federation', 'linkGraceSeconds'], kind: 'int', expected: 'an integer from 0 to 3600 (seconds)' },
+  { name: 'HEARTH_DELIVERY_LEASE_SECONDS', path: ['federation', 'deliveryLeaseSeconds'], kind: 'int', expected: 'an integer from 15 to 3600 (seconds)' },
   { name: 'HEARTH_REGISTRATION', path: ['accounts', 'registration'], kind: 'string', expected: 'one of open, invite, closed' },
   { name: 'HEARTH_MAX_PERSONAS', path: ['accounts', 'maxPersonas'], kind: 'int', expected: 'an integer from 1 to 100' },
   { name: 'HEARTH_SIGNUP_PER_CLIENT', path: ['accounts', 'signupPerClientPerHour'], kind: 'int', expected: 'an integer from 1 to 1000000 (sign-up attempts per client address per hour)' },

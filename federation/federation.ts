@@ -87,6 +87,7 @@ export class Federation {
       http: fetcher,
       log,
       isBlockedHost: suspendedHost,
+      options: { leaseMs: config.federation.deliveryLeaseSeconds * 1000 },
       // A deletion's Delete ended and its key was erased: the store's log must not keep the key.
       afterReceiptJobEnded: () => store.checkpoint(),
     });

@@ -6,6 +6,7 @@
 //   node scripts/setup.mjs test  [test files]       set up, typecheck, lint, run every test
 //   node scripts/setup.mjs unit                     typecheck, run the unit tests (*.unit.test.ts) only
 //   node scripts/setup.mjs bench [args]             set up, run the benchmarks (says so when there are none yet)
+//   node scripts/setup.mjs stress [test files]      set up, run the reliability suites at full size (HEARTH_STRESS=1)
 //   node scripts/setup.mjs setup                    set up only
 //
 // Plain JavaScript with Node's standard library only: it runs before
@@ -21,6 +22,8 @@ import { buildWeb, typecheckWeb } from './build-web.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const STAMP = path.join(ROOT, 'node_modules', '.hearth-install-stamp');
+/** The suites `npm run stress` runs at full size (docs/reliability.md). */
+const STRESS_TESTS = ['crash-safety.test.js', 'store-faults.test.js', 'fuzz.test.js'];
 /** System packages only the test suite needs. */
 const TEST_PACKAGES = ['chromium'];
 
@@ -201,6 +204,14 @@ async function main() {
       runChild(['--test', '--test-timeout=300000', ...files], { ...process.env, ...extra });
       break;
     }
+    case 'stress': {
+      // The reliability suites at full size (docs/reliability.md); `npm test` runs them small.
+      const extra = await setup();
+      const files = args.length > 0 ? args : STRESS_TESTS.map((f) => path.join(ROOT, 'dist', 'test', 'e2e', f));
+      say(`running ${files.length} reliability suites at full size`);
+      runChild(['--test', '--test-concurrency=1', '--test-timeout=1800000', ...files], { ...process.env, ...extra, HEARTH_STRESS: '1' });
+      break;
+    }
     case 'unit': {
       // Unit tests only (`*.unit.test.ts`): in-process, no media worker, no child
       // process, no browser, so neither the worker build nor the web bundle is needed.
@@ -225,7 +236,7 @@ async function main() {
       break;
     }
     default:
-      fail(`unknown command "${command}"; expected start, test, unit, bench or setup`, 2);
+      fail(`unknown command "${command}"; expected start, test, unit, bench, stress or setup`, 2);
   }
 }
 

@@ -83,7 +83,8 @@ export class InboxProcessor {
     }
     const room = await this.deps.rooms?.handle(activity);
     if (room) return room;
-    const handler = this.handlers[activity.type];
+    // Own keys only: a type such as "valueOf" or "constructor" must not find Object.prototype's.
+    const handler = Object.hasOwn(this.handlers, activity.type) ? this.handlers[activity.type] : undefined;
     // Activity types this server has no use for are accepted and dropped.
     return handler ? handler(activity) : Promise.resolve(accepted);
   }

@@ -10,6 +10,7 @@
  *   node dist/server/admin/cli.js [--config <file>] role set <username> admin|moderator|none
  *   node dist/server/admin/cli.js [--config <file>] account suspend|unsuspend <username>
  *   node dist/server/admin/cli.js [--config <file>] audit list [--limit N] [--before CURSOR]
+ *   node dist/server/admin/cli.js [--config <file>] backup <file> | restore <file> [--force]  (storage-commands.ts)
  *
  * Exit codes: 0 done; 1 the store cannot be opened or failed; 2 bad input or
  * bad configuration, with a one-line message on standard error. Results go
@@ -19,6 +20,7 @@ import { ConfigError, loadProcessConfig } from '../../config/index.js';
 import { createLogger } from '../core/logging/logger.js';
 import { StoreUnavailableError, openStore } from '../store/index.js';
 import { UsageError, parseAdminArgs, runAdminCommand } from './commands.js';
+import { storageCommandMain } from './storage-commands.js';
 
 function fail(message: string, code: number): number {
   process.stderr.write(`hearth-admin: ${message.replace(/[\r\n]+/g, ' ')}\n`);
@@ -26,6 +28,9 @@ function fail(message: string, code: number): number {
 }
 
 async function main(argv: readonly string[]): Promise<number> {
+  // backup and restore work on the store's files: they run before anything opens the store.
+  const storage = await storageCommandMain(argv, fail);
+  if (storage !== undefined) return storage;
   let parsed;
   let config;
   try {

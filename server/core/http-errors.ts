@@ -27,12 +27,13 @@ interface HttpishError {
   limit?: number;
 }
 
-export function errorHandler(log: Logger): ErrorRequestHandler {
+export function errorHandler(log: Logger, storeFaults?: { answer(error: unknown, res: Response): boolean }): ErrorRequestHandler {
   return (error: unknown, req, res, next) => {
     if (res.headersSent) {
       next(error);
       return;
     }
+    if (storeFaults?.answer(error, res)) return;
     const e = (typeof error === 'object' && error !== null ? error : {}) as HttpishError;
     switch (e.type) {
       case 'entity.too.large':

@@ -5,6 +5,7 @@ import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from '../core/logging/logger.js';
 import { errorHandler, notFound } from '../core/http-errors.js';
+import { StoreFaultGate } from './store-faults.js';
 import { healthHandler, type HealthSources } from './health.js';
 
 export interface AppOptions {
@@ -42,7 +43,8 @@ export function createApp(options: AppOptions): Express {
         res.setHeader('X-Request-Id', id);
         return id;
       },
-      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+      // A 503 for a full or read-only store is logged once, as such, by StoreFaultGate.
+      customLogLevel: (_req, res, error) => (error || (res.statusCode >= 500 && res.statusCode !== 503) ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
       // Health probes every few seconds would drown the log.
       autoLogging: { ignore: (req) => req.url === '/healthz' },
       // Only what an operator needs: never the full header set (cookies, signatures) nor the address.
@@ -70,10 +72,12 @@ export function createApp(options: AppOptions): Express {
     }),
   );
 
+  const storeFaults = new StoreFaultGate(options.log.child({ module: 'http' }));
+  app.use(storeFaults.watch);
   app.get('/healthz', healthHandler(options.health));
   for (const router of options.routers ?? []) app.use(router);
 
   app.use(notFound);
-  app.use(errorHandler(options.log));
+  app.use(errorHandler(options.log, storeFaults));
   return app;
 }

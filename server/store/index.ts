@@ -59,6 +59,8 @@ export type { RemoteRoomAudience, RemoteRoomRecord, RemoteRoomRepository, Remote
 export { ApexDeliveryQueueUnusedError, StoreUnavailableError, type ApexDeliveryQueueMethod, type StoreUnavailableReason } from './errors.js';
 /** The SQLite database's file name inside the data directory (for backups and operations docs). */
 export { DATABASE_FILE as SQLITE_DATABASE_FILE } from './sqlite/open.js';
+/** Backup and restore of the SQLite store as files (the admin CLI's `backup` and `restore`). */
+export { BACKUP_PAGES_PER_STEP, BackupError, backupSqlite, checkBackupFile, databaseInUse, restoreSqlite, type BackupProgress, type BackupSummary } from './sqlite/backup.js';
 
 /** What {@link openStore} needs from the configuration. */
 export interface OpenStoreOptions {

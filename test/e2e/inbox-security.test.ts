@@ -214,6 +214,13 @@ describe('inbox security and interoperability', () => {
     assert.equal((await client.get(`${a.url}/healthz`)).status, 200);
   });
 
+  it('accepts and drops activities typed as Object.prototype keys (valueOf, constructor, toString, __proto__), never a 500', async () => {
+    for (const type of ['valueOf', 'constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+      const res = await post(eve, { '@context': AS, id: `${eve.id}#odd/${++seq}`, type, actor: eve.id, object: owl });
+      assert.equal(res.status, 202, `${type}: ${res.status} ${res.text}`);
+    }
+  });
+
   it('answers 413 to an inbox body over 256 KiB', async () => {
     const big = follow(mallory, { padding: 'x'.repeat(300 * 1024) });
     const res = await post(mallory, big);

@@ -23,6 +23,8 @@ export interface FakeActor {
   privateKeyPem: string;
   publicKeyPem: string;
   inbox: string;
+  /** Without `endpoints.sharedInbox`: deliveries go to the actor's own inbox. */
+  noSharedInbox?: boolean;
 }
 
 export interface ReceivedRequest {
@@ -34,7 +36,7 @@ export interface ReceivedRequest {
   at: number;
 }
 
-function newKeyPair(): { publicKey: string; privateKey: string } {
+export function newKeyPair(): { publicKey: string; privateKey: string } {
   return generateKeyPairSync('rsa', {
     modulusLength: 2048,
     publicKeyEncoding: { type: 'spki', format: 'pem' },
@@ -68,11 +70,15 @@ export class FakeRemote {
     return remote;
   }
 
-  /** Adds a Mastodon-shaped actor at /users/<name> with a fresh RSA-2048 key. */
-  addActor(name: string, style: FakeActor['style'] = 'mastodon'): FakeActor {
-    const { publicKey, privateKey } = newKeyPair();
+  /**
+   * Adds a Mastodon-shaped actor at /users/<name> with a fresh RSA-2048 key
+   * (or `options.keyPair`, to make hundreds of actors quickly).
+   */
+  addActor(name: string, style: FakeActor['style'] = 'mastodon', options: { keyPair?: { publicKey: string; privateKey: string }; noSharedInbox?: boolean } = {}): FakeActor {
+    const { publicKey, privateKey } = options.keyPair ?? newKeyPair();
     const id = `${this.origin}/users/${name}`;
-    const actor = { style, id, keyId: `${id}#main-key`, privateKeyPem: privateKey, publicKeyPem: publicKey, inbox: `${id}/inbox` };
+    const actor: FakeActor = { style, id, keyId: `${id}#main-key`, privateKeyPem: privateKey, publicKeyPem: publicKey, inbox: `${id}/inbox` };
+    if (options.noSharedInbox) actor.noSharedInbox = true;
     this.actors.set(name, actor);
     return actor;
   }
@@ -127,7 +133,7 @@ export class FakeRemote {
       publicKey: { id: actor.keyId, owner: actor.id, publicKeyPem: actor.publicKeyPem },
       tag: [],
       attachment: [],
-      endpoints: { sharedInbox: `${this.origin}/inbox` },
+      ...(actor.noSharedInbox ? {} : { endpoints: { sharedInbox: `${this.origin}/inbox` } }),
     };
   }
 

@@ -14,6 +14,8 @@ export interface TestInstance {
   /** `https://<name>.hearth.test:<port>` */
   url: string;
   dataDir: string;
+  /** The environment it was started with (to start it again on the same data, e.g. after a kill). */
+  env: NodeJS.ProcessEnv;
   proc: ServerProcess;
   stop(): Promise<void>;
 }
@@ -57,28 +59,28 @@ export async function startInstances(names: readonly string[], options: ClusterO
       const dataDir = path.join(root, h.name);
       fs.mkdirSync(dataDir);
       const url = `https://${h.host}:${port}`;
-      const proc = startServerProcess({
-        env: {
-          ...clientEnv,
-          HEARTH_HOST: h.ip,
-          HEARTH_PORT: String(port),
-          HEARTH_PUBLIC_URL: url,
-          HEARTH_DATA_DIR: dataDir,
-          HEARTH_TLS_CERT: cert.certFile,
-          HEARTH_TLS_KEY: cert.keyFile,
-          HEARTH_MEDIA_WORKERS: '1',
-          HEARTH_FEDERATION_ALLOW_PRIVATE: '127.0.0.0/8',
-          HEARTH_LOG_LEVEL: 'debug',
-          // Deletes are held back at most a second, unless a test widens the spread.
-          HEARTH_DELETION_SPREAD_SECONDS: '1',
-          ...extraEnv,
-        },
-      });
+      const env: NodeJS.ProcessEnv = {
+        ...clientEnv,
+        HEARTH_HOST: h.ip,
+        HEARTH_PORT: String(port),
+        HEARTH_PUBLIC_URL: url,
+        HEARTH_DATA_DIR: dataDir,
+        HEARTH_TLS_CERT: cert.certFile,
+        HEARTH_TLS_KEY: cert.keyFile,
+        HEARTH_MEDIA_WORKERS: '1',
+        HEARTH_FEDERATION_ALLOW_PRIVATE: '127.0.0.0/8',
+        HEARTH_LOG_LEVEL: 'debug',
+        // Deletes are held back at most a second, unless a test widens the spread.
+        HEARTH_DELETION_SPREAD_SECONDS: '1',
+        ...extraEnv,
+      };
+      const proc = startServerProcess({ env });
       instances.push({
         name: h.name,
         host: `${h.host}:${port}`,
         url,
         dataDir,
+        env,
         proc,
         async stop() {
           if (proc.child.exitCode === null && proc.child.signalCode === null) {
