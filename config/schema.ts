@@ -108,16 +108,31 @@ export const configSchema = z
          * personas of one account are not linked by deletion times.
          */
         deletionSpreadSeconds: z.number().int().min(0).max(86400).default(600),
+        /** Usernames that are administrators (made so when they register, and at every boot). */
+        admins: z.array(z.string().regex(/^[a-z0-9_.-]{3,32}$/, 'expected lowercase usernames of 3 to 32 of a-z 0-9 _ . -')).default([]),
+      })
+      .strict()
+      .prefault({}),
+    limits: z
+      .object({
+        /** Follows one client address may send per hour (all its accounts together). */
+        followsPerClientPerHour: z.number().int().min(1).max(1_000_000).default(200),
+        /** Follows one account may send per hour (all its personas together). */
+        followsPerAccountPerHour: z.number().int().min(1).max(1_000_000).default(100),
+        reportsPerClientPerHour: z.number().int().min(1).max(1_000_000).default(30),
+        reportsPerAccountPerHour: z.number().int().min(1).max(1_000_000).default(20),
+        roomsPerClientPerHour: z.number().int().min(1).max(1_000_000).default(30),
+        roomsPerAccountPerHour: z.number().int().min(1).max(1_000_000).default(20),
       })
       .strict()
       .prefault({}),
     instance: z
       .object({
-        /** The name the landing page and page titles show; defaults to the public URL's host. */
+        /** The default name the landing page and page titles show (administrators may change it); defaults to the public URL's host. */
         name: z.string().trim().min(1).max(100).optional(),
-        /** A short description shown on the landing page. */
+        /** The default short description shown on the landing page (administrators may change it). */
         description: z.string().max(2000).default(''),
-        /** The instance's rules, one string each (config file only), shown on the landing page. */
+        /** The default rules, one string each (config file only), shown on the landing page (administrators may change them). */
         rules: z.array(z.string().trim().min(1).max(500)).max(50).default([]),
       })
       .strict()
@@ -205,6 +220,13 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   { name: 'HEARTH_MAX_PERSONAS', path: ['accounts', 'maxPersonas'], kind: 'int', expected: 'an integer from 1 to 100' },
   { name: 'HEARTH_SIGNUP_PER_CLIENT', path: ['accounts', 'signupPerClientPerHour'], kind: 'int', expected: 'an integer from 1 to 1000000 (sign-up attempts per client address per hour)' },
   { name: 'HEARTH_SIGNUP_RATE', path: ['accounts', 'signupPerHour'], kind: 'int', expected: 'an integer from 1 to 10000000 (sign-up attempts per hour, all clients together)' },
+  { name: 'HEARTH_ADMINS', path: ['accounts', 'admins'], kind: 'list', expected: 'comma-separated usernames that are administrators' },
+  { name: 'HEARTH_FOLLOW_PER_CLIENT', path: ['limits', 'followsPerClientPerHour'], kind: 'int', expected: 'an integer from 1 to 1000000 (follows per client address per hour)' },
+  { name: 'HEARTH_FOLLOW_PER_ACCOUNT', path: ['limits', 'followsPerAccountPerHour'], kind: 'int', expected: 'an integer from 1 to 1000000 (follows per account per hour)' },
+  { name: 'HEARTH_REPORT_PER_CLIENT', path: ['limits', 'reportsPerClientPerHour'], kind: 'int', expected: 'an integer from 1 to 1000000 (reports per client address per hour)' },
+  { name: 'HEARTH_REPORT_PER_ACCOUNT', path: ['limits', 'reportsPerAccountPerHour'], kind: 'int', expected: 'an integer from 1 to 1000000 (reports per account per hour)' },
+  { name: 'HEARTH_ROOM_PER_CLIENT', path: ['limits', 'roomsPerClientPerHour'], kind: 'int', expected: 'an integer from 1 to 1000000 (rooms created per client address per hour)' },
+  { name: 'HEARTH_ROOM_PER_ACCOUNT', path: ['limits', 'roomsPerAccountPerHour'], kind: 'int', expected: 'an integer from 1 to 1000000 (rooms created per account per hour)' },
   { name: 'HEARTH_DELETION_SPREAD_SECONDS', path: ['accounts', 'deletionSpreadSeconds'], kind: 'int', expected: 'an integer from 0 to 86400 (seconds)' },
   { name: 'HEARTH_INSTANCE_NAME', path: ['instance', 'name'], kind: 'string', expected: 'a name of 1 to 100 characters' },
   { name: 'HEARTH_INSTANCE_DESCRIPTION', path: ['instance', 'description'], kind: 'string', expected: 'a description of at most 2000 characters' },

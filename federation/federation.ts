@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Router, type RequestHandler } from 'express';
 import type { Config } from '../config/index.js';
 import { DomainEvents } from '../server/core/domain-events.js';
+import { hostOnDomain } from '../server/core/domains.js';
+import { sendError } from '../server/core/http-errors.js';
 import type { Logger } from '../server/core/logging/logger.js';
 import type { PersonaRepository, Store } from '../server/store/index.js';
 import type { ApexApi } from './apex/apex-api.js';
@@ -13,7 +15,8 @@ import { PersonaActors } from './actors/persona-federation.js';
 import { RemoteActors, type DocumentFetcher } from './actors/remote-actors.js';
 import { DeliveryQueue, receiptHandler } from './delivery/index.js';
 import { activityPubReadRouter } from './http/activitypub-routes.js';
-import { inboxRouter } from './http/inbox-routes.js';
+import { claimedKeyHost, inboxRouter } from './http/inbox-routes.js';
+import type { FederationModeration } from './moderation-port.js';
 import { PageCursors } from './http/page-cursors.js';
 import { socialRouter } from './http/social-routes.js';
 import { wellKnownRouter } from './http/well-known.js';
@@ -45,6 +48,8 @@ export interface FederationDeps {
   personas: Pick<PersonaRepository, 'findByHandle'>;
   log: Logger;
   version: string;
+  /** Domain blocks, the reports queue and suspended accounts; nothing is blocked without it. */
+  moderation?: FederationModeration;
 }
 
 /**
@@ -73,12 +78,15 @@ export class Federation {
     const { config, store, log, version } = deps;
     const publicUrl = config.http.publicUrl;
     const flog = log.child({ module: 'federation' });
+    const moderation = deps.moderation;
+    const suspendedHost = (host: string): boolean => moderation?.levelOf(host) === 'suspend';
     this.events = new DomainEvents((e, event) => flog.error({ err: e, event }, 'a federation event listener failed'));
 
     this.delivery = new DeliveryQueue({
       repository: store.delivery,
       http: fetcher,
       log,
+      isBlockedHost: suspendedHost,
       options: { leaseMs: config.federation.deliveryLeaseSeconds * 1000 },
       // A deletion's Delete ended and its key was erased: the store's log must not keep the key.
       afterReceiptJobEnded: () => store.checkpoint(),
@@ -129,7 +137,7 @@ export class Federation {
       log,
     }));
 
-    this.remote = new RemoteActors({ apex: this.apex, store, fetcher: documents, log: flog, publicUrl });
+    this.remote = new RemoteActors({ apex: this.apex, store, fetcher: documents, log: flog, publicUrl, isBlockedHost: suspendedHost });
     this.personas = new PersonaActors({
       apex: this.apex,
       store,
@@ -153,10 +161,14 @@ export class Federation {
       },
       onPurged: (actorId) => this.events.emit('actorPurged', this.actorRef(actorId)),
     });
-    this.rooms = new FederatedRooms({ apex: this.apex, store, publicUrl, log, fetchDocument: (url) => documents.activityPub(url) });
+    this.rooms = new FederatedRooms({
+      apex: this.apex, store, publicUrl, log, fetchDocument: (url) => documents.activityPub(url),
+      isLimitedHost: (host) => moderation?.levelOf(host) === 'limit',
+    });
     const followsEnded = (a: string, b: string): Promise<void> => this.followsEnded(a, b);
     this.inbox = new InboxProcessor({
       apex: this.apex, store, log: log.child({ module: 'federation.inbox' }), personas: this.personas, rooms: this.rooms.inbox, followsEnded,
+      ...(moderation ? { moderation } : {}),
       settings: {
         approveFollowers: async (actorId) => {
           const handle = this.localHandleOf(actorId);
@@ -226,11 +238,49 @@ export class Federation {
     return (await this.deps.store.apex.findActivityByCollectionAndActorId(followers, followerActorId)) !== null;
   }
 
+  /**
+   * A domain was suspended: its queued deliveries are dropped, its stored
+   * rooms forgotten (gone from every hallway and room list), and its cached
+   * actors purged with every follow and activity of theirs (the actor-purged
+   * event fires for each, so rooms drop them too). Idempotent.
+   */
+  async purgeDomain(domain: string): Promise<{ deliveries: number; rooms: number; actors: number }> {
+    const { store } = this.deps;
+    const deliveries = await this.delivery.cancelForHosts((host) => hostOnDomain(host, domain), 'instance suspended by moderators');
+    const rooms = await store.remoteRooms.deleteOnDomain(domain);
+    const ids = await store.federation.objectIdsOnDomain(domain);
+    for (const id of ids) await this.personas.purgeRemoteActor(id);
+    return { deliveries, rooms, actors: ids.length };
+  }
+
+  /** Resolves a remote actor for a report: its URL and a `handle@host` label. */
+  async reportTarget(target: string): Promise<{ actorId: string; label: string } | undefined> {
+    const resolved = await this.remote.resolve(target);
+    if (!resolved.ok) return undefined;
+    const name = first(resolved.actor.preferredUsername);
+    return { actorId: resolved.actor.id, label: name ? `${name}@${new URL(resolved.actor.id).host}` : resolved.actor.id };
+  }
+
+  /** Refuses any request signed by a key of a suspended instance (signed fetches of personas, rooms...), before anything else. */
+  blockedSignersGuard(): Router {
+    const router = Router();
+    router.use((req, res, next) => {
+      const host = claimedKeyHost(req.headers);
+      if (host !== undefined && this.deps.moderation?.levelOf(host) === 'suspend') {
+        sendError(res, 403, 'instance_blocked', 'this instance does not serve your server');
+        return;
+      }
+      next();
+    });
+    return router;
+  }
+
   /** Loads the instance actor (creating its key pair on first boot) and builds everything. */
   static async create(deps: FederationDeps): Promise<Federation> {
     const { config, store, log, version } = deps;
     const instanceActor = await InstanceActor.load(store.instance, config.http.publicUrl);
     const fetcher = new SafeFetcher({
+      isBlockedHost: (host) => deps.moderation?.levelOf(host) === 'suspend',
       allowPrivate: config.federation.allowPrivate,
       userAgent: `Hearth/${version} (+${config.http.publicUrl})`,
       log,
@@ -278,19 +328,22 @@ export class Federation {
       https: config.http.publicUrl.startsWith('https:'),
       perHostPerMinute: config.federation.inboundPerHostPerMinute,
       keyFetchesPerHostPerMinute: config.federation.keyFetchesPerHostPerMinute,
+      isBlockedHost: (host) => this.deps.moderation?.levelOf(host) === 'suspend',
     }));
     router.get('/api/v1/deletions/:id', receiptHandler(this.delivery));
     router.use(this.rooms.router());
-    router.use(activityPubReadRouter(this.apex, store, this.cursors));
+    const moderation = this.deps.moderation;
+    router.use(activityPubReadRouter(this.apex, store, this.cursors, (actorId) => moderation?.isHiddenActor(actorId) ?? Promise.resolve(false)));
     return router;
   }
 
   /**
    * A persona's social actions (follow, unfollow, block, follow requests),
-   * for its owner; `requireSession` is the accounts module's session middleware.
+   * for its owner; `requireSession` is the accounts module's session middleware,
+   * `followLimit` moderation's spam limit on follows.
    */
-  socialRouter(requireSession: RequestHandler): Router {
-    return socialRouter({ requireSession, personas: this.deps.personas, actions: this.actions });
+  socialRouter(requireSession: RequestHandler, options: { followLimit?: RequestHandler } = {}): Router {
+    return socialRouter({ requireSession, personas: this.deps.personas, actions: this.actions, ...options });
   }
 
   /** The URL of a persona's actor. */

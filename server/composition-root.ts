@@ -4,20 +4,21 @@
  * harnesses call {@link buildInstance}; tests change behaviour only through
  * {@link InstanceOverrides}, never by assembling a different subset.
  *
- * Order: store -> media -> federation -> rooms -> transports (signaling) ->
- * HTTP app. Modules know each other only through ports and domain events;
- * every subscription between modules is made here.
+ * Order: store -> moderation (every door asks it from the first request on)
+ * -> media -> federation -> rooms -> cascade links -> transports (signaling)
+ * -> HTTP app. Modules know each other only through ports and domain
+ * events; every subscription between modules is made here.
  */
 import type http from 'node:http';
 import type https from 'node:https';
 import type { Express } from 'express';
 import type { Config } from '../config/index.js';
-import { Federation } from '../federation/index.js';
-import { CascadeLinks } from '../federation/index.js';
+import { CascadeLinks, Federation } from '../federation/index.js';
 import { MediaWorkerPool, type BackoffPolicy } from '../media/index.js';
 import { createAccountsRouter, PersonaHooks, requireSession, sessionFromCookieHeader, type PersonaFederation, type ThrottleLimits } from './accounts/index.js';
 import { createApp } from './http/app.js';
 import type { Logger } from './core/logging/logger.js';
+import { createModeration, type Moderation } from './moderation/index.js';
 import { createRooms, type Rooms, type RoomsOptions } from './rooms/index.js';
 import { createSignaling, type Signaling, type SignalLimits } from './signaling/index.js';
 import { openStore, type Store } from './store/index.js';
@@ -37,6 +38,8 @@ export interface InstanceOverrides {
   accounts?: { throttle?: ThrottleLimits; now?: () => number };
   /** Stands in for federation's persona actors in the accounts module (tests of accounts alone, which inspect it). */
   personaFederation?: PersonaFederation;
+  /** Moderation tuning: how often blocks and suspensions made with the command line are re-read. */
+  moderation?: { refreshMs?: number };
 }
 
 /** The assembled modules, not yet attached to a server. */
@@ -49,6 +52,8 @@ export interface BuiltInstance {
   readonly signaling: Signaling;
   /** Cascade links: rooms here joined from other instances, rooms elsewhere joined from here. */
   readonly links: CascadeLinks;
+  /** Roles, domain blocks, suspensions, reports, the audit log, instance settings, spam limits. */
+  readonly moderation: Moderation;
   readonly app: Express;
   /** Puts the signaling WebSocket on `server`. */
   attach(server: http.Server | https.Server): void;
@@ -89,6 +94,24 @@ export async function buildInstance(config: Config, deps: BuildDeps): Promise<Bu
     });
     undo.push(() => store.close());
 
+    const roomsNow = overrides.rooms?.now;
+    const auth = {
+      requireSession: requireSession({ config, store, ...(roomsNow ? { now: roomsNow } : {}) }),
+      sessionOf: sessionFromCookieHeader({ config, store, ...(roomsNow ? { now: roomsNow } : {}) }),
+    };
+
+    // Before federation: the inbox, key fetches, deliveries and remote fetches ask it from the start.
+    const moderation = createModeration({
+      config, store, log, requireSession: auth.requireSession,
+      ...(overrides.moderation?.refreshMs !== undefined ? { refreshMs: overrides.moderation.refreshMs } : {}),
+    });
+    undo.push(() => Promise.resolve(moderation.close()));
+    await moderation.load();
+    const suspended = (host: string): boolean => moderation.blocks.levelOf(host) === 'suspend';
+    const limited = (host: string): boolean => moderation.blocks.levelOf(host) === 'limit';
+    const suspendedAccountOf = (persona: { accountId: string } | undefined): boolean =>
+      persona !== undefined && moderation.suspensions.isSuspended(persona.accountId);
+
     const media = new MediaWorkerPool({
       size: config.media.workers,
       logLevel: config.media.logLevel,
@@ -101,16 +124,21 @@ export async function buildInstance(config: Config, deps: BuildDeps): Promise<Bu
     undo.push(() => media.close());
     if (overrides.startMedia !== false) await media.start();
 
-    const federation = await Federation.create({ config, store, personas: store.personas, log, version });
+    const federation = await Federation.create({
+      config, store, personas: store.personas, log, version,
+      moderation: {
+        levelOf: (host) => moderation.blocks.levelOf(host),
+        receiveFlag: (flag) => moderation.reports.receiveFlag(flag),
+        isHiddenActor: async (actorId) => {
+          const handle = federation.localHandleOf(actorId);
+          return handle !== null && suspendedAccountOf(await store.personas.findByHandle(handle));
+        },
+      },
+    });
     undo.push(() => federation.stop());
     federation.start();
 
     const hooks = new PersonaHooks();
-    const roomsNow = overrides.rooms?.now;
-    const auth = {
-      requireSession: requireSession({ config, store, ...(roomsNow ? { now: roomsNow } : {}) }),
-      sessionOf: sessionFromCookieHeader({ config, store, ...(roomsNow ? { now: roomsNow } : {}) }),
-    };
     const rooms = createRooms({
       publicUrl: config.http.publicUrl,
       rooms: config.rooms,
@@ -121,6 +149,11 @@ export async function buildInstance(config: Config, deps: BuildDeps): Promise<Bu
       auth,
       follows: federation,
       remote: federation.rooms.catalog,
+      // Moderation's sides: a suspended account's rooms are hidden, the spam limit on creation,
+      // people of limited instances listen but are not invited on stage.
+      hiddenHost: async (personaId) => suspendedAccountOf(await store.personas.findById(personaId)),
+      createLimit: moderation.limits.middleware('rooms'),
+      stageRefused: limited,
       ...(overrides.rooms ? { options: overrides.rooms } : {}),
     });
     undo.push(() => rooms.close());
@@ -159,9 +192,39 @@ export async function buildInstance(config: Config, deps: BuildDeps): Promise<Bu
       },
       post: (url, body) => federation.signedPost(url, body),
       isFollower: (actorId, followerActorId) => federation.isFollower(actorId, followerActorId),
+      // A suspended instance's link requests are refused and its keys never fetched.
+      isBlockedHost: suspended,
     });
     links.attachRooms({ service: rooms.service, registry: rooms.registry, grants: rooms.grants });
     undo.push(() => Promise.resolve(links.close()));
+
+    // Moderation <-> the others. Commands through ports (moderators act on local rooms,
+    // reports resolve remote actors and forward Flags); effects through domain events.
+    moderation.attach({
+      rooms: rooms.moderation,
+      remote: {
+        resolve: (target) => federation.reportTarget(target),
+        forward: async (actorId, comment) => (await federation.actions.report(actorId, comment)).ok,
+      },
+    });
+    // A suspended domain: its links close (its people leave rooms here, ours leave its rooms),
+    // anyone of it still in a room leaves, and federation purges its deliveries, rooms and actors.
+    moderation.events.on('domainSuspended', async ({ domain }) => {
+      const linksClosed = await links.closeDomain(domain, 'domain_blocked');
+      const participantsRemoved = await rooms.moderation.removeDomainParticipants(domain);
+      const purged = await federation.purgeDomain(domain);
+      log.child({ module: 'moderation' }).info({ domain, linksClosed, participantsRemoved, ...purged }, 'domain suspended');
+    });
+    // A suspended account: its personas leave every room (their rooms end), its live sockets follow its ended sessions.
+    moderation.events.on('accountSuspended', async ({ accountId, personaIds }) => {
+      await rooms.moderation.removePersonasEverywhere(personaIds, 'account_suspended');
+      await hooks.emitSessionsChanged({ accountId });
+    });
+    // Accounts -> moderation: the first account (or a configured one) becomes admin, sign-in asks
+    // whether an account is suspended, a deleted account's role and audit name are forgotten.
+    hooks.onAccountCreated((account) => moderation.roles.accountCreated(account));
+    hooks.onAccountDeleted(({ accountId }) => moderation.accountDeleted(accountId));
+    hooks.provideSuspensionCheck((accountId) => moderation.suspensions.isSuspended(accountId));
 
     // Transports on top of the rooms' ports.
     const signaling = createSignaling({
@@ -183,20 +246,26 @@ export async function buildInstance(config: Config, deps: BuildDeps): Promise<Bu
     });
     undo.push(() => signaling.close());
     await rooms.ready;
+    // Blocks made while the server was down are purged now (the purges are idempotent).
+    await moderation.blocks.announceSuspended();
 
     const accountsNow = overrides.accounts?.now;
     const app = createApp({
       log,
       routers: [
+        // A suspended instance's signed requests (fetches of actors, rooms...) are refused before anything else.
+        federation.blockedSignersGuard(),
         createAccountsRouter({
           config, store, log, hooks,
+          registrationMode: () => moderation.settings.value.registration,
           federation: overrides.personaFederation ?? federation.personas,
           ...(overrides.accounts?.throttle ? { throttle: overrides.accounts.throttle } : {}),
           ...(accountsNow ? { now: accountsNow } : {}),
         }),
+        moderation.router,
         rooms.router,
-        webClientRoutes(config),
-        federation.socialRouter(requireSession({ config, store })),
+        webClientRoutes(config, () => moderation.settings.value),
+        federation.socialRouter(requireSession({ config, store }), { followLimit: moderation.limits.middleware('follows') }),
         links.router(),
         federation.router(),
       ],
@@ -212,6 +281,7 @@ export async function buildInstance(config: Config, deps: BuildDeps): Promise<Bu
     let sessionsClosed: Promise<void> | undefined;
     const closeSessions = (): Promise<void> => {
       sessionsClosed ??= (async () => {
+        moderation.close();
         links.close();
         await signaling.close();
         await rooms.close();
@@ -220,7 +290,7 @@ export async function buildInstance(config: Config, deps: BuildDeps): Promise<Bu
     };
     let closed: Promise<void> | undefined;
     return {
-      store, media, federation, rooms, hooks, signaling, links, app,
+      store, media, federation, rooms, hooks, signaling, links, moderation, app,
       attach: (server) => {
         // Control channels of cascade links first: signaling leaves their path alone.
         links.attach(server);
@@ -230,6 +300,7 @@ export async function buildInstance(config: Config, deps: BuildDeps): Promise<Bu
       close() {
         closed ??= (async () => {
           await closeSessions();
+          moderation.close();
           await federation.stop();
           await media.close();
           await store.close();

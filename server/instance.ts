@@ -9,6 +9,7 @@ import type { Federation } from '../federation/index.js';
 import type { MediaWorkerPool } from '../media/index.js';
 import { buildInstance, type BuiltInstance } from './composition-root.js';
 import type { Logger } from './core/logging/logger.js';
+import type { Moderation } from './moderation/index.js';
 import type { Rooms } from './rooms/index.js';
 import type { Store } from './store/index.js';
 
@@ -19,6 +20,7 @@ export interface Instance {
   readonly media: MediaWorkerPool;
   readonly federation: Federation;
   readonly rooms: Rooms;
+  readonly moderation: Moderation;
   readonly server: http.Server | https.Server;
   /** The address actually bound (port 0 in tests picks a free one). */
   readonly address: AddressInfo;
@@ -112,7 +114,7 @@ export async function startInstance(config: Config, log: Logger): Promise<Instan
     await new Promise<void>((resolve) => server.close(() => resolve()));
     throw e;
   }
-  const { store, media, federation, rooms, app } = built;
+  const { store, media, federation, rooms, moderation, app } = built;
   handler = app;
   built.attach(server);
   log.info({ host: config.http.host, port: address.port, publicUrl: config.http.publicUrl, store: store.kind, mediaWorkers: media.aliveCount(), version }, 'listening');
@@ -136,5 +138,5 @@ export async function startInstance(config: Config, log: Logger): Promise<Instan
     return closing;
   };
 
-  return { config, store, media, federation, rooms, server, address, close };
+  return { config, store, media, federation, rooms, moderation, server, address, close };
 }

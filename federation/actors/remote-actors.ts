@@ -11,7 +11,7 @@ export interface DocumentFetcher {
   json(url: string): Promise<Record<string, unknown> | null>;
 }
 
-export type ResolveError = 'bad-address' | 'not-found' | 'not-an-actor';
+export type ResolveError = 'bad-address' | 'not-found' | 'not-an-actor' | 'instance-blocked';
 
 const ACCT = /^@?([a-z0-9_.-]{1,64})@([a-z0-9.-]{1,253}(?::\d{1,5})?)$/i;
 
@@ -20,7 +20,7 @@ const ACCT = /^@?([a-z0-9_.-]{1,64})@([a-z0-9.-]{1,253}(?::\d{1,5})?)$/i;
  * URL, cached in the store, refreshed on demand.
  */
 export class RemoteActors {
-  constructor(private readonly deps: { apex: ApexApi; store: Pick<Store, 'apex'>; fetcher: DocumentFetcher; log: Logger; publicUrl: string }) {}
+  constructor(private readonly deps: { apex: ApexApi; store: Pick<Store, 'apex'>; fetcher: DocumentFetcher; log: Logger; publicUrl: string; isBlockedHost?: (host: string) => boolean }) {}
 
   /** `handle@host`, `acct:handle@host` or an actor URL → the actor document (cached). */
   async resolve(target: string): Promise<{ ok: true; actor: ApexObject } | { ok: false; error: ResolveError }> {
@@ -33,6 +33,7 @@ export class RemoteActors {
       actorUrl = this.deps.apex.utils.usernameToIRI((acct[1] ?? '').toLowerCase());
     } else if (acct) {
       const [, user = '', host = ''] = acct;
+      if (this.deps.isBlockedHost?.(host)) return { ok: false, error: 'instance-blocked' };
       const scheme = new URL(this.deps.publicUrl).protocol;
       const jrd = await this.deps.fetcher.json(`${scheme}//${host}/.well-known/webfinger?resource=${encodeURIComponent(`acct:${user}@${host}`)}`);
       const links = Array.isArray(jrd?.links) ? (jrd.links as Array<Record<string, unknown>>) : [];
@@ -44,6 +45,7 @@ export class RemoteActors {
     } else {
       return { ok: false, error: 'bad-address' };
     }
+    if (!this.isLocal(actorUrl) && this.blockedUrl(actorUrl)) return { ok: false, error: 'instance-blocked' };
     const actor = await this.byUrl(actorUrl, false);
     return actor ? { ok: true, actor } : { ok: false, error: 'not-an-actor' };
   }
@@ -102,6 +104,14 @@ export class RemoteActors {
     const owner = first(key?.owner) ?? actor.id;
     if (!pem || owner !== actor.id) return null;
     return { owner, publicKeyPem: pem };
+  }
+
+  private blockedUrl(url: string): boolean {
+    try {
+      return this.deps.isBlockedHost?.(new URL(url).host) ?? false;
+    } catch {
+      return false;
+    }
   }
 
   private isLocal(url: string): boolean {

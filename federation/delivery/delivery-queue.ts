@@ -53,6 +53,8 @@ export interface DeliveryQueueDeps {
   /** Default: `signRequest` (draft-cavage, rsa-sha256, `(request-target) host date digest`). */
   readonly sign?: DeliverySigner;
   readonly options?: Partial<Omit<DeliveryOptions, 'retry'>> & { retry?: Partial<RetryPolicy> };
+  /** Hosts moderators cut off: nothing is queued for them, and queued jobs are failed instead of sent. */
+  readonly isBlockedHost?: (host: string) => boolean;
   /**
    * Called after a job of a receipt (a deletion's Delete) ended and its
    * private key was erased: the store checkpoints, so the key leaves its log too.
@@ -87,6 +89,7 @@ export class DeliveryQueue {
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly runner: DeliveryRunner;
+  private readonly isBlockedHost: (host: string) => boolean;
 
   /** @throws RangeError when the options contradict each other (a configuration error). */
   constructor(deps: DeliveryQueueDeps) {
@@ -99,6 +102,7 @@ export class DeliveryQueue {
     this.repository = deps.repository;
     this.clock = deps.clock ?? systemClock;
     this.log = deps.log.child({ module: 'federation.delivery' });
+    this.isBlockedHost = deps.isBlockedHost ?? (() => false);
     this.runner = new DeliveryRunner({
       repository: deps.repository,
       http: deps.http,
@@ -107,6 +111,7 @@ export class DeliveryQueue {
       random: deps.random ?? Math.random,
       log: this.log,
       options: this.options,
+      isBlockedHost: this.isBlockedHost,
       ...(deps.afterReceiptJobEnded ? { afterReceiptJobEnded: deps.afterReceiptJobEnded } : {}),
     });
   }
@@ -133,11 +138,14 @@ export class DeliveryQueue {
     }
     const rejected: string[] = [];
     const inboxes = new Set<string>();
+    let blocked = 0;
     for (const raw of request.inboxes) {
       const inbox = normalizeInbox(raw);
       if (inbox === undefined) rejected.push(raw);
+      else if (this.isBlockedHost(new URL(inbox).host)) blocked += 1;
       else inboxes.add(inbox);
     }
+    if (blocked > 0) this.log.info({ blocked }, 'inboxes of blocked instances left out');
     const jobs: NewDeliveryJob[] = [...inboxes].map((inbox) => ({
       activityId: activity.value.id,
       inbox,
@@ -183,6 +191,19 @@ export class DeliveryQueue {
    */
   cancelForKey(keyId: string): Promise<number> {
     return this.repository.cancelForKey(keyId, this.clock.now(), 'cancelled');
+  }
+
+  /**
+   * Fails every open job to a host `matches` accepts (a domain was
+   * suspended); jobs being posted right now are failed by the runner's own
+   * check instead. Answers how many.
+   */
+  async cancelForHosts(matches: (host: string) => boolean, error: string): Promise<number> {
+    let cancelled = 0;
+    for (const host of await this.repository.openHosts()) {
+      if (matches(host)) cancelled += await this.repository.cancelForHost(host, this.clock.now(), error);
+    }
+    return cancelled;
   }
 
   /**

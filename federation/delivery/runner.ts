@@ -16,6 +16,8 @@ export interface RunnerDeps {
   readonly random: () => number;
   readonly log: Logger;
   readonly options: DeliveryOptions;
+  /** Hosts moderators cut off: their claimed jobs are failed, never posted. */
+  readonly isBlockedHost?: (host: string) => boolean;
   /** Called after a job of a receipt ended (its private key was erased), e.g. to checkpoint the store. */
   readonly afterReceiptJobEnded?: () => Promise<void>;
 }
@@ -185,6 +187,11 @@ export class DeliveryRunner {
     const { repository, http, sign, clock, log, options } = this.deps;
     const fields = { host: job.host, job: job.id, attempt: job.attempts, probe };
     const headers: Record<string, string> = { 'content-type': ACTIVITY_CONTENT_TYPE };
+    if (this.deps.isBlockedHost?.(job.host)) {
+      await this.settle(job, { state: 'failed', at: clock.now(), status: null, error: 'instance blocked by moderators' });
+      log.info(fields, 'delivery to a blocked instance dropped');
+      return;
+    }
     try {
       Object.assign(headers, sign({ method: 'POST', url: job.inbox, headers, body: job.body, keyId: job.keyId, privateKeyPem: job.privateKeyPem, now: clock.now() }));
     } catch (error) {

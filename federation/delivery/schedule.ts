@@ -104,6 +104,8 @@ export function judgeAttempt(
       return { kind: 'retry', status: null, error: `network error${error.code === undefined ? '' : ` ${error.code}`}` };
     case 'blocked-address':
       return { kind: 'rejected', status: null, error: `blocked address (${error.reason})`, hostAnswered: false };
+    case 'blocked-instance':
+      return { kind: 'rejected', status: null, error: `instance blocked by moderators (${error.host})`, hostAnswered: false };
     case 'bad-url':
       return { kind: 'rejected', status: null, error: `bad inbox URL (${error.reason})`, hostAnswered: false };
     case 'too-many-redirects':

@@ -34,6 +34,28 @@ export interface InboxRouteDeps {
 
 type RawRequest = Request & { rawBody?: Buffer };
 
+/** The keyId a request's signature names (draft-cavage `Signature` or RFC 9421 `Signature-Input`), unverified. */
+export function claimedKeyId(headers: Request['headers']): string | undefined {
+  for (const name of ['signature', 'signature-input']) {
+    const value = headers[name];
+    const text = Array.isArray(value) ? value.join(',') : value;
+    const match = text ? /keyid="([^"]{1,2048})"/i.exec(text) : null;
+    if (match?.[1]) return match[1];
+  }
+  return undefined;
+}
+
+/** The host of the claimed keyId, when it parses as a URL. */
+export function claimedKeyHost(headers: Request['headers']): string | undefined {
+  const keyId = claimedKeyId(headers);
+  if (!keyId) return undefined;
+  try {
+    return new URL(keyId).host;
+  } catch {
+    return undefined;
+  }
+}
+
 function describe(error: VerifyError): string {
   switch (error.kind) {
     case 'missing-signature': return 'the request carries no HTTP signature';
@@ -95,6 +117,12 @@ export function inboxRouter(deps: InboxRouteDeps): Router {
     const raw = req as RawRequest;
     if (!raw.rawBody) {
       sendError(res, 415, 'unsupported_media_type', 'inbox accepts application/activity+json or application/ld+json');
+      return;
+    }
+    // A blocked instance is refused before any work: no key fetch, no signature check.
+    const keyHost = claimedKeyHost(req.headers);
+    if (keyHost !== undefined && deps.isBlockedHost?.(keyHost)) {
+      sendError(res, 403, 'instance_blocked', 'this instance does not accept activities from your server');
       return;
     }
     (async () => {

@@ -8,7 +8,6 @@ import type { ActionError, PersonaActions } from '../actors/persona-actions.js';
 
 const targetBody = z.object({ target: z.string().min(3).max(2048) }).strict();
 const decisionBody = z.object({ id: z.string().url().max(2048) }).strict();
-const reportBody = z.object({ target: z.string().min(3).max(2048), comment: z.string().max(1000).default('') }).strict();
 
 function sendActionError(res: Response, error: ActionError): void {
   switch (error) {
@@ -20,6 +19,9 @@ function sendActionError(res: Response, error: ActionError): void {
       return;
     case 'not-an-actor':
       sendError(res, 502, 'remote_unavailable', 'the remote actor could not be fetched or is not an actor');
+      return;
+    case 'instance-blocked':
+      sendError(res, 403, 'instance_blocked', 'the moderators of this instance blocked that instance');
       return;
     case 'self':
       sendError(res, 422, 'self', 'a persona cannot follow or block itself');
@@ -41,9 +43,11 @@ function sendActionError(res: Response, error: ActionError): void {
 /**
  * A persona's social actions towards other actors, for its owner only:
  * follow, unfollow, block, and follow requests when it approves followers.
+ * (Reports are filed through moderation's `POST /api/v1/reports`.)
  * Another account's persona answers 404, never revealing that it exists.
  */
-export function socialRouter(deps: { requireSession: RequestHandler; personas: Pick<PersonaRepository, 'findByHandle'>; actions: PersonaActions }): Router {
+export function socialRouter(deps: { requireSession: RequestHandler; personas: Pick<PersonaRepository, 'findByHandle'>; actions: PersonaActions; followLimit?: RequestHandler }): Router {
+  const followLimit: RequestHandler = deps.followLimit ?? ((_req, _res, next) => next());
   const router = Router();
   const auth = deps.requireSession;
   const json = express.json({ limit: '64kb', strict: true });
@@ -88,11 +92,9 @@ export function socialRouter(deps: { requireSession: RequestHandler; personas: P
       })().catch(next);
     };
 
-  router.post('/api/v1/personas/:handle/follow', auth, json, action(targetBody, 200, (h, b) => deps.actions.follow(h, b.target)));
+  router.post('/api/v1/personas/:handle/follow', auth, json, followLimit, action(targetBody, 200, (h, b) => deps.actions.follow(h, b.target)));
   router.post('/api/v1/personas/:handle/unfollow', auth, json, action(targetBody, 200, (h, b) => deps.actions.unfollow(h, b.target)));
   router.post('/api/v1/personas/:handle/block', auth, json, action(targetBody, 200, (h, b) => deps.actions.block(h, b.target)));
-  // Reports go out from the instance actor: the other server never learns which persona reported.
-  router.post('/api/v1/reports', auth, json, action(reportBody, 202, (_h, b) => deps.actions.report(b.target, b.comment)));
   router.get('/api/v1/personas/:handle/follow-requests', auth, action(null, 200, (h) => deps.actions.followRequests(h)));
   for (const [path, approve] of [['approve', true], ['reject', false]] as const) {
     router.post(`/api/v1/personas/:handle/follow-requests/${path}`, auth, json, action(decisionBody, 200, (h, b) => deps.actions.decideFollowRequest(h, b.id, approve)));

@@ -5,6 +5,7 @@ import type { ApexApi, ApexObject } from '../apex/apex-api.js';
 import { first } from '../actors/persona-actor.js';
 import { endFollows } from '../actors/follows.js';
 import type { PersonaActors } from '../actors/persona-federation.js';
+import type { FederationModeration } from '../moderation-port.js';
 import { sameOrigin, type InboundActivity } from './inbound-activity.js';
 
 /**
@@ -35,6 +36,8 @@ export interface InboxProcessorDeps {
   log: Logger;
   personas: PersonaActors;
   settings: LocalPersonaSettings;
+  /** Domain blocks (follows from a limited domain need approval) and the reports queue for Flags. */
+  moderation?: FederationModeration;
   /** Room activities (federation/rooms) are claimed before the handlers below; undefined = not a room. */
   rooms?: { handle(a: InboundActivity): Promise<InboxOutcome | undefined> };
   /** A follow between the two actors ended (rooms re-check who may stay in followers-only rooms). */
@@ -106,7 +109,9 @@ export class InboxProcessor {
     const follow = await apex.fromJSONLD({ '@context': 'https://www.w3.org/ns/activitystreams', id: a.id, type: 'Follow', actor: a.actorId, object: target.id });
     follow._meta = { collection: [] };
     await store.apex.saveActivity(follow);
-    if (await this.deps.settings.approveFollowers(target.id)) {
+    // A limited instance's follows always wait for the persona's approval.
+    const limited = this.deps.moderation?.levelOf(new URL(a.actorId).host) === 'limit';
+    if (limited || (await this.deps.settings.approveFollowers(target.id))) {
       await store.federation.putFollowRequest({ followId: a.id, localActor: target.id, remoteActor: a.actorId, receivedAt: new Date().toISOString() });
       return accepted;
     }
@@ -217,6 +222,10 @@ export class InboxProcessor {
   private async flag(a: InboundActivity): Promise<InboxOutcome> {
     const objects = a.objectIds.filter((id) => this.isLocal(id));
     if (objects.length === 0) return accepted;
+    if (this.deps.moderation) {
+      await this.deps.moderation.receiveFlag({ activityId: a.id, reporter: a.actorId, objects, content: a.content });
+      return accepted;
+    }
     await this.deps.store.federation.putReport({
       activityId: a.id,
       reporter: a.actorId,

@@ -18,7 +18,7 @@ import type { Store } from '../../server/store/index.js';
 import { first } from '../actors/persona-actor.js';
 import type { RemoteActors } from '../actors/remote-actors.js';
 import { LinkChannel } from './link-channel.js';
-import { LinkHost, type LinkHostSettings } from './link-host.js';
+import { LinkHost, originOnDomain, type LinkHostSettings } from './link-host.js';
 import { RemoteRoom } from './remote-room.js';
 
 export { LINK_CONTROL_PATH } from './link-protocol.js';
@@ -108,16 +108,20 @@ export class CascadeLinks {
   }
 
   /**
-   * Moderation: cut off a domain at once. Every link it opened to rooms here
-   * closes and its participants leave with `removed`; every link this
+   * Moderation: cut off a domain at once (`host[:port]`, or a domain name,
+   * which covers its subdomains on any port). Every link it opened to rooms
+   * here closes and its participants leave with `reason`; every link this
    * instance holds to its rooms closes and our participants there leave.
+   * Answers how many links closed.
    */
-  async closeDomain(host: string): Promise<void> {
-    await this.host.closeDomain(host, 'removed');
+  async closeDomain(domain: string, reason: LeaveReason = 'removed'): Promise<number> {
+    let closed = await this.host.closeDomain(domain, reason);
     for (const room of [...this.#remote.values()]) {
-      const u = new URL(room.id);
-      if (u.host === host || u.hostname === host) room.close('removed');
+      if (!originOnDomain(room.id, domain)) continue;
+      room.close(reason);
+      closed += 1;
     }
+    return closed;
   }
 
   isRemote(roomId: string): boolean {

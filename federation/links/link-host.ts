@@ -15,6 +15,7 @@ import express, { Router, type Request } from 'express';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { CascadePipe } from '../../media/index.js';
+import { hostOnDomain } from '../../server/core/domains.js';
 import { sendError } from '../../server/core/http-errors.js';
 import type { LeaveReason, LiveRoom } from '../../server/rooms/index.js';
 import type { RemoteActors } from '../actors/remote-actors.js';
@@ -80,8 +81,8 @@ export class LinkHost {
    * Moderation: closes every link of a domain (host, or host:port) and
    * removes its participants from every room with `reason`.
    */
-  async closeDomain(host: string, reason: LeaveReason = 'removed'): Promise<number> {
-    const hit = [...this.#links.values()].filter((l) => new URL(l.origin).host === host || new URL(l.origin).hostname === host);
+  async closeDomain(domain: string, reason: LeaveReason = 'removed'): Promise<number> {
+    const hit = [...this.#links.values()].filter((l) => originOnDomain(l.origin, domain));
     for (const link of hit) await link.removeAll(reason, 'blocked');
     return hit.length;
   }
@@ -213,5 +214,18 @@ export class LinkHost {
     const wsBase = this.#deps.publicUrl.replace(/^http/, 'ws');
     const answer: LinkAnswer = { type: 'LinkAnswer', link: id, control: `${wsBase}${LINK_CONTROL_PATH}${id}`, token, pipe: pipe.local };
     return { status: 201, body: answer };
+  }
+}
+
+/**
+ * Whether a link's origin is `domain`: exactly its `host[:port]`, or the
+ * domain name itself or a subdomain of it, on any port.
+ */
+export function originOnDomain(origin: string, domain: string): boolean {
+  try {
+    const { host } = new URL(origin);
+    return host === domain.toLowerCase() || hostOnDomain(host, domain.toLowerCase());
+  } catch {
+    return false;
   }
 }

@@ -42,7 +42,7 @@ interface Member {
 }
 
 const STAGE_ERRORS: ReadonlySet<string> = new Set(['room_ended', 'not_in_room', 'not_allowed', 'no_such_participant', 'not_a_listener',
-  'not_on_stage', 'no_invitation', 'stage_full', 'muted_by_moderator', 'guests_cannot', 'banned']);
+  'not_on_stage', 'no_invitation', 'stage_full', 'muted_by_moderator', 'guests_cannot', 'banned', 'instance_limited']);
 const LEAVE_REASONS: ReadonlySet<string> = new Set(['left', 'removed', 'banned', 'room_ended', 'replaced', 'persona_deleted', 'server_shutdown']);
 
 export class RemoteRoom implements LiveRoomHandle {

@@ -41,6 +41,7 @@ export class SafeFetcher {
   readonly #log: Logger;
   readonly #userAgent: string;
   readonly #signer: RequestSigner | undefined;
+  readonly #isBlockedHost: (host: string) => boolean;
 
   /** @throws Error when an `allowPrivate` entry is not a CIDR range */
   constructor(options: SafeFetcherOptions) {
@@ -50,6 +51,7 @@ export class SafeFetcher {
     this.#log = options.log.child({ module: 'federation.net' });
     this.#userAgent = options.userAgent;
     this.#signer = options.signer;
+    this.#isBlockedHost = options.isBlockedHost ?? (() => false);
     const policy = new AddressPolicy(options.allowPrivate ?? []);
     this.#agent = new Agent({
       connect: createGuardedConnector(policy, { connectTimeoutMs: this.timeoutMs }),
@@ -129,6 +131,7 @@ export class SafeFetcher {
     let body = init.body;
     let callerHeaders = init.headers ?? {};
     for (let redirects = 0; ; redirects += 1) {
+      if (this.#isBlockedHost(target.host)) return err({ kind: 'blocked-instance', host: target.host });
       const headers = this.#headersFor(target, method, callerHeaders, init.sign === true, body);
       const response = await this.#agent.request({
         origin: target.origin,

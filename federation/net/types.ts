@@ -37,6 +37,8 @@ export interface SafeFetcherOptions {
   readonly maxRedirects?: number;
   /** Needed only for calls made with `sign: true`. */
   readonly signer?: RequestSigner;
+  /** Hosts moderators cut off (`host[:port]`): never contacted, on the first hop or after a redirect. */
+  readonly isBlockedHost?: (host: string) => boolean;
 }
 
 /** One call of {@link SafeFetcher.request}. */
@@ -65,6 +67,7 @@ export interface SafeResponse {
 export type FetchError =
   | { kind: 'bad-url'; reason: string }
   | { kind: 'blocked-address'; reason: string; stage: BlockStage }
+  | { kind: 'blocked-instance'; host: string }
   | { kind: 'too-many-redirects'; limit: number }
   | { kind: 'too-large'; limit: number }
   | { kind: 'timeout'; timeoutMs: number }

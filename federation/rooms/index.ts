@@ -24,6 +24,8 @@ export interface FederatedRoomsDeps {
   publicUrl: string;
   log: Logger;
   fetchDocument(url: string): Promise<Record<string, unknown> | null>;
+  /** Instances limited by moderators: their rooms are listed only to personas who follow the room's host. */
+  isLimitedHost?: (host: string) => boolean;
   /** Least time between two coalesced Updates of one room (5 s). */
   minUpdateIntervalMs?: number;
 }
@@ -43,7 +45,10 @@ export class FederatedRooms {
       ...(deps.minUpdateIntervalMs !== undefined ? { minUpdateIntervalMs: deps.minUpdateIntervalMs } : {}),
     });
     this.inbox = new RoomInbox({ store: deps.store, log });
-    this.catalog = new RemoteRoomCatalog({ apex: deps.apex, store: deps.store, publicUrl: deps.publicUrl, fetchDocument: (url) => deps.fetchDocument(url) });
+    this.catalog = new RemoteRoomCatalog({
+      apex: deps.apex, store: deps.store, publicUrl: deps.publicUrl, fetchDocument: (url) => deps.fetchDocument(url),
+      ...(deps.isLimitedHost ? { isLimitedHost: deps.isLimitedHost } : {}),
+    });
   }
 
   /** The rooms service, once it exists (rooms are built after federation). */

@@ -16,6 +16,8 @@ export interface RemoteCatalogDeps {
   publicUrl: string;
   /** Fetches an ActivityPub document through the safe client, signed by the instance actor; null when it cannot be had. */
   fetchDocument(url: string): Promise<Record<string, unknown> | null>;
+  /** Instances limited by moderators (`host[:port]`): their rooms are shown only to personas who follow the room's host. */
+  isLimitedHost?: (host: string) => boolean;
 }
 
 export class RemoteRoomCatalog implements RemoteRoomsPort {
@@ -45,7 +47,8 @@ export class RemoteRoomCatalog implements RemoteRoomsPort {
     for (const room of rooms) {
       let shown: boolean;
       if (scope === 'hallway') shown = await viewerFollows(room.hostActorId);
-      else if (room.audience === 'public') shown = await store.remoteRooms.followedLocally(room.hostActorId, publicUrl);
+      // A limited instance's public rooms are not listed to everyone here, only to the host's followers.
+      else if (room.audience === 'public') shown = this.#limited(room.origin) ? await viewerFollows(room.hostActorId) : await store.remoteRooms.followedLocally(room.hostActorId, publicUrl);
       else if (room.audience === 'followers') shown = await viewerFollows(room.hostActorId);
       else shown = false; // unlisted: not in the room list, only in the hallway of its followers
       if (shown) out.push(await this.view(room));
@@ -94,6 +97,14 @@ export class RemoteRoomCatalog implements RemoteRoomsPort {
       remote: true,
       origin: new URL(room.origin).host,
     };
+  }
+
+  #limited(origin: string): boolean {
+    try {
+      return this.deps.isLimitedHost?.(new URL(origin).host) ?? false;
+    } catch {
+      return false;
+    }
   }
 
   /** Whether the viewer's actor has an accepted follow of `host`. */

@@ -9,8 +9,8 @@ import { assertNever, err, ok, type Result } from '../core/result.js';
 import type { AccountRecord, Store } from '../store/index.js';
 import type { ClientInfo, Credentials } from './credentials.js';
 import type { AccountsErrorOf } from './errors.js';
-import { normalizeUsername } from './handles.js';
 import type { PersonaHooks } from './hooks.js';
+import { normalizeUsername } from './handles.js';
 import { hashPassword } from './passwords.js';
 import { hashCode, newOneTimeCode, randomId } from './secrets.js';
 
@@ -23,8 +23,10 @@ export interface AccountServiceDeps {
   registration: Config['accounts']['registration'];
   credentials: Credentials;
   log: Logger;
-  /** Told when a recovery ends every session of an account. */
+  /** Told when a recovery ends every session of an account, and of new accounts once stored (moderation: the first account becomes admin). */
   hooks?: PersonaHooks;
+  /** The registration mode right now, when administrators may change it at run time; `registration` otherwise. */
+  registrationMode?: () => Config['accounts']['registration'];
 }
 
 function newRecoveryCodes(): { codes: string[]; hashes: string[] } {
@@ -41,7 +43,7 @@ export class AccountService {
 
   /** Creates an account; the recovery codes are answered here once and stored only as hashes. */
   async register(input: { username: string; password: string; inviteCode?: string | undefined }): Promise<Result<{ account: AccountRecord; recoveryCodes: string[] }, RegisterError>> {
-    const mode = this.deps.registration;
+    const mode = this.deps.registrationMode?.() ?? this.deps.registration;
     let inviteHash: string | undefined;
     switch (mode) {
       case 'closed':
@@ -65,6 +67,10 @@ export class AccountService {
     const outcome = await this.deps.store.accounts.create(account, hashes, inviteHash);
     if (outcome !== 'created') return err({ kind: outcome });
     this.log.info({ mode }, 'account registered');
+    await this.deps.hooks?.emitAccountCreated({ id: account.id, username: account.username });
+    // A listener may have made it an administrator.
+    const stored = await this.deps.store.accounts.findById(account.id);
+    if (stored) account.isAdmin = stored.isAdmin;
     return ok({ account, recoveryCodes: codes });
   }
 

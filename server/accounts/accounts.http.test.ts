@@ -18,10 +18,14 @@ describe('registration modes (HTTP, real SQLite)', () => {
       assert.deepEqual(Object.keys(res.body), ['recoveryCodes']);
       const me = await client.get('/api/v1/accounts/me');
       assert.equal(me.status, 200);
-      assert.deepEqual(me.body, { username: 'alice.b-ok_1', isAdmin: false, actingPersona: null, recoveryCodesLeft: 10 });
+      // The first account of a fresh instance is its administrator (moderation, ADR 0020); later ones are not.
+      assert.deepEqual(me.body, { username: 'alice.b-ok_1', isAdmin: true, actingPersona: null, recoveryCodesLeft: 10 });
       const again = await h.client().post('/api/v1/accounts', { username: 'ALICE.b-OK_1', password: PASSWORD });
       assert.equal(again.status, 409, 'usernames are case-insensitive');
       assert.equal(again.body.error, 'username_taken');
+      const second = h.client();
+      assert.equal((await second.post('/api/v1/accounts', { username: 'bob_2', password: PASSWORD })).status, 201);
+      assert.equal((await second.get('/api/v1/accounts/me')).body.isAdmin, false);
     } finally {
       await h.close();
     }
@@ -48,14 +52,16 @@ describe('registration modes (HTTP, real SQLite)', () => {
       const unknown = await h.client().post('/api/v1/accounts', { username: 'carol', password: PASSWORD, inviteCode: 'aaaaa-bbbbb-ccccc-ddddd' });
       assert.deepEqual([unknown.status, unknown.body.error], [403, 'invite_unknown']);
 
-      // The first invite comes from the service the admin command line uses.
-      const [code] = await new InviteService({ store: h.store }).create(1);
-      assert.ok(code);
+      // The first invites come from the service the admin command line uses.
+      const [code, plainCode] = await new InviteService({ store: h.store }).create(2);
+      assert.ok(code && plainCode);
       const admin = h.client();
+      // The first account is the administrator (moderation); the second is not.
       assert.equal((await admin.post('/api/v1/accounts', { username: 'root_admin', password: PASSWORD, inviteCode: code })).status, 201);
-      const nonAdmin = await admin.post('/api/v1/admin/invites', { count: 2 });
+      const plain = h.client();
+      assert.equal((await plain.post('/api/v1/accounts', { username: 'plain_user', password: PASSWORD, inviteCode: plainCode })).status, 201);
+      const nonAdmin = await plain.post('/api/v1/admin/invites', { count: 2 });
       assert.deepEqual([nonAdmin.status, nonAdmin.body.error], [403, 'not_admin']);
-      assert.equal(await h.store.accounts.setAdmin('root_admin', true), true);
       const made = await admin.post('/api/v1/admin/invites', { count: 2 });
       assert.equal(made.status, 201);
       const [invite, spare] = made.body.inviteCodes as string[];

@@ -83,6 +83,8 @@ export class DeletionService {
     }
     // Cascades to sessions and recovery codes; retires any persona created meanwhile.
     await this.deps.store.accounts.delete(account.id);
+    // Before the checkpoint: moderation replaces the username in audit entries, and the old text leaves the log too.
+    await this.deps.hooks.emitAccountDeleted({ accountId: account.id });
     await this.deps.store.checkpoint();
     this.log.info({ personas: receipts.length }, 'account deleted');
     return ok({ receipts, notice: DELETION_NOTICE });

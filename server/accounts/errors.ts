@@ -15,6 +15,7 @@ export type AccountsError =
   | { kind: 'invite_used' }
   | { kind: 'username_taken' }
   | { kind: 'invalid_credentials' }
+  | { kind: 'account_suspended' }
   | { kind: 'rate_limited'; retryAfterSeconds: number }
   | { kind: 'signup_rate_limited'; retryAfterSeconds: number }
   | { kind: 'recovery_failed' }

@@ -34,10 +34,28 @@ export type SessionsChangedListener = (event: SessionsChangedEvent) => void | Pr
 /** What a persona's export lists as hosted rooms (rooms/ decides the shape). */
 export type HostedRoomsProvider = (persona: { personaId: string; handle: string }) => Promise<unknown[]>;
 
+/** A new account (moderation makes the first one, or one named in configuration, an administrator). */
+export interface AccountCreatedEvent {
+  id: string;
+  username: string;
+}
+export type AccountCreatedListener = (account: AccountCreatedEvent) => void | Promise<void>;
+
+/** An account is gone (moderation forgets its role and anonymizes its audit entries). */
+export interface AccountDeletedEvent {
+  accountId: string;
+}
+export type AccountDeletedListener = (event: AccountDeletedEvent) => void | Promise<void>;
+
+/** Whether an account is suspended right now (its sign-in refused, its personas hidden); moderation answers. */
+export type SuspensionCheck = (accountId: string) => boolean;
+
 /** The accounts module's domain events (server/core/domain-events.ts). */
 export type AccountEvents = {
   personaDeleted: PersonaDeletedEvent;
   sessionsChanged: SessionsChangedEvent;
+  accountCreated: AccountCreatedEvent;
+  accountDeleted: AccountDeletedEvent;
 };
 
 /**
@@ -49,6 +67,37 @@ export type AccountEvents = {
 export class PersonaHooks {
   readonly events = new DomainEvents<AccountEvents>();
   private hostedRoomsProvider: HostedRoomsProvider | undefined;
+  private suspensionCheck: SuspensionCheck = () => false;
+
+  /** Sets who answers "is this account suspended" (one provider: moderation). */
+  provideSuspensionCheck(check: SuspensionCheck): void {
+    this.suspensionCheck = check;
+  }
+
+  /** Whether the account is suspended (false until moderation provides the check). */
+  isSuspended(accountId: string): boolean {
+    return this.suspensionCheck(accountId);
+  }
+
+  /** Subscribes to new accounts; answers the unsubscribe function. */
+  onAccountCreated(listener: AccountCreatedListener): () => void {
+    return this.events.on('accountCreated', listener);
+  }
+
+  /** Subscribes to deleted accounts; answers the unsubscribe function. */
+  onAccountDeleted(listener: AccountDeletedListener): () => void {
+    return this.events.on('accountDeleted', listener);
+  }
+
+  /** Runs once the account is stored; a listener that throws fails the sign-up (500), which is retried as a new one. */
+  async emitAccountCreated(account: AccountCreatedEvent): Promise<void> {
+    await this.events.emitOrThrow('accountCreated', account);
+  }
+
+  /** Runs once the account is gone; a listener that throws fails the request (500) and a retry finds nothing to delete. */
+  async emitAccountDeleted(event: AccountDeletedEvent): Promise<void> {
+    await this.events.emitOrThrow('accountDeleted', event);
+  }
 
   /** Subscribes to persona deletions; answers the unsubscribe function. */
   onPersonaDeleted(listener: PersonaDeletedListener): () => void {

@@ -35,6 +35,8 @@ export function sendAccountsError(res: Response, error: AccountsError): void {
       return send(409, 'this username is already taken; choose another');
     case 'invalid_credentials':
       return send(401, 'wrong username or password');
+    case 'account_suspended':
+      return send(403, 'this account is suspended by the moderators of this instance');
     case 'rate_limited':
       res.set('Retry-After', String(error.retryAfterSeconds));
       return send(429, `too many failed attempts; try again in ${error.retryAfterSeconds} seconds`);

@@ -29,7 +29,7 @@ import { requireAdmin, requireSession, sameOriginGuard } from './session-auth.js
 import { SessionService } from './session.service.js';
 
 export type { PersonaFederation, PersonaProfile } from './persona-federation.js';
-export { PersonaHooks, type AccountEvents, type HostedRoomsProvider, type PersonaDeletedEvent, type PersonaDeletedListener, type SessionsChangedEvent, type SessionsChangedListener } from './hooks.js';
+export { PersonaHooks, type AccountCreatedEvent, type AccountCreatedListener, type AccountDeletedEvent, type AccountDeletedListener, type AccountEvents, type SuspensionCheck, type HostedRoomsProvider, type PersonaDeletedEvent, type PersonaDeletedListener, type SessionsChangedEvent, type SessionsChangedListener } from './hooks.js';
 export { getAuth, requireAdmin, requireSession, sameOriginGuard, sessionFromCookieHeader, type SessionAuthDeps } from './session-auth.js';
 export { SESSION_COOKIE, type ActingPersona, type AuthContext } from './session.service.js';
 export { DEVICE_COOKIE } from './known-devices.js';
@@ -55,6 +55,8 @@ export interface AccountsDeps {
   throttle?: ThrottleLimits;
   /** Clock (tests); Date.now otherwise. */
   now?: () => number;
+  /** The registration mode right now (administrators may change it); the configured mode when omitted. */
+  registrationMode?: () => Config['accounts']['registration'];
 }
 
 /**
@@ -71,7 +73,10 @@ export function createAccountsRouter(deps: AccountsDeps): Router {
   const devices = new KnownDevices(store.instance, now);
   const credentials = new Credentials({ store, throttle, devices, log });
   // These three name their own module: they get the parent logger.
-  const accounts = new AccountService({ store, registration: config.accounts.registration, credentials, log: deps.log, hooks });
+  const accounts = new AccountService({
+    store, registration: config.accounts.registration, credentials, log: deps.log, hooks,
+    ...(deps.registrationMode ? { registrationMode: deps.registrationMode } : {}),
+  });
   const sessions = new SessionService({ store, credentials, devices, log, hooks, now });
   const personas = new PersonaService({ store, federation, hooks, maxPersonas: config.accounts.maxPersonas, log: deps.log, now });
   const deletion = new DeletionService({ store, federation, hooks, credentials, log: deps.log, spreadMs: config.accounts.deletionSpreadSeconds * 1000 });

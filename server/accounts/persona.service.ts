@@ -155,11 +155,13 @@ export class PersonaService {
   }
 
   /** Discoverable personas only, by handle (never by creation order, which would pair personas made together). */
-  directory(limit: number, after?: string): Promise<PersonaRecord[]> {
-    return this.deps.store.personas.listDiscoverable(limit, after === undefined ? undefined : normalizeHandle(after));
+  /** Discoverable personas; those of suspended accounts are left out (a page may then be short). */
+  async directory(limit: number, after?: string): Promise<PersonaRecord[]> {
+    const page = await this.deps.store.personas.listDiscoverable(limit, after === undefined ? undefined : normalizeHandle(after));
+    return page.filter((p) => !this.deps.hooks.isSuspended(p.accountId));
   }
 
-  search(query: string, limit: number): Promise<PersonaRecord[]> {
-    return this.deps.store.personas.searchDiscoverable(query, limit);
+  async search(query: string, limit: number): Promise<PersonaRecord[]> {
+    return (await this.deps.store.personas.searchDiscoverable(query, limit)).filter((p) => !this.deps.hooks.isSuspended(p.accountId));
   }
 }

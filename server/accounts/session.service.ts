@@ -57,10 +57,12 @@ export class SessionService {
   }
 
   /** Checks the password (behind the throttle) and starts a session. */
-  async login(username: string, password: string, client: ClientInfo): Promise<Result<StartedSession, AccountsErrorOf<'invalid_credentials' | 'rate_limited'>>> {
+  async login(username: string, password: string, client: ClientInfo): Promise<Result<StartedSession, AccountsErrorOf<'invalid_credentials' | 'rate_limited' | 'account_suspended'>>> {
     const checked = await this.deps.credentials.login(username, password, client);
     if (!checked.ok) return checked;
     const account = checked.value;
+    // Told only after the password proved who is asking: a suspension is no one else's business.
+    if (this.deps.hooks?.isSuspended(account.id)) return err({ kind: 'account_suspended' });
     const deviceCookie = await this.deps.devices.remember(client.deviceCookie, account.id);
     return ok({ ...(await this.start(account)), deviceCookie });
   }

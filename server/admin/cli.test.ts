@@ -69,6 +69,47 @@ describe('admin command line (child process, real SQLite)', () => {
     assert.equal(await withStore(async (s) => (await s.accounts.findByUsername('opal'))?.isAdmin), false);
   });
 
+  it('blocks, lists and lifts domain blocks, sets roles, suspends accounts and resolves reports, all in the audit log', async () => {
+    await withStore(async (store) => {
+      await store.accounts.create({ id: 'cli-account-2', username: 'jade', passwordHash: '$scrypt$x', isAdmin: false }, []);
+      await store.personas.create({ id: 'cli-persona-2', accountId: 'cli-account-2', handle: 'jade_p', displayName: 'J', summary: '', discoverable: false, approveFollowers: false, actorId: null }, 5);
+      await store.moderation.createReport({
+        id: 'rep-1', source: 'remote', reporter: 'https://far.example/actor', targetKind: 'persona', target: 'cli-persona-2', targetLabel: '@jade_p',
+        roomId: null, comment: 'spam', createdAt: new Date(), activityId: 'https://far.example/flags/1', resolution: null,
+      });
+    });
+    const added = run(['domain-block', 'add', 'Bücher.Example.', '--level', 'suspend', '--reason', 'raids']);
+    assert.equal(added.code, 0, added.stderr);
+    assert.equal(added.stdout, 'xn--bcher-kva.example suspended\n');
+    const twice = run(['domain-block', 'add', 'xn--BCHER-kva.example', '--level', 'limit']);
+    assert.deepEqual([twice.code, twice.stderr.trim()], [2, 'hearth-admin: xn--bcher-kva.example is blocked already; use domain-block update']);
+    assert.equal(run(['domain-block', 'update', 'bücher.example', '--level', 'limit']).stdout, 'xn--bcher-kva.example limited\n');
+    const listed = run(['domain-block', 'list']);
+    assert.deepEqual((JSON.parse(listed.stdout) as { domain: string; level: string; reason: string }), { ...(JSON.parse(listed.stdout) as object), domain: 'xn--bcher-kva.example', level: 'limit', reason: 'raids' });
+    assert.equal(run(['domain-block', 'remove', 'xn--bcher-kva.example']).code, 0);
+    assert.equal(run(['domain-block', 'list']).stdout, '');
+
+    assert.equal(run(['role', 'set', 'jade', 'moderator']).code, 0);
+    assert.deepEqual(await withStore((s) => s.moderation.moderators()), ['cli-account-2']);
+    assert.equal(run(['account', 'suspend', 'jade', '--reason', 'spam']).stdout, 'jade suspended\n');
+    assert.deepEqual(await withStore((s) => s.moderation.suspendedAccounts()), ['cli-account-2']);
+    assert.equal(run(['account', 'unsuspend', 'jade']).code, 0);
+
+    const reports = run(['report', 'list']).stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: string; target: { label: string } });
+    assert.deepEqual(reports.map((r) => [r.id, r.target.label]), [['rep-1', '@jade_p']]);
+    assert.equal(run(['report', 'resolve', 'rep-1', '--action', 'block_domain', '--level', 'limit', '--note', 'source of spam']).code, 0);
+    assert.equal(run(['report', 'list']).stdout, '');
+    assert.equal(run(['domain-block', 'list']).stdout.includes('"domain":"far.example","level":"limit"'), true, 'the reporting instance limited');
+
+    const audit = run(['audit', 'list', '--limit', '100']).stdout.trim().split('\n').map((l) => JSON.parse(l) as { actor: string; action: string; target: string });
+    assert.deepEqual(audit.map((e) => e.action).reverse(), [
+      'domain_block.create', 'domain_block.update', 'domain_block.delete', 'role.grant', 'account.suspend', 'account.unsuspend', 'domain_block.create', 'report.resolve',
+    ]);
+    assert.ok(audit.every((e) => e.actor === '(command line)'));
+    const page = run(['audit', 'list', '--limit', '3']).stdout.trim().split('\n');
+    assert.match(page[3] ?? '', /^# next page: --before \d+$/);
+  });
+
   it('bad input exits 2 with one line on stderr', () => {
     const cases: [string[], RegExp][] = [
       [[], /no command given/],
@@ -81,6 +122,15 @@ describe('admin command line (child process, real SQLite)', () => {
       [['account', 'grant-admin', 'no such user!'], /not a valid username/],
       [['account', 'grant-admin', 'ghost_user'], /no account with username "ghost_user"/],
       [['account', 'delete', 'opal'], /unknown command/],
+      [['domain-block', 'add', '192.0.2.1', '--level', 'suspend'], /an IP address cannot be blocked/],
+      [['domain-block', 'add', 'localhost', '--level', 'suspend'], /not a domain name/],
+      [['domain-block', 'add', 'x.example', '--level', 'ban'], /--level must be suspend or limit/],
+      [['domain-block', 'remove', 'never.example'], /this domain is not blocked/],
+      [['report', 'resolve', 'nope', '--action', 'remove_from_room'], /--action must be/],
+      [['report', 'resolve', 'nope', '--action', 'dismiss'], /no report with this id/],
+      [['role', 'set', 'opal', 'owner'], /the role is admin, moderator or none/],
+      [['account', 'suspend', 'ghost_user'], /no account with this username/],
+      [['audit', 'list', '--limit', 'lots'], /--limit must be/],
     ];
     for (const [args, message] of cases) {
       const res = run(args);

@@ -5,6 +5,11 @@
  *   node dist/server/admin/cli.js [--config <file>] invite create [--count N]
  *   node dist/server/admin/cli.js [--config <file>] account grant-admin <username>
  *   node dist/server/admin/cli.js [--config <file>] account revoke-admin <username>
+ *   node dist/server/admin/cli.js [--config <file>] domain-block add|update|remove|list ...
+ *   node dist/server/admin/cli.js [--config <file>] report list|resolve ...
+ *   node dist/server/admin/cli.js [--config <file>] role set <username> admin|moderator|none
+ *   node dist/server/admin/cli.js [--config <file>] account suspend|unsuspend <username>
+ *   node dist/server/admin/cli.js [--config <file>] audit list [--limit N] [--before CURSOR]
  *   node dist/server/admin/cli.js [--config <file>] backup <file> | restore <file> [--force]  (storage-commands.ts)
  *
  * Exit codes: 0 done; 1 the store cannot be opened or failed; 2 bad input or
@@ -46,7 +51,7 @@ async function main(argv: readonly string[]): Promise<number> {
     throw e;
   }
   try {
-    await runAdminCommand(parsed.command, { store, out: (line) => process.stdout.write(`${line}\n`) });
+    await runAdminCommand(parsed.command, { store, config, log, out: (line) => process.stdout.write(`${line}\n`) });
     return 0;
   } catch (e) {
     if (e instanceof UsageError) return fail(e.message, 2);

@@ -4,21 +4,24 @@
  */
 import { InviteService, MAX_INVITES_AT_ONCE, USERNAME_PATTERN, normalizeUsername } from '../accounts/index.js';
 import { assertNever } from '../core/result.js';
+import type { Config } from '../../config/index.js';
+import type { Logger } from '../core/logging/logger.js';
 import type { Store } from '../store/index.js';
+import { MODERATION_USAGE, parseModerationCommand, runModerationCommand, type ModerationCommand } from './moderation-commands.js';
 
-/** Bad input on the command line: printed as one line, exit code 2. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
+import { UsageError } from './usage-error.js';
+
+export { UsageError };
 
 export const USAGE =
   'usage: node dist/server/admin/cli.js [--config <file>] <command>; commands: ' +
-  'invite create [--count N] | account grant-admin <username> | account revoke-admin <username>';
+  `invite create [--count N] | account grant-admin <username> | account revoke-admin <username> | ${MODERATION_USAGE}`;
 
 export type AdminCommand =
   | { kind: 'invite-create'; count: number }
   | { kind: 'grant-admin'; username: string }
-  | { kind: 'revoke-admin'; username: string };
+  | { kind: 'revoke-admin'; username: string }
+  | { kind: 'moderation'; command: ModerationCommand };
 
 /** Splits the arguments into configuration flags (for loadProcessConfig) and one command. */
 export function parseAdminArgs(argv: readonly string[]): { configArgs: string[]; command: AdminCommand } {
@@ -47,6 +50,8 @@ function parseCommand(args: readonly string[]): AdminCommand {
     if (!USERNAME_PATTERN.test(username)) throw new UsageError(`account ${action}: "${name}" is not a valid username (3 to 32 of a-z 0-9 _ . -)`);
     return { kind: action, username };
   }
+  const moderation = parseModerationCommand(args);
+  if (moderation) return { kind: 'moderation', command: moderation };
   if (group === undefined) throw new UsageError(`no command given; ${USAGE}`);
   throw new UsageError(`unknown command "${args.join(' ')}"; ${USAGE}`);
 }
@@ -69,7 +74,7 @@ function parseCount(args: readonly string[]): number {
 }
 
 /** Runs one command; `out` receives the lines meant for standard output. */
-export async function runAdminCommand(command: AdminCommand, deps: { store: Store; out: (line: string) => void }): Promise<void> {
+export async function runAdminCommand(command: AdminCommand, deps: { store: Store; out: (line: string) => void; config?: Config; log?: Logger }): Promise<void> {
   switch (command.kind) {
     case 'invite-create': {
       const codes = await new InviteService({ store: deps.store }).create(command.count);
@@ -85,6 +90,9 @@ export async function runAdminCommand(command: AdminCommand, deps: { store: Stor
       deps.out(`${command.username} is ${grant ? 'now' : 'no longer'} an administrator`);
       return;
     }
+    case 'moderation':
+      if (!deps.config || !deps.log) throw new Error('moderation commands need the configuration and a logger');
+      return runModerationCommand(command.command, { store: deps.store, config: deps.config, log: deps.log, out: deps.out });
     default:
       assertNever(command, 'admin command');
   }

@@ -12,7 +12,7 @@ import type { RoomRecord } from '../store/index.js';
 import type { RoomOpError } from './errors.js';
 import type { Grant, GrantIssuer } from './grants.js';
 import type { GrantView, JoinAnswer, LiveRoomHandle, ParticipantEvent, ParticipantLink, RoomState, StageCommand } from './ports.js';
-import { canPublish, RoomStage, type Arrival, type LeaveReason, type Role, type StageChange, type StageError } from './stage.js';
+import { canPublish, participantHost, RoomStage, type Arrival, type LeaveReason, type Role, type StageChange, type StageError } from './stage.js';
 
 export interface LiveRoomDeps {
   registry: RoomMediaRegistry;
@@ -27,6 +27,8 @@ export interface LiveRoomDeps {
   onChange?(room: LiveRoom): void;
   /** A moderator ended the room from inside (the `end` command): the service ends it for good. */
   onEnded(room: LiveRoom, reason: LeaveReason): Promise<void>;
+  /** Instances whose people may listen but not take the stage (limited by moderators); none without it. */
+  stageRefused?(host: string): boolean;
 }
 
 export class LiveRoom implements LiveRoomHandle {
@@ -100,6 +102,7 @@ export class LiveRoom implements LiveRoomHandle {
     if (!('target' in command)) {
       const type = command.type;
       if (type === 'end') return this.#endBy(by);
+      if (type === 'acceptInvite' && this.#limited(by)) return err({ kind: 'stage', error: 'instance_limited' });
       return this.apply((stage) => {
         switch (type) {
           case 'raiseHand': return stage.raiseHand(by);
@@ -112,6 +115,7 @@ export class LiveRoom implements LiveRoomHandle {
       });
     }
     const { type, target } = command;
+    if (type === 'invite' && this.#limited(target)) return err({ kind: 'stage', error: 'instance_limited' });
     return this.apply((stage) => {
       switch (type) {
         case 'invite': return stage.invite(by, target);
@@ -125,6 +129,13 @@ export class LiveRoom implements LiveRoomHandle {
         default: return assertNever(type);
       }
     });
+  }
+
+  /** Whether the participant comes from an instance whose people may not take the stage. */
+  #limited(participantId: string): boolean {
+    const p = this.stage.participant(participantId);
+    const host = p ? participantHost(p) : null;
+    return host !== null && (this.#deps.stageRefused?.(host) ?? false);
   }
 
   /** A host or moderator ends the room: everyone departs, then the service ends it for good. */

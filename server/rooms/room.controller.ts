@@ -23,6 +23,8 @@ export interface RoomRoutesDeps {
   optionalSession: OptionalSession;
   /** The JWKS of the join-grant keys. */
   jwks: () => Promise<unknown>;
+  /** Spam limit on room creation, run once the body is valid. */
+  createLimit?: RequestHandler;
 }
 
 export function roomRoutes(deps: RoomRoutesDeps): Router {
@@ -40,7 +42,13 @@ export function roomRoutes(deps: RoomRoutesDeps): Router {
     res.json(await deps.jwks());
   }));
 
-  router.post('/api/v1/rooms', ...deps.signedInWrite, route(async (req, res) => {
+  const validCreate: RequestHandler = (req, res, next) => {
+    const body = parseInput(createRoomBody, req.body);
+    if (!body.ok) return sendRoomError(res, body.error);
+    next();
+  };
+  const createLimit: RequestHandler = deps.createLimit ?? ((_req, _res, next) => next());
+  router.post('/api/v1/rooms', ...deps.signedInWrite, validCreate, createLimit, route(async (req, res) => {
     const body = parseInput(createRoomBody, req.body);
     if (!body.ok) return sendRoomError(res, body.error);
     const personaId = host(req, res);

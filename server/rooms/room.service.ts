@@ -52,6 +52,10 @@ export interface RoomServiceDeps {
   idleMs: number;
   /** Who follows whom, for followers-only rooms; without it only the host sees them. */
   follows?: FollowGraph;
+  /** Whether a persona's rooms are hidden from everyone else (its account is suspended). */
+  hiddenHost?: (hostPersonaId: string) => Promise<boolean>;
+  /** Instances (`host[:port]`) whose people may listen but not be invited on stage (limited by moderators). */
+  stageRefused?: (host: string) => boolean;
   now?: () => number;
   /** Longest wait before a scheduled room's start is checked again (tests; capped at an hour). */
   scheduleCheckMs?: number;
@@ -197,6 +201,11 @@ export class RoomService implements LiveRoomDirectory {
 
   live(id: string): LiveRoom | undefined {
     return this.#live.get(id);
+  }
+
+  /** Every live room in memory. */
+  liveRooms(): LiveRoom[] {
+    return [...this.#live.values()];
   }
 
   /** A persona is being deleted: its rooms end, it leaves every live room, its bans are forgotten. */
@@ -395,6 +404,7 @@ export class RoomService implements LiveRoomDirectory {
       onEnded: async (r, reason) => {
         await this.endRoom(r.id, reason);
       },
+      ...(this.#deps.stageRefused ? { stageRefused: this.#deps.stageRefused } : {}),
       onBan: (r, participantId) => {
         if (participantId.startsWith('guest:')) return;
         this.#deps.rooms.addBan(r.id, participantId, new Date(this.#now())).catch((e: unknown) => this.#log.error({ err: e }, 'storing a ban failed'));
@@ -432,6 +442,7 @@ export class RoomService implements LiveRoomDirectory {
 
   async #canSee(room: RoomRecord, viewer: Viewer): Promise<boolean> {
     if (viewer.personaId !== null && room.hostPersonaId === viewer.personaId) return true;
+    if (await this.#deps.hiddenHost?.(room.hostPersonaId)) return false;
     switch (room.visibility) {
       case 'public':
         return true;

@@ -10,7 +10,7 @@ import { err, ok, type Result } from '../core/result.js';
 export type Role = 'host' | 'moderator' | 'speaker' | 'listener';
 
 /** Why a participant is no longer in the room (mapped to client-visible codes by signaling). */
-export type LeaveReason = 'left' | 'removed' | 'banned' | 'room_ended' | 'replaced' | 'persona_deleted' | 'server_shutdown';
+export type LeaveReason = 'left' | 'removed' | 'banned' | 'room_ended' | 'replaced' | 'persona_deleted' | 'server_shutdown' | 'account_suspended' | 'domain_blocked';
 
 /** Why an operation was refused. */
 export type StageError =
@@ -24,7 +24,9 @@ export type StageError =
   | 'stage_full'
   | 'muted_by_moderator'
   | 'guests_cannot'
-  | 'banned';
+  | 'banned'
+  /** The participant's instance is limited by this instance's moderators: listening only. */
+  | 'instance_limited';
 
 /** Someone in the room. */
 export interface Participant {
@@ -43,6 +45,24 @@ export interface Participant {
   muted: boolean;
   /** Muted by a moderator: may not unmute until a moderator allows it. */
   mutedByModerator: boolean;
+}
+
+/**
+ * The instance a persona of another instance comes from (cascade links bring
+ * them with their actor URL as id and `user@host` as handle); null for
+ * personas of this instance and for guests.
+ */
+export function participantHost(p: Pick<Participant, 'id' | 'kind' | 'handle'>): string | null {
+  if (p.kind !== 'persona') return null;
+  if (/^https?:\/\//i.test(p.id)) {
+    try {
+      return new URL(p.id).host;
+    } catch {
+      return null;
+    }
+  }
+  const at = p.handle?.lastIndexOf('@') ?? -1;
+  return p.handle && at > 0 ? p.handle.slice(at + 1).toLowerCase() : null;
 }
 
 /** What a newcomer brings. */

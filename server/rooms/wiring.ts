@@ -13,6 +13,7 @@ import type { InstanceRepository, RoomRepository } from '../store/index.js';
 import { GrantKeys } from './grant-keys.js';
 import { GrantIssuer } from './grants.js';
 import { roomRoutes } from './room.controller.js';
+import { RoomModerator } from './room-moderation.js';
 import { hallwayRoutes } from './hallway.js';
 import type { RemoteRoomsPort } from './remote-rooms.js';
 import { RoomService, type FollowGraph, type RoomPersonas } from './room.service.js';
@@ -37,6 +38,12 @@ export interface RoomsDeps {
   follows?: FollowGraph;
   /** Rooms of other instances: the room list, the hallway and link lookup (federation provides it). */
   remote?: RemoteRoomsPort;
+  /** Whether a persona's rooms are hidden from everyone else (a suspended account); none are without it. */
+  hiddenHost?: (hostPersonaId: string) => Promise<boolean>;
+  /** Runs before a room is created, after the body is valid (the spam limit: 429 with Retry-After). */
+  createLimit?: RequestHandler;
+  /** Instances (`host[:port]`) whose people may listen but not be invited on stage (limited by moderators). */
+  stageRefused?: (host: string) => boolean;
   options?: RoomsOptions;
 }
 
@@ -52,6 +59,8 @@ export interface RoomsOptions {
 export interface Rooms {
   readonly router: Router;
   readonly service: RoomService;
+  /** What instance moderators do to local rooms. */
+  readonly moderation: RoomModerator;
   readonly keys: GrantKeys;
   readonly registry: RoomMediaRegistry;
   /** Issues join grants (cascade links issue them for rooms of other instances too). */
@@ -87,7 +96,10 @@ export function createRooms(deps: RoomsDeps): Rooms {
     idleMs: deps.rooms.idleTimeoutSeconds * 1000,
     ...(deps.follows ? { follows: deps.follows } : {}),
     ...(deps.remote ? { remote: deps.remote } : {}),
+    ...(deps.hiddenHost ? { hiddenHost: deps.hiddenHost } : {}),
+    ...(deps.stageRefused ? { stageRefused: deps.stageRefused } : {}),
   });
+  const moderation = new RoomModerator({ service, rooms: repositories.rooms, personas: repositories.personas, log });
 
   const router = express.Router();
   router.use(hallwayRoutes({
@@ -98,6 +110,7 @@ export function createRooms(deps: RoomsDeps): Rooms {
   router.use(roomRoutes({
     rooms: service,
     signedInWrite: [deps.auth.requireSession, express.json({ limit: '64kb' })],
+    ...(deps.createLimit ? { createLimit: deps.createLimit } : {}),
     optionalSession: (req) => deps.auth.sessionOf(req.headers.cookie),
     jwks: async () => {
       await keys.ready();
@@ -117,7 +130,7 @@ export function createRooms(deps: RoomsDeps): Rooms {
   ready.catch((e: unknown) => log.error({ err: e }, 'rooms failed to start'));
 
   return {
-    router, service, keys, registry, grants, ready,
+    router, service, moderation, keys, registry, grants, ready,
     async close() {
       clearInterval(rotation);
       await service.close();

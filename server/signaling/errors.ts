@@ -15,6 +15,7 @@ const STAGE_MESSAGES = {
   muted_by_moderator: 'a moderator muted you; wait until they allow you to unmute',
   guests_cannot: 'guests can only listen',
   banned: 'you are banned from this room',
+  instance_limited: 'the moderators of this instance limited that participant\'s instance: its people can listen but not speak here',
 } as const;
 
 const GRANT_MESSAGES = {
@@ -73,4 +74,6 @@ export const LEAVE_CODES: Record<LeaveReason, string> = {
   replaced: 'joined_elsewhere',
   persona_deleted: 'persona_deleted',
   server_shutdown: 'server_shutdown',
+  account_suspended: 'account_suspended',
+  domain_blocked: 'domain_blocked',
 };

@@ -97,7 +97,7 @@ export type SignalErrorCode =
   | 'not_joined' | 'already_joined' | 'internal' | 'session_ended'
   | 'room_not_found' | 'room_not_live' | 'not_host' | 'guests_public_only' | 'media_unavailable' | 'no_persona'
   | 'banned' | 'room_ended' | 'not_in_room' | 'not_allowed' | 'no_such_participant' | 'not_a_listener'
-  | 'not_on_stage' | 'no_invitation' | 'stage_full' | 'muted_by_moderator' | 'guests_cannot'
+  | 'not_on_stage' | 'no_invitation' | 'stage_full' | 'muted_by_moderator' | 'guests_cannot' | 'instance_limited'
   | 'grant_invalid' | 'grant_expired' | 'grant_wrong_room' | 'grant_wrong_participant'
   | 'media_closed' | 'no_such_transport' | 'no_such_producer' | 'no_such_consumer' | 'not_yours' | 'cap_reached'
   | 'cannot_consume' | 'bad_parameters' | 'too_many_transports' | 'media_busy' | 'remote_refused';

@@ -72,6 +72,8 @@ export interface AccountRepository {
    */
   create(account: AccountRecord, recoveryCodeHashes: readonly string[], inviteCodeHash?: string): Promise<CreateAccountOutcome>;
   findById(id: string): Promise<AccountRecord | undefined>;
+  /** Number of accounts (to tell a fresh instance, whose first account becomes admin). */
+  count(): Promise<number>;
   findByUsername(username: string): Promise<AccountRecord | undefined>;
   /** Answers whether the account exists. */
   setPasswordHash(id: string, passwordHash: string): Promise<boolean>;

@@ -129,6 +129,10 @@ export interface DeliveryRepository {
   expire(query: { createdBefore: Date; now: Date; error: string }): Promise<number>;
   /** Fails every open job signed with `keyId` that nobody holds a live lease on (e.g. its actor was deleted). */
   cancelForKey(keyId: string, now: Date, error: string): Promise<number>;
+  /** Hosts (host[:port]) that have open jobs (pending or in flight), sorted. */
+  openHosts(): Promise<string[]>;
+  /** Fails every open job to `host` that nobody holds a live lease on (e.g. the host's domain was suspended). */
+  cancelForHost(host: string, now: Date, error: string): Promise<number>;
   /**
    * Deletes every job signed with `keyId`, whatever its state, body and all:
    * the bodies of a deleted actor's activities carry its profile. A job being

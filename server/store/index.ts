@@ -42,6 +42,18 @@ export type {
   SessionRecord,
   SessionRepository,
 } from './accounts-port.js';
+export type {
+  AuditEntry,
+  DomainBlockLevel,
+  DomainBlockRecord,
+  ModerationRepository,
+  NewAuditEntry,
+  ReportAction,
+  ReportRecord,
+  ReportResolution,
+  ReportSource,
+  ReportTargetKind,
+} from './moderation-port.js';
 export type { RoomInvitation, RoomLifecycle, RoomPatch, RoomRecord, RoomRepository, RoomVisibility } from './rooms-port.js';
 export type { RemoteRoomAudience, RemoteRoomRecord, RemoteRoomRepository, RemoteRoomStatus } from './remote-rooms-port.js';
 export { ApexDeliveryQueueUnusedError, StoreUnavailableError, type ApexDeliveryQueueMethod, type StoreUnavailableReason } from './errors.js';

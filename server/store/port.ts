@@ -7,6 +7,7 @@
 
 import type { AccountRepository, InviteRepository, PersonaRepository, SessionRepository } from './accounts-port.js';
 import type { DeliveryRepository } from './delivery-port.js';
+import type { ModerationRepository } from './moderation-port.js';
 import type { RoomRepository } from './rooms-port.js';
 import type { RemoteRoomRepository } from './remote-rooms-port.js';
 
@@ -167,6 +168,12 @@ export interface FederationRepository {
   putFollowRequest(request: FollowRequest): Promise<void>;
   followRequests(localActor: string): Promise<FollowRequest[]>;
   takeFollowRequest(followId: string): Promise<FollowRequest | undefined>;
+  /**
+   * Ids of stored objects (cached actors and other documents) whose URL host
+   * is `domain` or one of its subdomains (any port), for purging a suspended
+   * domain. `domain` is lowercase ASCII.
+   */
+  objectIdsOnDomain(domain: string): Promise<string[]>;
   putReport(report: InboundReport): Promise<void>;
   reports(limit: number): Promise<InboundReport[]>;
 }
@@ -204,6 +211,8 @@ export interface Store {
   readonly delivery: DeliveryRepository;
   /** Rooms and room bans (see rooms-port.ts). */
   readonly rooms: RoomRepository;
+  /** Moderator role, suspensions, domain blocks, reports and the audit log (see moderation-port.ts). */
+  readonly moderation: ModerationRepository;
   /** Rooms announced by other instances (see remote-rooms-port.ts). */
   readonly remoteRooms: RemoteRoomRepository;
   /** Whether the database answers right now (for health checks); never throws. */

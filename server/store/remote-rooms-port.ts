@@ -49,6 +49,11 @@ export interface RemoteRoomRepository {
   /** Forgets every room of a host (its actor was deleted); answers how many. */
   deleteByHost(hostActorId: string): Promise<number>;
   /**
+   * Forgets every room whose origin is on `domain` (the domain itself or a
+   * subdomain, any port): moderators suspended it. Answers how many.
+   */
+  deleteOnDomain(domain: string): Promise<number>;
+  /**
    * Scheduled and live rooms, newest first (by start time, else by receipt,
    * then by id), of the given hosts only when `hosts` is given.
    */

@@ -8,8 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Request, type Router } from 'express';
-import type { Config } from '../../config/index.js';
-import { instanceInfo, instanceRoutes } from './instance.controller.js';
+import { instanceInfo, instanceRoutes, type CurrentInstanceSettings, type InstanceConfig } from './instance.controller.js';
 import { FAVICON_SVG, renderShell } from './page.js';
 
 /** dist/web, next to dist/server (this file is dist/server/web/web.controller.js). */
@@ -24,14 +23,20 @@ function wantsActivityJson(req: Request): boolean {
   return preferred === 'application/activity+json' || preferred === 'application/ld+json';
 }
 
-/** The pages, their assets and `GET /api/v1/instance` (the landing page's facts). */
-export function webClientRoutes(config: Pick<Config, 'http' | 'accounts' | 'instance'>): Router {
+/**
+ * The pages, their assets and `GET /api/v1/instance` (the landing page's
+ * facts); `current` answers the instance settings administrators changed.
+ */
+export function webClientRoutes(config: InstanceConfig, current?: CurrentInstanceSettings): Router {
   const router = express.Router();
-  router.use(instanceRoutes(config));
-  const shell = renderShell(instanceInfo(config).name);
+  router.use(instanceRoutes(config, current));
+  // The shell's title follows the instance's name, which administrators may change.
+  let shell = { name: '', html: '' };
   const sendShell = (res: express.Response): void => {
+    const name = instanceInfo(config, current).name;
+    if (shell.name !== name || shell.html === '') shell = { name, html: renderShell(name) };
     res.set('Cache-Control', 'no-store');
-    res.type('html').send(shell);
+    res.type('html').send(shell.html);
   };
   for (const p of PAGE_PATHS) router.get(p, (_req, res) => sendShell(res));
   router.get('/rooms/:id', (req, res, next) => {

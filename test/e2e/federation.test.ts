@@ -172,19 +172,17 @@ describe('federation between two instances over HTTPS', () => {
   });
 
   it('reports across instances as the instance actor, never naming the reporting persona', async () => {
-    const res = await onB.post(`${b.url}/api/v1/reports`, { target: owl, comment: 'testing reports' });
+    const res = await onB.post<{ id: string; forwarded: boolean }>(`${b.url}/api/v1/reports`, { target: owl, comment: 'testing reports', forward: true });
     assert.equal(res.status, 202, res.text);
-    const report = await waitFor(() => {
-      const db = new Database(path.join(a.dataDir, 'hearth.sqlite'), { readonly: true });
-      try {
-        return db.prepare('SELECT reporter, objects, content FROM fed_reports').get() as { reporter: string; objects: string; content: string } | undefined;
-      } finally {
-        db.close();
-      }
-    }, 10_000, 'A to store the report');
+    assert.equal(res.body.forwarded, true);
+    // alice, the first account on A, is its administrator: the Flag is in A's queue.
+    const report = await waitFor(async () => {
+      const queue = await onA.get<{ reports: Array<{ source: string; reporter: string; target: { kind: string; label: string }; comment: string }> }>(`${a.url}/api/v1/admin/reports`);
+      return queue.body.reports?.find((r) => r.source === 'remote');
+    }, 10_000, 'A to queue the report');
     assert.equal(report.reporter, `${b.url}/actor`);
-    assert.deepEqual(JSON.parse(report.objects), [owl]);
-    assert.equal(report.content, 'testing reports');
+    assert.deepEqual(report.target, { ...report.target, kind: 'persona', label: '@owl' });
+    assert.equal(report.comment, 'testing reports');
     assert.ok(!JSON.stringify(report).includes('fox'));
   });
 

@@ -15,6 +15,7 @@ import type { MediaWorkerPool } from '../../media/index.js';
 import type { PersonaHooks } from '../../server/accounts/index.js';
 import { buildInstance } from '../../server/composition-root.js';
 import { createLogger } from '../../server/core/logging/logger.js';
+import type { Moderation } from '../../server/moderation/index.js';
 import type { Rooms, RoomsOptions } from '../../server/rooms/index.js';
 import type { SignalLimits } from '../../server/signaling/index.js';
 import type { Store } from '../../server/store/index.js';
@@ -29,6 +30,8 @@ export interface RoomsHarness {
   rooms: Rooms;
   federation: Federation;
   hooks: PersonaHooks;
+  /** Moderation, wired as instance.ts does (without federation: no remote targets, no domain purges). */
+  moderation: Moderation;
   /** Registers an account with one persona (acting); answers its HTTP client and cookie header. */
   person(handle: string): Promise<{ client: Client; cookie: string; personaId: string }>;
   /** A signaling connection with this cookie (none: a guest). */
@@ -67,6 +70,7 @@ export async function startRoomsHarness(opts: RoomsHarnessOptions = {}): Promise
       overrides: {
         restartBackoff: { initialMs: 100, maxMs: 500 },
         rooms: roomsOptions,
+        moderation: { refreshMs: 200 },
         ...(signalLimits ? { signalLimits } : {}),
       },
     });
@@ -74,12 +78,12 @@ export async function startRoomsHarness(opts: RoomsHarnessOptions = {}): Promise
     server.close();
     throw e;
   }
-  const { store, media, rooms, federation, hooks } = built;
+  const { store, media, rooms, federation, hooks, moderation } = built;
   server.on('request', built.app);
   built.attach(server);
 
   return {
-    baseUrl, config, store, media, rooms, federation, hooks,
+    baseUrl, config, store, media, rooms, federation, hooks, moderation,
     async person(handle) {
       const client = new Client(baseUrl);
       const reg = await client.post('/api/v1/accounts', { username: `u_${handle}`, password: PASSWORD });

@@ -49,6 +49,20 @@ export function defineRemoteRoomsContract(ctx: ContractContext): void {
     assert.deepEqual((await remoteRooms.listOpen()).map((r) => r.id), [other.id]);
   });
 
+  it('forgets every room of a suspended domain, its subdomains included, and nothing else', async () => {
+    const { remoteRooms } = ctx.store();
+    const onC = remoteRoom('c1', { id: 'https://c.test/rooms/c1', hostActorId: OTHER, origin: 'https://c.test' });
+    const onSub = remoteRoom('c2', { id: 'https://live.c.test:8443/rooms/c2', hostActorId: 'https://live.c.test:8443/u/x', origin: 'https://live.c.test:8443' });
+    const lookalike = remoteRoom('c3', { id: 'https://notc.test/rooms/c3', hostActorId: 'https://notc.test/u/y', origin: 'https://notc.test' });
+    const onA = remoteRoom('a1');
+    for (const r of [onC, onSub, lookalike, onA]) await remoteRooms.put(r);
+    assert.equal(await remoteRooms.deleteOnDomain('c.test'), 2);
+    assert.equal(await remoteRooms.get(onC.id), undefined);
+    assert.equal(await remoteRooms.get(onSub.id), undefined);
+    assert.deepEqual((await remoteRooms.listOpen()).map((r) => r.id).sort(), [lookalike.id, onA.id].sort());
+    assert.equal(await remoteRooms.deleteOnDomain('c.test'), 0);
+  });
+
   it('knows whether some local persona follows a host (an accepted follow in a following collection)', async () => {
     const { apex, remoteRooms } = ctx.store();
     const base = 'https://hearth.test';

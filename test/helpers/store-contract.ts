@@ -11,6 +11,7 @@ import { defineApexActivityContract, defineApexObjectContract } from './store-co
 import { defineDeliveryQueueContract } from './store-contract-delivery-queue.js';
 import { defineApexStreamContract } from './store-contract-streams.js';
 import { defineFederationContract } from './store-contract-federation.js';
+import { defineModerationContract } from './store-contract-moderation.js';
 import { defineRoomsContract } from './store-contract-rooms.js';
 import { defineRemoteRoomsContract } from './store-contract-remote-rooms.js';
 
@@ -66,6 +67,7 @@ export function defineStoreContract(harness: StoreHarness): void {
   describe('federation state', () => defineFederationContract(ctx));
   describe('delivery queue', () => defineDeliveryQueueContract(ctx));
   describe('rooms', () => defineRoomsContract(ctx));
+  describe('moderation', () => defineModerationContract(ctx));
   describe('remote rooms', () => defineRemoteRoomsContract(ctx));
   describe('lifecycle', () => defineLifecycleContract(ctx, harness.kind));
 }

@@ -40,6 +40,10 @@ export class MongoAccountRepository implements AccountRepository {
     }
   }
 
+  async count(): Promise<number> {
+    return this.c.accounts.countDocuments({});
+  }
+
   async findById(id: string): Promise<AccountRecord | undefined> {
     const doc = await this.c.accounts.findOne({ _id: id });
     return doc ? toAccount(doc) : undefined;

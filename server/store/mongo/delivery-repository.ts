@@ -188,6 +188,15 @@ export class MongoDeliveryRepository implements DeliveryRepository {
     return this.failOpen({ keyId }, now, error);
   }
 
+  async openHosts(): Promise<string[]> {
+    const hosts: unknown[] = await this.jobs.distinct('host', { state: { $in: ['pending', 'in-flight'] } });
+    return hosts.map(String).sort();
+  }
+
+  async cancelForHost(host: string, now: Date, error: string): Promise<number> {
+    return this.failOpen({ host }, now, error);
+  }
+
   async deleteForKey(keyId: string): Promise<number> {
     return (await this.jobs.deleteMany({ keyId })).deletedCount;
   }

@@ -1,4 +1,5 @@
 import type { Db } from 'mongodb';
+import { urlOnDomain } from '../../core/domains.js';
 import type { ActorTombstone, FederationRepository, FollowRequest, InboundReport } from '../port.js';
 
 /** MongoDB side of {@link FederationRepository}; apex's collections are `objects` and `streams`. */
@@ -75,6 +76,14 @@ export class MongoFederationRepository implements FederationRepository {
     const d = await this.db.collection('fed_follow_requests').findOneAndDelete({ followId });
     const v = d.value;
     return v ? { followId: String(v.followId), localActor: String(v.localActor), remoteActor: String(v.remoteActor), receivedAt: String(v.receivedAt) } : undefined;
+  }
+
+  async objectIdsOnDomain(domain: string): Promise<string[]> {
+    const escaped = domain.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    // Host is the domain or ends with ".domain", with an optional port, then a path or the end.
+    const pattern = new RegExp(`^https?://([^/@]*\\.)?${escaped}(:\\d+)?(/|$)`, 'i');
+    const docs = await this.db.collection('objects').find({ id: { $regex: pattern } }, { projection: { _id: 0, id: 1 } }).toArray();
+    return docs.map((d) => String(d.id)).filter((id) => urlOnDomain(id, domain));
   }
 
   async putReport(r: InboundReport): Promise<void> {

@@ -8,6 +8,7 @@ import { MongoApexStore } from './apex-mongo-store.js';
 import { MongoDeliveryRepository } from './delivery-repository.js';
 import { MongoFederationRepository } from './federation-repository.js';
 import { MongoInstanceRepository } from './instance-repository.js';
+import { MongoModerationRepository } from './moderation-repository.js';
 import { MongoRoomRepository } from './room-repository.js';
 import { MongoRemoteRoomRepository } from './remote-room-repository.js';
 import { MongoPersonaRepository, MongoSessionRepository } from './persona-repository.js';
@@ -30,6 +31,7 @@ export class MongoStore implements Store {
   readonly federation: MongoFederationRepository;
   readonly delivery: MongoDeliveryRepository;
   readonly rooms: MongoRoomRepository;
+  readonly moderation: MongoModerationRepository;
   readonly remoteRooms: MongoRemoteRoomRepository;
   private closed = false;
 
@@ -44,6 +46,7 @@ export class MongoStore implements Store {
     this.federation = new MongoFederationRepository(db);
     this.delivery = new MongoDeliveryRepository(db);
     this.rooms = new MongoRoomRepository(db);
+    this.moderation = new MongoModerationRepository(db);
     this.remoteRooms = new MongoRemoteRoomRepository(db);
   }
 
@@ -91,6 +94,7 @@ export class MongoStore implements Store {
       await store.federation.setup();
       await store.delivery.setup();
       await store.rooms.setup();
+      await store.moderation.setup();
       await store.remoteRooms.setup();
     } catch (error) {
       await client.close().catch(() => undefined);

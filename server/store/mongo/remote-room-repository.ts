@@ -1,4 +1,5 @@
 import type { Collection, Db } from 'mongodb';
+import { urlOnDomain } from '../../core/domains.js';
 import type { RemoteRoomRecord, RemoteRoomRepository } from '../remote-rooms-port.js';
 
 type RemoteRoomDocument = RemoteRoomRecord & { sortAt: Date; _id?: unknown };
@@ -52,6 +53,15 @@ export class MongoRemoteRoomRepository implements RemoteRoomRepository {
 
   async deleteByHost(hostActorId: string): Promise<number> {
     return (await this.rooms.deleteMany({ hostActorId })).deletedCount;
+  }
+
+  async deleteOnDomain(domain: string): Promise<number> {
+    // Origin's host is the domain or ends with ".domain", with an optional port.
+    const pattern = new RegExp(`^https?://([^/@]*\\.)?${regexLiteral(domain)}(:\\d+)?$`, 'i');
+    const docs = await this.rooms.find({ origin: { $regex: pattern } }, { projection: { _id: 0, id: 1, origin: 1 } }).toArray();
+    const ids = docs.filter((d) => urlOnDomain(d.origin, domain)).map((d) => d.id);
+    if (ids.length === 0) return 0;
+    return (await this.rooms.deleteMany({ id: { $in: ids } })).deletedCount;
   }
 
   async listOpen(hosts?: readonly string[]): Promise<RemoteRoomRecord[]> {

@@ -71,6 +71,10 @@ export class SqliteAccountRepository implements AccountRepository {
     );
   }
 
+  count(): Promise<number> {
+    return settle(() => this.db.prepare('SELECT count(*) FROM accounts').pluck().get() as number);
+  }
+
   findById(id: string): Promise<AccountRecord | undefined> {
     return settle(() => {
       const row = this.stmt.byId.get(id);

@@ -139,6 +139,14 @@ export class SqliteDeliveryRepository implements DeliveryRepository {
     return settle(() => this.s.cancelKey.run({ keyId, now: now.getTime(), error }).changes);
   }
 
+  openHosts(): Promise<string[]> {
+    return settle(() => this.db.prepare(`SELECT DISTINCT host FROM delivery_jobs WHERE ${OPEN} ORDER BY host`).pluck().all() as string[]);
+  }
+
+  cancelForHost(host: string, now: Date, error: string): Promise<number> {
+    return settle(() => this.s.cancelHost.run({ host, now: now.getTime(), error }).changes);
+  }
+
   deleteForKey(keyId: string): Promise<number> {
     return settle(() => this.s.deleteKey.run(keyId).changes);
   }
@@ -249,6 +257,8 @@ function prepareStatements(db: Database) {
       WHERE ${OPEN} AND created_at < @before AND (state = 'pending' OR next_attempt_at <= @now)`),
     cancelKey: p(`UPDATE delivery_jobs SET state = 'failed', private_key_pem = NULL, claim = NULL, last_error = @error, updated_at = @now
       WHERE ${OPEN} AND key_id = @keyId AND (state = 'pending' OR next_attempt_at <= @now)`),
+    cancelHost: p(`UPDATE delivery_jobs SET state = 'failed', private_key_pem = NULL, claim = NULL, last_error = @error, updated_at = @now
+      WHERE ${OPEN} AND host = @host AND (state = 'pending' OR next_attempt_at <= @now)`),
     deleteKey: p('DELETE FROM delivery_jobs WHERE key_id = ?'),
     purgeBatchJobs: p('DELETE FROM delivery_jobs WHERE batch_id IN (SELECT id FROM delivery_batches WHERE created_at < ?)'),
     purgeBatches: p('DELETE FROM delivery_batches WHERE created_at < ?'),

@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import type { ActorTombstone, FederationRepository, FollowRequest, InboundReport } from '../port.js';
+import { urlOnDomain } from '../../core/domains.js';
 import { settle } from './settle.js';
 import { StatementCache } from './statements.js';
 
@@ -88,6 +89,15 @@ export class SqliteFederationRepository implements FederationRepository {
       if (row) this.sql.get('DELETE FROM fed_follow_requests WHERE follow_id = ?').run(followId);
       return row;
     })());
+  }
+
+  objectIdsOnDomain(domain: string): Promise<string[]> {
+    return settle(() => {
+      // A coarse LIKE pre-filter (the domain appears in the id), then the exact host check.
+      const ids = this.db.prepare("SELECT id FROM apex_objects WHERE id LIKE ? ESCAPE '\\'").pluck()
+        .all(`%${domain.replace(/[\\%_]/g, (c) => `\\${c}`)}%`) as string[];
+      return ids.filter((id) => urlOnDomain(id, domain));
+    });
   }
 
   putReport(r: InboundReport): Promise<void> {

@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import { urlOnDomain } from '../../core/domains.js';
 import type { RemoteRoomAudience, RemoteRoomRecord, RemoteRoomRepository, RemoteRoomStatus } from '../remote-rooms-port.js';
 import { settle } from './settle.js';
 import { StatementCache } from './statements.js';
@@ -72,6 +73,18 @@ export class SqliteRemoteRoomRepository implements RemoteRoomRepository {
 
   deleteByHost(hostActorId: string): Promise<number> {
     return settle(() => this.sql.get('DELETE FROM remote_rooms WHERE host_actor_id = ?').run(hostActorId).changes);
+  }
+
+  deleteOnDomain(domain: string): Promise<number> {
+    return settle(() => this.db.transaction(() => {
+      // A coarse LIKE pre-filter (the domain appears in the origin), then the exact host check.
+      const rows = this.db.prepare("SELECT id, origin FROM remote_rooms WHERE origin LIKE ? ESCAPE '\\'")
+        .all(`%${likeLiteral(domain)}%`) as Array<{ id: string; origin: string }>;
+      const remove = this.db.prepare('DELETE FROM remote_rooms WHERE id = ?');
+      let removed = 0;
+      for (const row of rows) if (urlOnDomain(row.origin, domain)) removed += remove.run(row.id).changes;
+      return removed;
+    })());
   }
 
   listOpen(hosts?: readonly string[]): Promise<RemoteRoomRecord[]> {

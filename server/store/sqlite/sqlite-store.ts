@@ -7,6 +7,7 @@ import { SqliteDeliveryRepository } from './delivery-repository.js';
 import { SqliteFederationRepository } from './federation-repository.js';
 import { SqliteInstanceRepository } from './instance-repository.js';
 import { MIGRATIONS } from './migrations/index.js';
+import { SqliteModerationRepository } from './moderation-repository.js';
 import { openSqliteDatabase } from './open.js';
 import { SqliteRoomRepository } from './room-repository.js';
 import { SqliteRemoteRoomRepository } from './remote-room-repository.js';
@@ -26,6 +27,7 @@ export class SqliteStore implements Store {
   readonly federation: SqliteFederationRepository;
   readonly delivery: SqliteDeliveryRepository;
   readonly rooms: SqliteRoomRepository;
+  readonly moderation: SqliteModerationRepository;
   readonly remoteRooms: SqliteRemoteRoomRepository;
   private closed = false;
 
@@ -40,6 +42,7 @@ export class SqliteStore implements Store {
     this.federation = new SqliteFederationRepository(db);
     this.delivery = new SqliteDeliveryRepository(db);
     this.rooms = new SqliteRoomRepository(db);
+    this.moderation = new SqliteModerationRepository(db);
     this.remoteRooms = new SqliteRemoteRoomRepository(db);
   }
 

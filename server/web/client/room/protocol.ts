@@ -40,6 +40,7 @@ const ERRORS: Record<string, string> = {
   no_persona: 'Pick or create a persona first.',
   not_allowed: 'Your role in this room does not allow that.',
   stage_full: 'The stage is full.',
+  instance_limited: 'This server\'s moderators limited that person\'s server: they can listen, but not speak here.',
   muted_by_moderator: 'A moderator muted you: you can unmute once they allow it.',
   guests_cannot: 'Guests can only listen. Sign in to raise your hand.',
   no_invitation: 'There is no invitation to answer (it may have been withdrawn).',
