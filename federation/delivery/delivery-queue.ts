@@ -1,4 +1,3 @@
-import { createPrivateKey } from 'node:crypto';
 import { err, ok, type Result } from '../../server/core/result.js';
 import type { Logger } from '../../server/core/logging/logger.js';
 import type { DeliveryRepository, NewDeliveryJob } from '../../server/store/index.js';

@@ -1,4 +1,4 @@
-import type { SfuPoint } from './sfu.js';
+import type { SfuPoint } from './sfu-point.js';
 
 /** A small SVG line chart: listeners against worker CPU load (left axis) and loss % (right axis), both variants. */
 export function sfuChart(points: readonly SfuPoint[]): string {

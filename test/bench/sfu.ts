@@ -1,3 +1,4 @@
+import type { SfuPoint } from './sfu-point.js';
 /**
  * Benchmark 1, SFU forwarding (and the per-listener part of benchmark 6):
  * worker CPU µs per forwarded packet from the room worker's own resource
@@ -19,20 +20,7 @@ import { round, sleep, type BenchContext, type BenchResult } from './types.js';
 const SPEAKERS = 3;
 const PORTS = { rtcMinPort: 20000, rtcMaxPort: 44999 };
 
-export interface SfuPoint {
-  variant: 'hearth' | 'bare';
-  listeners: number;
-  consumers: number;
-  seconds: number;
-  forwardedPerSecond: number;
-  cpuUsPerPacket: number;
-  /** Share of the worker's one core in use. */
-  cpuLoad: number;
-  lossPercent: number;
-  jitterMs: number;
-  workerRssMb: number;
-  workerIdleRssMb: number;
-}
+export type { SfuPoint } from './sfu-point.js';
 
 /** The project's room: its worker pool (WebRtcServer per worker) and RoomMedia (router + audio-level observer). */
 async function hearthRoom(): Promise<RoomUnderTest & { observer: types.AudioLevelObserver }> {
