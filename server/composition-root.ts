@@ -258,6 +258,7 @@ export async function buildInstance(config: Config, deps: BuildDeps): Promise<Bu
         createAccountsRouter({
           config, store, log, hooks,
           registrationMode: () => moderation.settings.value.registration,
+          onInvitesCreated: (by, count) => moderation.audit.record(by, 'invite.create', `${count} invite code${count === 1 ? '' : 's'}`),
           federation: overrides.personaFederation ?? federation.personas,
           ...(overrides.accounts?.throttle ? { throttle: overrides.accounts.throttle } : {}),
           ...(accountsNow ? { now: accountsNow } : {}),

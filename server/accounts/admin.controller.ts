@@ -6,6 +6,7 @@
 import type { RequestHandler, Router } from 'express';
 import { z } from 'zod';
 import { sendAccountsError } from './http-errors.js';
+import { getAuth } from './session-auth.js';
 import { MAX_INVITES_AT_ONCE, type InviteService } from './invite.service.js';
 import { parseInput } from './schemas.js';
 
@@ -17,6 +18,8 @@ export interface AdminRoutesDeps {
   invites: InviteService;
   /** Session, CSRF, JSON body parsing and the admin check, in order. */
   adminWrite: RequestHandler[];
+  /** Told after invite codes were made (the audit log records who made how many). */
+  onInvitesCreated?: (by: { accountId: string; username: string }, count: number) => Promise<void>;
 }
 
 export function adminRoutes(router: Router, deps: AdminRoutesDeps): void {
@@ -24,8 +27,10 @@ export function adminRoutes(router: Router, deps: AdminRoutesDeps): void {
     res.set('Cache-Control', 'no-store');
     const body = parseInput(invitesBody, req.body);
     if (!body.ok) return sendAccountsError(res, body.error);
-    deps.invites.create(body.value.count ?? 1).then((inviteCodes) => {
+    const { account } = getAuth(req);
+    deps.invites.create(body.value.count ?? 1).then(async (inviteCodes) => {
+      await deps.onInvitesCreated?.({ accountId: account.id, username: account.username }, inviteCodes.length);
       res.status(201).json({ inviteCodes });
-    }, next);
+    }).catch(next);
   });
 }

@@ -57,6 +57,8 @@ export interface AccountsDeps {
   now?: () => number;
   /** The registration mode right now (administrators may change it); the configured mode when omitted. */
   registrationMode?: () => Config['accounts']['registration'];
+  /** Told after an administrator made invite codes over HTTP (the audit log). */
+  onInvitesCreated?: (by: { accountId: string; username: string }, count: number) => Promise<void>;
 }
 
 /**
@@ -96,6 +98,6 @@ export function createAccountsRouter(deps: AccountsDeps): Router {
   const router = express.Router();
   accountRoutes(router, { config, store, accounts, sessions, deletion, devices, signups, publicWrite, signedIn, signedInWrite });
   personaRoutes(router, { store, publicUrl: config.http.publicUrl, personas, deletion, signedIn, signedInWrite });
-  adminRoutes(router, { invites, adminWrite: [session, requireAdmin, json] });
+  adminRoutes(router, { invites, adminWrite: [session, requireAdmin, json], ...(deps.onInvitesCreated ? { onInvitesCreated: deps.onInvitesCreated } : {}) });
   return router;
 }

@@ -215,6 +215,15 @@ describe('moderation (HTTP and signaling, one server)', () => {
     assert.deepEqual(entries, ['room.end raid', 'room.ban_participant slurs']);
   });
 
+  it('records invite codes made over HTTP in the audit log, by account username and count', async () => {
+    const made = await admin.client.post('/api/v1/admin/invites', { count: 3 });
+    assert.equal(made.status, 201, JSON.stringify(made.body));
+    const entry = (await audit(admin.client)).find((e) => e.action === 'invite.create');
+    assert.ok(entry, 'an invite.create entry');
+    assert.equal(entry.actor, 'u_boss');
+    assert.match(entry.target, /^3 invite codes$/);
+  });
+
   it('pages the audit log, offers no way to change it, and keeps a deleted moderator\'s entries under a placeholder', async () => {
     const first = (await admin.client.get('/api/v1/admin/audit-log?limit=2')).body as unknown as AuditBody;
     assert.equal(first.entries.length, 2);
