@@ -14,8 +14,11 @@ export interface TestInstance {
   /** `https://<name>.hearth.test:<port>` */
   url: string;
   dataDir: string;
+  /** The running process (a new one after restart()). */
   proc: ServerProcess;
   stop(): Promise<void>;
+  /** Stops the process (SIGTERM) and starts it again on the same address and data; resolves once it listens. */
+  restart(): Promise<void>;
 }
 
 export interface InstanceCluster {
@@ -57,38 +60,47 @@ export async function startInstances(names: readonly string[], options: ClusterO
       const dataDir = path.join(root, h.name);
       fs.mkdirSync(dataDir);
       const url = `https://${h.host}:${port}`;
-      const proc = startServerProcess({
-        env: {
-          ...clientEnv,
-          HEARTH_HOST: h.ip,
-          HEARTH_PORT: String(port),
-          HEARTH_PUBLIC_URL: url,
-          HEARTH_DATA_DIR: dataDir,
-          HEARTH_TLS_CERT: cert.certFile,
-          HEARTH_TLS_KEY: cert.keyFile,
-          HEARTH_MEDIA_WORKERS: '1',
-          HEARTH_FEDERATION_ALLOW_PRIVATE: '127.0.0.0/8',
-          HEARTH_LOG_LEVEL: 'debug',
-          // Deletes are held back at most a second, unless a test widens the spread.
-          HEARTH_DELETION_SPREAD_SECONDS: '1',
-          ...extraEnv,
-        },
-      });
-      instances.push({
+      const env: NodeJS.ProcessEnv = {
+        ...clientEnv,
+        HEARTH_HOST: h.ip,
+        HEARTH_PORT: String(port),
+        HEARTH_PUBLIC_URL: url,
+        HEARTH_DATA_DIR: dataDir,
+        HEARTH_TLS_CERT: cert.certFile,
+        HEARTH_TLS_KEY: cert.keyFile,
+        HEARTH_MEDIA_WORKERS: '1',
+        HEARTH_FEDERATION_ALLOW_PRIVATE: '127.0.0.0/8',
+        HEARTH_LOG_LEVEL: 'debug',
+        // Deletes are held back at most a second, unless a test widens the spread.
+        HEARTH_DELETION_SPREAD_SECONDS: '1',
+        ...extraEnv,
+      };
+      const logs: string[] = [];
+      const instance: TestInstance = {
         name: h.name,
         host: `${h.host}:${port}`,
         url,
         dataDir,
-        proc,
+        proc: startServerProcess({ env }),
         async stop() {
+          const { proc } = instance;
           if (proc.child.exitCode === null && proc.child.signalCode === null) {
             proc.kill('SIGTERM');
             await proc.exited;
           }
           // Kept beside the data for a failed run to be read afterwards.
-          fs.writeFileSync(path.join(root, `${h.name}.log`), proc.rawStdout() + proc.stderr());
+          fs.writeFileSync(path.join(root, `${h.name}.log`), [...logs, proc.rawStdout() + proc.stderr()].join(''));
         },
-      });
+        async restart() {
+          const { proc } = instance;
+          proc.kill('SIGTERM');
+          await proc.exited;
+          logs.push(proc.rawStdout() + proc.stderr());
+          instance.proc = startServerProcess({ env });
+          await instance.proc.waitForLog((l) => l.msg === 'listening', 30_000);
+        },
+      };
+      instances.push(instance);
     }
     await Promise.all(instances.map((i) => i.proc.waitForLog((l) => l.msg === 'listening', 30_000)));
   } catch (e) {
