@@ -325,13 +325,17 @@ describe('cascade links: joining and speaking in another instance\'s room (proce
     await inHallway('Farewell');
     const host = await connect(a.url, onA, tlsA);
     await host.ok('join', { roomId });
+    // fox stays: the link stays up, so only the deletion can take vole out of A's room.
+    await (await connect(b.url, fox, tlsB)).ok('join', { roomId: room.url });
     const voleSocket = await connect(b.url, vole, tlsB);
     const joined = await voleSocket.ok('join', { roomId: room.url });
     const voleActor = String(joined.participantId);
     await host.room((r) => (r.audience as Stage[]).some((p) => p.id === voleActor));
     const deleted = await vole.request('DELETE', `${b.url}/api/v1/personas/vole`, { password: 'carol has a long password' });
     assert.ok(deleted.status < 300, deleted.text);
-    await host.room((r) => !(r.audience as Stage[]).some((p) => p.id === voleActor) && r.listenerCount === 0, 5_000);
+    const after = await host.room((r) => !(r.audience as Stage[]).some((p) => p.id === voleActor), 5_000);
+    assert.ok((after.audience as Stage[]).some((p) => p.id === foxActor), 'fox, of the same link, is still there');
+    assert.equal(after.listenerCount, 1);
   });
 });
 
