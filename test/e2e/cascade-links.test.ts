@@ -10,6 +10,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { signRequest } from '../../federation/signatures/index.js';
@@ -21,6 +22,8 @@ import { SignalClient } from '../helpers/signal-client.js';
 
 interface RoomView { id: string; url: string; title: string }
 type Stage = { id: string; handle: string | null; role: string; muted: boolean };
+/** The loopback address B's clients connect from (the instances listen on 127.0.0.2 and .3). */
+const B_CLIENT_IP = '127.0.0.77';
 const FAKE_RTP = { codecs: [{ mimeType: 'audio/opus', payloadType: 100, clockRate: 48000, channels: 2 }], encodings: [{ ssrc: 4242 }] };
 
 async function signUp(client: TestClient, base: string, username: string, handle: string): Promise<string> {
@@ -43,7 +46,7 @@ describe('cascade links: joining and speaking in another instance\'s room (proce
   let fedi: FakeRemote;
   let ana: FakeActor;
   let tlsA: { ca: string; ip: string };
-  let tlsB: { ca: string; ip: string };
+  let tlsB: { ca: string; ip: string; localAddress: string };
   const sockets: SignalClient[] = [];
 
   const connect = async (base: string, client: TestClient, tls: { ca: string; ip: string }): Promise<SignalClient> => {
@@ -72,13 +75,14 @@ describe('cascade links: joining and speaking in another instance\'s room (proce
   before(async () => {
     cluster = await startInstances(['a', 'b'], { extraHosts: { 'fedi.hearth.test': '127.0.0.9' }, env: { HEARTH_LINK_GRACE_SECONDS: '1', HEARTH_LINKS_PER_ROOM: '1' } });
     [a, b] = cluster.instances as [TestInstance, TestInstance];
-    const agent = clusterAgent(cluster.ca.caCertFile, { 'a.hearth.test': '127.0.0.2', 'b.hearth.test': '127.0.0.3', 'fedi.hearth.test': '127.0.0.9' });
+    const hosts = { 'a.hearth.test': '127.0.0.2', 'b.hearth.test': '127.0.0.3', 'fedi.hearth.test': '127.0.0.9' };
     const ca = fs.readFileSync(cluster.ca.caCertFile, 'utf8');
     tlsA = { ca, ip: '127.0.0.2' };
-    tlsB = { ca, ip: '127.0.0.3' };
-    onA = new TestClient(agent);
-    fox = new TestClient(agent);
-    vole = new TestClient(agent);
+    // B's clients connect from an address of their own: A must never learn it.
+    tlsB = { ca, ip: '127.0.0.3', localAddress: B_CLIENT_IP };
+    onA = new TestClient(clusterAgent(cluster.ca.caCertFile, hosts));
+    fox = new TestClient(clusterAgent(cluster.ca.caCertFile, hosts, B_CLIENT_IP));
+    vole = new TestClient(clusterAgent(cluster.ca.caCertFile, hosts, B_CLIENT_IP));
     owl = await signUp(onA, a.url, 'alice', 'owl');
     foxActor = await signUp(fox, b.url, 'bob', 'fox');
     await signUp(vole, b.url, 'carol', 'vole');
@@ -336,6 +340,20 @@ describe('cascade links: joining and speaking in another instance\'s room (proce
     const after = await host.room((r) => !(r.audience as Stage[]).some((p) => p.id === voleActor), 5_000);
     assert.ok((after.audience as Stage[]).some((p) => p.id === foxActor), 'fox, of the same link, is still there');
     assert.equal(after.listenerCount, 1);
+  });
+
+  it('A\'s logs and stored data (SQLite file and WAL) hold no address of B\'s clients', () => {
+    const files = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true })
+      .flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+    const stored = files(a.dataDir);
+    assert.ok(stored.some((f) => f.endsWith('-wal')), `the SQLite WAL is among A's files: ${stored.map((f) => path.basename(f)).join(', ')}`);
+    const data = Buffer.concat(stored.map((f) => fs.readFileSync(f)));
+    const logs = a.output();
+    // The scan sees what B's participants left on A: fox's actor id, the links' log lines.
+    assert.ok(data.includes(foxActor), 'A stored B\'s persona');
+    assert.ok(logs.includes('cascade link opened'), 'A logged the links');
+    assert.equal(data.includes(B_CLIENT_IP), false, 'no B client address in A\'s stored data');
+    assert.equal(logs.includes(B_CLIENT_IP), false, 'no B client address in A\'s logs');
   });
 });
 

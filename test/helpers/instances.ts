@@ -17,6 +17,8 @@ export interface TestInstance {
   /** The running process (a new one after restart()). */
   proc: ServerProcess;
   stop(): Promise<void>;
+  /** Everything the instance wrote to stdout and stderr, over restarts. */
+  output(): string;
   /** Stops the process (SIGTERM) and starts it again on the same address and data; resolves once it listens. */
   restart(): Promise<void>;
 }
@@ -91,6 +93,7 @@ export async function startInstances(names: readonly string[], options: ClusterO
           // Kept beside the data for a failed run to be read afterwards.
           fs.writeFileSync(path.join(root, `${h.name}.log`), [...logs, proc.rawStdout() + proc.stderr()].join(''));
         },
+        output: () => [...logs, instance.proc.rawStdout() + instance.proc.stderr()].join(''),
         async restart() {
           const { proc } = instance;
           proc.kill('SIGTERM');
