@@ -26,12 +26,19 @@ export interface WebBrowser {
   close(): Promise<void>;
 }
 
-export async function launchWebBrowser(baseUrl: string): Promise<WebBrowser> {
+/**
+ * `hosts` maps test host names to loopback addresses (instances under test
+ * host names over HTTPS with the test CA, whose certificates this browser
+ * then does not check).
+ */
+export async function launchWebBrowser(baseUrl: string, hosts: Record<string, string> = {}): Promise<WebBrowser> {
   const toneDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-tone-'));
+  const rules = Object.entries(hosts).map(([host, ip]) => `MAP ${host} ${ip}`).join(',');
   const browser = await chromium.launch({
     executablePath: CHROMIUM, headless: true, timeout: 30_000,
-    args: [...CHROMIUM_FLAGS, `--use-file-for-fake-audio-capture=${toneFile(toneDir)}`],
+    args: [...CHROMIUM_FLAGS, `--use-file-for-fake-audio-capture=${toneFile(toneDir)}`, ...(rules ? [`--host-resolver-rules=${rules}`] : [])],
   });
+  const testHosts = Object.keys(hosts).length > 0;
   const origin = new URL(baseUrl).origin;
   const problems: string[] = [];
   const contexts: BrowserContext[] = [];
@@ -39,7 +46,9 @@ export async function launchWebBrowser(baseUrl: string): Promise<WebBrowser> {
     browser,
     problems,
     async person() {
-      const context = await browser.newContext({ baseURL: baseUrl, viewport: { width: 1280, height: 900 }, permissions: ['microphone', 'clipboard-read', 'clipboard-write'] });
+      const context = await browser.newContext({
+        baseURL: baseUrl, viewport: { width: 1280, height: 900 }, permissions: ['microphone', 'clipboard-read', 'clipboard-write'], ignoreHTTPSErrors: testHosts,
+      });
       contexts.push(context);
       const page = await context.newPage();
       page.on('request', (req) => {
