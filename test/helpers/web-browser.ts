@@ -19,8 +19,8 @@ const AXE_SOURCE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-c
 
 export interface WebBrowser {
   browser: Browser;
-  /** A new person: own context and page, watched for foreign requests and CSP violations. */
-  person(): Promise<{ context: BrowserContext; page: Page }>;
+  /** A new person (on `baseUrl`, or the browser's): own context and page, watched for foreign requests and CSP violations. */
+  person(baseUrl?: string): Promise<{ context: BrowserContext; page: Page }>;
   /** Requests to another origin and CSP violations seen on any page so far. */
   problems: string[];
   close(): Promise<void>;
@@ -39,15 +39,15 @@ export async function launchWebBrowser(baseUrl: string, hosts: Record<string, st
     args: [...CHROMIUM_FLAGS, `--use-file-for-fake-audio-capture=${toneFile(toneDir)}`, ...(rules ? [`--host-resolver-rules=${rules}`] : [])],
   });
   const testHosts = Object.keys(hosts).length > 0;
-  const origin = new URL(baseUrl).origin;
   const problems: string[] = [];
   const contexts: BrowserContext[] = [];
   return {
     browser,
     problems,
-    async person() {
+    async person(own = baseUrl) {
+      const origin = new URL(own).origin;
       const context = await browser.newContext({
-        baseURL: baseUrl, viewport: { width: 1280, height: 900 }, permissions: ['microphone', 'clipboard-read', 'clipboard-write'], ignoreHTTPSErrors: testHosts,
+        baseURL: own, viewport: { width: 1280, height: 900 }, permissions: ['microphone', 'clipboard-read', 'clipboard-write'], ignoreHTTPSErrors: testHosts,
       });
       contexts.push(context);
       const page = await context.newPage();
