@@ -10,6 +10,8 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { audioStats, HAVE_CHROMIUM, waitForAudio } from '../helpers/browser.js';
 import { clusterAgent, TestClient } from '../helpers/http-client.js';
@@ -168,5 +170,21 @@ describe('rooms across instances in Chromium (three instances)', skip, () => {
     await waitFor(async () => (await phase(wrenPage)) === 'joined' && (await hearing(wrenPage)), 10_000, 'B\'s listener to hear again');
     const took = Date.now() - back;
     assert.ok(took < 5_000, `B's listener heard again ${took} ms after B was back`);
+
+    // A never learned the browsers' address: the kernel's source address towards B and C, as a connection from here shows.
+    const browserIp = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect({ host: hosts['b.hearth.test'], port: Number(new URL(b.url).port) }, () => {
+        resolve(socket.localAddress ?? '');
+        socket.destroy();
+      });
+      socket.once('error', reject);
+    });
+    assert.match(browserIp, /^127\./);
+    const files = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true })
+      .flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+    const stored = Buffer.concat(files(a.dataDir).map((f) => fs.readFileSync(f)));
+    assert.ok(stored.includes(roomUrl) || stored.includes(roomId), 'the scan reads A\'s room data');
+    assert.equal(stored.includes(browserIp), false, 'no browser address in A\'s stored data');
+    assert.equal(a.output().includes(browserIp), false, 'no browser address in A\'s logs');
   });
 });
