@@ -37,8 +37,11 @@ export class CascadePipe {
   readonly #media: RoomMedia;
   readonly #sent = new Map<string, types.Consumer>();
   readonly #received = new Map<string, types.Producer>();
+  /** Pause changes that arrived while their producer was still being created. */
+  readonly #pendingPause = new Map<string, boolean>();
   #connected = false;
   #sendEnded: ((producerId: string) => void) | undefined;
+  #sendPaused: ((producerId: string, paused: boolean) => void) | undefined;
 
   private constructor(media: RoomMedia, transport: types.PipeTransport) {
     this.#media = media;
@@ -76,6 +79,15 @@ export class CascadePipe {
     this.#sendEnded = listener;
   }
 
+  /**
+   * Told when a producer sent into the pipe paused or resumed here: the
+   * other side mirrors it on its copy (a copy created paused would otherwise
+   * stay paused after the speaker unmuted).
+   */
+  onSendPaused(listener: (producerId: string, paused: boolean) => void): void {
+    this.#sendPaused = listener;
+  }
+
   /** Connects to the other end (once). */
   async connect(remote: PipeEndpoint): Promise<Result<null, 'bad_parameters'>> {
     if (this.#connected) return err('bad_parameters');
@@ -102,6 +114,8 @@ export class CascadePipe {
     this.#sent.set(producerId, consumer);
     consumer.observer.once('close', () => this.#sent.delete(producerId));
     consumer.once('producerclose', () => this.#sendEnded?.(producerId));
+    consumer.on('producerpause', () => this.#sendPaused?.(producerId, true));
+    consumer.on('producerresume', () => this.#sendPaused?.(producerId, false));
     return ok({ producerId, kind: 'audio', rtpParameters: consumer.rtpParameters, paused: consumer.producerPaused });
   }
 
@@ -110,20 +124,28 @@ export class CascadePipe {
     this.#sent.get(producerId)?.close();
   }
 
-  /** Produces what the other side sends, with its id, as `peerId`'s producer in this room. */
-  async receive(peerId: string, piped: PipedProducer): Promise<Result<{ id: string }, MediaOpError>> {
+  /**
+   * Produces what the other side sends, with its id, as `peerId`'s producer
+   * in this room; `paused` (when given) decides instead of the sender's flag:
+   * the room's host starts a muted speaker's producer paused, whatever the
+   * linked instance says.
+   */
+  async receive(peerId: string, piped: PipedProducer, paused: boolean = piped.paused): Promise<Result<{ id: string }, MediaOpError>> {
     if (this.closed) return err('media_closed');
     if (this.#received.has(piped.producerId)) return ok({ id: piped.producerId });
     let producer: types.Producer;
     try {
       producer = await this.#transport.produce({
-        id: piped.producerId, kind: piped.kind, rtpParameters: piped.rtpParameters, paused: piped.paused, appData: { peerId },
+        id: piped.producerId, kind: piped.kind, rtpParameters: piped.rtpParameters, paused, appData: { peerId },
       });
     } catch {
       return err('bad_parameters');
     }
     this.#received.set(producer.id, producer);
     producer.observer.once('close', () => this.#received.delete(producer.id));
+    const pending = this.#pendingPause.get(producer.id);
+    this.#pendingPause.delete(producer.id);
+    if (pending !== undefined && pending !== paused) await (pending ? producer.pause() : producer.resume());
     await this.#media.adoptProducer(peerId, producer);
     return ok({ id: producer.id });
   }
@@ -136,7 +158,11 @@ export class CascadePipe {
   /** Pauses or resumes a received producer (the sender muted it). */
   async setReceivedPaused(producerId: string, paused: boolean): Promise<void> {
     const producer = this.#received.get(producerId);
-    if (!producer || producer.closed) return;
+    if (!producer) {
+      if (this.#pendingPause.size < 100) this.#pendingPause.set(producerId, paused);
+      return;
+    }
+    if (producer.closed) return;
     await (paused ? producer.pause() : producer.resume());
   }
 

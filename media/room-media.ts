@@ -74,6 +74,8 @@ export interface ConsumerInfo {
   peerId: string;
   kind: types.MediaKind;
   rtpParameters: types.RtpParameters;
+  /** The producer is paused server-side (its speaker is muted): nothing flows until it resumes. */
+  producerPaused: boolean;
 }
 
 interface Peer {
@@ -311,7 +313,7 @@ export class RoomMedia extends TypedEventEmitter<RoomMediaEvents> {
     const consumer = await t.value.consume({ producerId, rtpCapabilities, paused: true, appData: { peerId } });
     peer.consumers.set(consumer.id, consumer);
     consumer.observer.once('close', () => peer.consumers.delete(consumer.id));
-    return ok({ id: consumer.id, producerId, peerId: owner, kind: consumer.kind, rtpParameters: consumer.rtpParameters });
+    return ok({ id: consumer.id, producerId, peerId: owner, kind: consumer.kind, rtpParameters: consumer.rtpParameters, producerPaused: consumer.producerPaused });
   }
 
   async resumeConsumer(peerId: string, consumerId: string): Promise<Result<null, MediaOpError>> {

@@ -55,6 +55,7 @@ export class HostedLink {
   constructor(deps: HostedLinkDeps) {
     this.#deps = deps;
     deps.pipe.onSendEnded((producerId) => this.#emit({ event: 'producerClosed', data: { producerId } }));
+    deps.pipe.onSendPaused((producerId, paused) => this.#emit({ event: 'producerPaused', data: { producerId, paused } }));
   }
 
   get id(): string {
@@ -170,8 +171,11 @@ export class HostedLink {
       case 'produce': {
         const p = room.stage.participant(msg.participantId);
         if (!p || !canPublish(p.role)) return fail('not_allowed', 'only a participant on stage may speak');
-        const produced = await this.#deps.pipe.receive(msg.participantId, msg.producer as Parameters<CascadePipe['receive']>[1]);
+        // A muted speaker's producer starts paused here, whatever the linked instance says (after
+        // a reconnect it may pipe it unpaused before our state reached it): never audible, not even briefly.
+        const produced = await this.#deps.pipe.receive(msg.participantId, msg.producer as Parameters<CascadePipe['receive']>[1], p.muted);
         if (!produced.ok) return fail('bad_parameters', `the producer was refused: ${produced.error}`);
+        // Muted while the producer was being created.
         await room.afterProduce(msg.participantId);
         return ok({ producerId: produced.value.id });
       }

@@ -17,6 +17,7 @@ import { LINK_CLOSE_CODES, pipeEndpoint, pipedProducer, type LinkCloseReason, ty
 export type LinkEvent =
   | { event: 'producer'; data: { participantId: string; producer: PipedProducer } }
   | { event: 'producerClosed'; data: { producerId: string } }
+  | { event: 'producerPaused'; data: { producerId: string; paused: boolean } }
   | { event: 'departed'; data: { participantId: string; reason: string } }
   | { event: 'to'; data: { participantId: string; payload: Record<string, unknown> } }
   | { event: 'closed'; data: { reason: string } };
@@ -24,6 +25,7 @@ export type LinkEvent =
 const linkEvent = z.discriminatedUnion('event', [
   z.object({ event: z.literal('producer'), data: z.object({ participantId: z.string().max(2048), producer: pipedProducer }) }),
   z.object({ event: z.literal('producerClosed'), data: z.object({ producerId: z.string().max(100) }) }),
+  z.object({ event: z.literal('producerPaused'), data: z.object({ producerId: z.string().max(100), paused: z.boolean() }) }),
   z.object({ event: z.literal('departed'), data: z.object({ participantId: z.string().max(2048), reason: z.string().max(50) }) }),
   // A participant event of the host's rooms module (ParticipantEvent: `kind` and its fields).
   z.object({ event: z.literal('to'), data: z.object({ participantId: z.string().max(2048), payload: z.looseObject({ kind: z.string().max(50) }) }) }),

@@ -111,7 +111,11 @@ export class RemoteRoom implements LiveRoomHandle {
       announce = { kind: 'persona', actor, displayName: arrival.displayName, hidden: arrival.hidden };
     } else announce = { kind: 'guest', ref: arrival.id.replace(/^guest:/, '') };
     const channel = await this.connect(announce.kind === 'persona' ? announce.actor : null);
-    if (!channel.ok) return channel;
+    if (!channel.ok) {
+      // Refused before anyone got in: nothing of this room stays here (the next join asks again).
+      if (this.#members.size === 0 && !this.#channel) this.close('left');
+      return channel;
+    }
     const member: Member = { local: arrival.id, hostId: '', link, announce, role: 'listener', muted: false };
     const previous = this.#members.get(arrival.id);
     const answer = await channel.value.request({ type: 'announce', participant: announce });
@@ -221,6 +225,9 @@ export class RemoteRoom implements LiveRoomHandle {
       case 'producerClosed':
         channel.pipe.stopReceiving(e.data.producerId);
         return;
+      case 'producerPaused':
+        void channel.pipe.setReceivedPaused(e.data.producerId, e.data.paused);
+        return;
       case 'departed': {
         const m = this.#byHostId(e.data.participantId);
         if (!m) return;
@@ -304,6 +311,14 @@ export class RemoteRoom implements LiveRoomHandle {
         m.link.departed('removed');
         continue;
       }
+      // A speaker comes back as the host says (a listener, after the host lost the link).
+      const role = (answer.value as { role?: Role }).role ?? 'listener';
+      if (role !== m.role) {
+        m.role = role;
+        if (!canPublish(role)) this.#media?.closeProducer(m.local);
+        m.link.send({ kind: 'grant', grant: await this.#grant(m) });
+      }
+      if (!canPublish(m.role)) continue;
       const producers = this.#media?.producers().filter((p) => p.peerId === m.local) ?? [];
       for (const p of producers) await this.#pipeOut(m, p.producerId);
     }

@@ -8,8 +8,9 @@
  * acting for participants it does not own.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { signRequest } from '../../federation/signatures/index.js';
@@ -21,6 +22,8 @@ import { SignalClient } from '../helpers/signal-client.js';
 
 interface RoomView { id: string; url: string; title: string }
 type Stage = { id: string; handle: string | null; role: string; muted: boolean };
+/** The loopback address B's clients connect from (the instances listen on 127.0.0.2 and .3). */
+const B_CLIENT_IP = '127.0.0.77';
 const FAKE_RTP = { codecs: [{ mimeType: 'audio/opus', payloadType: 100, clockRate: 48000, channels: 2 }], encodings: [{ ssrc: 4242 }] };
 
 async function signUp(client: TestClient, base: string, username: string, handle: string): Promise<string> {
@@ -43,7 +46,7 @@ describe('cascade links: joining and speaking in another instance\'s room (proce
   let fedi: FakeRemote;
   let ana: FakeActor;
   let tlsA: { ca: string; ip: string };
-  let tlsB: { ca: string; ip: string };
+  let tlsB: { ca: string; ip: string; localAddress: string };
   const sockets: SignalClient[] = [];
 
   const connect = async (base: string, client: TestClient, tls: { ca: string; ip: string }): Promise<SignalClient> => {
@@ -70,15 +73,16 @@ describe('cascade links: joining and speaking in another instance\'s room (proce
   const fakePipe = () => ({ ip: '127.0.0.9', port: 40999, srtpParameters: { cryptoSuite: 'AEAD_AES_256_GCM', keyBase64: randomBytes(44).toString('base64') } });
 
   before(async () => {
-    cluster = await startInstances(['a', 'b'], { extraHosts: { 'fedi.hearth.test': '127.0.0.9' }, env: { HEARTH_LINK_GRACE_SECONDS: '1' } });
+    cluster = await startInstances(['a', 'b'], { extraHosts: { 'fedi.hearth.test': '127.0.0.9' }, env: { HEARTH_LINK_GRACE_SECONDS: '1', HEARTH_LINKS_PER_ROOM: '1' } });
     [a, b] = cluster.instances as [TestInstance, TestInstance];
-    const agent = clusterAgent(cluster.ca.caCertFile, { 'a.hearth.test': '127.0.0.2', 'b.hearth.test': '127.0.0.3', 'fedi.hearth.test': '127.0.0.9' });
+    const hosts = { 'a.hearth.test': '127.0.0.2', 'b.hearth.test': '127.0.0.3', 'fedi.hearth.test': '127.0.0.9' };
     const ca = fs.readFileSync(cluster.ca.caCertFile, 'utf8');
     tlsA = { ca, ip: '127.0.0.2' };
-    tlsB = { ca, ip: '127.0.0.3' };
-    onA = new TestClient(agent);
-    fox = new TestClient(agent);
-    vole = new TestClient(agent);
+    // B's clients connect from an address of their own: A must never learn it.
+    tlsB = { ca, ip: '127.0.0.3', localAddress: B_CLIENT_IP };
+    onA = new TestClient(clusterAgent(cluster.ca.caCertFile, hosts));
+    fox = new TestClient(clusterAgent(cluster.ca.caCertFile, hosts, B_CLIENT_IP));
+    vole = new TestClient(clusterAgent(cluster.ca.caCertFile, hosts, B_CLIENT_IP));
     owl = await signUp(onA, a.url, 'alice', 'owl');
     foxActor = await signUp(fox, b.url, 'bob', 'fox');
     await signUp(vole, b.url, 'carol', 'vole');
@@ -170,7 +174,8 @@ describe('cascade links: joining and speaking in another instance\'s room (proce
     const roomId = room.url.split('/').pop() ?? '';
     const join = `${room.url}/join`;
     const host = await connect(a.url, onA, tlsA);
-    const hostId = String((await host.ok('join', { roomId })).participantId);
+    const hostJoin = await host.ok('join', { roomId });
+    const hostId = String(hostJoin.participantId);
     const body = (over: Record<string, unknown> = {}) => ({ type: 'LinkRequest', room: room.url, actor: ana.id, pipe: fakePipe(), ...over });
 
     const unsigned = await fediLink(join, body(), null);
@@ -202,14 +207,21 @@ describe('cascade links: joining and speaking in another instance\'s room (proce
     assert.ok(answer.pipe.srtpParameters, 'the answer carries the host\'s SRTP parameters');
     const ws = new WebSocket(answer.control, { headers: { authorization: `Bearer ${answer.token}` }, ca: tlsA.ca, lookup: ((_h: string, o: { all?: boolean }, cb: (...args: unknown[]) => void) => (o.all ? cb(null, [{ address: tlsA.ip, family: 4 }]) : cb(null, tlsA.ip, 4))) as never });
     const replies = new Map<string, { ok: boolean; error?: { code: string } }>();
+    const departures: { participantId: string; reason: string }[] = [];
     ws.on('message', (d: Buffer) => {
-      const m = JSON.parse(d.toString()) as { id?: string; ok?: boolean; error?: { code: string } };
+      const m = JSON.parse(d.toString()) as { id?: string; ok?: boolean; error?: { code: string }; event?: string; data?: { participantId: string; reason: string } };
       if (m.id) replies.set(m.id, { ok: m.ok ?? false, ...(m.error ? { error: m.error } : {}) });
+      if (m.event === 'departed' && m.data) departures.push(m.data);
     });
     await new Promise((resolve, reject) => {
       ws.once('open', resolve);
       ws.once('error', reject);
     });
+    // The peer holds this room's only link (HEARTH_LINKS_PER_ROOM=1): B's request is refused with a clear code.
+    await inHallway('Guarded');
+    const capped = await (await connect(b.url, fox, tlsB)).request('join', { roomId: room.url });
+    assert.equal(capped.ok ? 'joined' : capped.error.code, 'remote_refused');
+    assert.match(capped.ok ? '' : capped.error.message, /link_cap_reached/);
     const ask = async (id: string, msg: Record<string, unknown>) => {
       ws.send(JSON.stringify({ id, ...msg }));
       return waitFor(() => replies.get(id), 3_000, `answer ${id}`);
@@ -228,8 +240,27 @@ describe('cascade links: joining and speaking in another instance\'s room (proce
     assert.equal((await ask('7', { type: 'bogus' })).error?.code, 'invalid_message');
     const state = await host.room((r) => (r.audience as Stage[]).some((p) => p.id === ana.id));
     assert.equal((state.stage as Stage[]).length, 1, 'the host alone on stage: nothing else changed');
+
+    // A muted remote speaker stays silent on A whatever its instance pipes (after a reconnect it may say "unpaused").
+    await host.ok('invite', { participantId: ana.id });
+    assert.equal((await ask('8', { type: 'act', participantId: ana.id, action: 'acceptInvite' })).ok, true);
+    await host.ok('mute', { participantId: ana.id });
+    const voice = randomUUID();
+    assert.equal((await ask('9', { type: 'produce', participantId: ana.id, producer: { producerId: voice, kind: 'audio', rtpParameters: FAKE_RTP, paused: false } })).ok, true);
+    const hostGrant = String((hostJoin.grant as { token: string }).token);
+    const recv = await host.ok('createTransport', { grant: hostGrant, direction: 'recv' });
+    const heard = await host.ok('consume', { grant: hostGrant, transportId: recv.id, producerId: voice, rtpCapabilities: hostJoin.routerRtpCapabilities });
+    assert.equal(heard.producerPaused, true, 'the muted remote speaker\'s producer is paused on A');
+
+    // An inbound Delete of the remote persona removes it from the live room at once.
+    const inbox = `${a.url}/inbox`;
+    const del = JSON.stringify({ '@context': 'https://www.w3.org/ns/activitystreams', id: `${ana.id}#delete`, type: 'Delete', actor: ana.id, object: ana.id });
+    const delHeaders = { 'content-type': 'application/activity+json' };
+    const posted = await onA.request('POST', inbox, del, { ...delHeaders, ...signRequest({ method: 'POST', url: inbox, headers: delHeaders, body: del, keyId: ana.keyId, privateKeyPem: ana.privateKeyPem }) });
+    assert.ok(posted.status < 300, posted.text);
+    await host.room((r) => ![...(r.stage as Stage[]), ...(r.audience as Stage[])].some((p) => p.id === ana.id), 5_000);
+    await waitFor(() => departures.find((d) => d.participantId === ana.id && d.reason === 'persona_deleted'), 3_000, 'ana departed over the link');
     ws.close();
-    await host.room((r) => !(r.audience as Stage[]).some((p) => p.id === ana.id), 5_000);
 
     // A flood of link requests from one host is cut off with 429.
     let limited = 0;
@@ -239,6 +270,90 @@ describe('cascade links: joining and speaking in another instance\'s room (proce
     const closed = new Set(a.proc.lines.filter((l) => l.msg === 'cascade link closed' && l.roomId === roomId).map((l) => String(l.link)));
     assert.ok(opened.length > 1, 'some requests got through before the limit');
     assert.deepEqual(opened.filter((id) => !closed.has(id)).length, 1, 'one link per room per instance: each new link replaced the previous one');
+  });
+
+  it('mirrors a piped speaker\'s unmute on B; opens a broken link again within 5 s; closes it after the grace', { timeout: 90_000 }, async () => {
+    const room = await createRoom('Phoenix');
+    const roomId = room.url.split('/').pop() ?? '';
+    await inHallway('Phoenix');
+    const host = await connect(a.url, onA, tlsA);
+    const hostJoin = await host.ok('join', { roomId });
+    const hostId = String(hostJoin.participantId);
+    const hostGrant = (hostJoin.grant as { token: string }).token;
+    const send = await host.ok('createTransport', { grant: hostGrant, direction: 'send' });
+    const produced = await host.ok('produce', { grant: hostGrant, transportId: send.id, rtpParameters: FAKE_RTP });
+    await host.ok('mute', { participantId: hostId });
+
+    // The link opens while the host is muted: B's copy starts paused, and resumes when the host unmutes.
+    const foxSocket = await connect(b.url, fox, tlsB);
+    const foxJoin = await foxSocket.ok('join', { roomId: room.url });
+    const foxGrant = (foxJoin.grant as { token: string }).token;
+    await waitFor(async () => {
+      const listed = await foxSocket.ok('listProducers', { grant: foxGrant });
+      return (listed.producers as { producerId: string }[]).some((p) => p.producerId === produced.id);
+    }, 5_000, 'the host\'s producer piped into B');
+    const recv = await foxSocket.ok('createTransport', { grant: foxGrant, direction: 'recv' });
+    const consume = (producerId: unknown) => foxSocket.ok('consume', { grant: foxGrant, transportId: recv.id, producerId, rtpCapabilities: foxJoin.routerRtpCapabilities });
+    assert.equal((await consume(produced.id)).producerPaused, true, 'muted on A, paused on B');
+    await host.ok('unmute');
+    await waitFor(async () => (await consume(produced.id)).producerPaused === false, 3_000, 'B\'s copy to resume with the host\'s unmute');
+
+    // A restarts: B opens the link again by itself; fox, still connected to B, gets the host's new producer.
+    await a.restart();
+    const back = Date.now();
+    const host2 = await connect(a.url, onA, tlsA);
+    const again = await host2.ok('join', { roomId });
+    const grant2 = (again.grant as { token: string }).token;
+    const send2 = await host2.ok('createTransport', { grant: grant2, direction: 'send' });
+    const produced2 = await host2.ok('produce', { grant: grant2, transportId: send2.id, rtpParameters: FAKE_RTP });
+    await foxSocket.event('producerAdded', (d) => d.producerId === produced2.id, 5_000);
+    const took = Date.now() - back;
+    assert.ok(took < 5_000, `B's listener got the host's producer ${took} ms after A was back`);
+    assert.equal((await consume(produced2.id)).producerId, produced2.id, 'fox consumes it from B without joining again');
+    const onA2 = await host2.room((r) => (r.audience as Stage[]).some((p) => p.id === foxActor));
+    assert.ok(onA2, 'fox is in A\'s room again, announced by B');
+
+    // The last B participant leaves: B closes the link after its grace (1 s here), not at once.
+    await foxSocket.ok('leave');
+    const left = Date.now();
+    await host2.room((r) => !(r.audience as Stage[]).some((p) => p.id === foxActor));
+    const closed = await a.proc.waitForLog((l) => l.msg === 'cascade link closed' && l.roomId === roomId, 6_000);
+    const graceTook = Date.now() - left;
+    assert.equal(closed.reason, 'link_idle');
+    assert.ok(graceTook >= 800, `the link closed ${graceTook} ms after the last participant left`);
+  });
+
+  it('a deleted persona of B leaves the remote room it was in', { timeout: 30_000 }, async () => {
+    const room = await createRoom('Farewell');
+    const roomId = room.url.split('/').pop() ?? '';
+    await inHallway('Farewell');
+    const host = await connect(a.url, onA, tlsA);
+    await host.ok('join', { roomId });
+    // fox stays: the link stays up, so only the deletion can take vole out of A's room.
+    await (await connect(b.url, fox, tlsB)).ok('join', { roomId: room.url });
+    const voleSocket = await connect(b.url, vole, tlsB);
+    const joined = await voleSocket.ok('join', { roomId: room.url });
+    const voleActor = String(joined.participantId);
+    await host.room((r) => (r.audience as Stage[]).some((p) => p.id === voleActor));
+    const deleted = await vole.request('DELETE', `${b.url}/api/v1/personas/vole`, { password: 'carol has a long password' });
+    assert.ok(deleted.status < 300, deleted.text);
+    const after = await host.room((r) => !(r.audience as Stage[]).some((p) => p.id === voleActor), 5_000);
+    assert.ok((after.audience as Stage[]).some((p) => p.id === foxActor), 'fox, of the same link, is still there');
+    assert.equal(after.listenerCount, 1);
+  });
+
+  it('A\'s logs and stored data (SQLite file and WAL) hold no address of B\'s clients', () => {
+    const files = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true })
+      .flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+    const stored = files(a.dataDir);
+    assert.ok(stored.some((f) => f.endsWith('-wal')), `the SQLite WAL is among A's files: ${stored.map((f) => path.basename(f)).join(', ')}`);
+    const data = Buffer.concat(stored.map((f) => fs.readFileSync(f)));
+    const logs = a.output();
+    // The scan sees what B's participants left on A: fox's actor id, the links' log lines.
+    assert.ok(data.includes(foxActor), 'A stored B\'s persona');
+    assert.ok(logs.includes('cascade link opened'), 'A logged the links');
+    assert.equal(data.includes(B_CLIENT_IP), false, 'no B client address in A\'s stored data');
+    assert.equal(logs.includes(B_CLIENT_IP), false, 'no B client address in A\'s logs');
   });
 });
 

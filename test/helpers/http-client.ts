@@ -67,12 +67,16 @@ export class TestClient {
   }
 }
 
-/** An undici Agent that trusts `caFile` and maps `host → ip` (everything else: system DNS). */
-export function clusterAgent(caFile: string, hosts: Record<string, string>): Agent {
+/**
+ * An undici Agent that trusts `caFile` and maps `host → ip` (everything else:
+ * system DNS); `localAddress` binds its connections to a client address of their own.
+ */
+export function clusterAgent(caFile: string, hosts: Record<string, string>, localAddress?: string): Agent {
   const ca = [...tls.rootCertificates, fs.readFileSync(caFile, 'utf8')];
   return new Agent({
     connect: {
       ca,
+      ...(localAddress ? { localAddress } : {}),
       lookup: (hostname, options, callback) => {
         const ip = hosts[hostname.toLowerCase()];
         if (!ip) {

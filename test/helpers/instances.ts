@@ -16,8 +16,13 @@ export interface TestInstance {
   dataDir: string;
   /** The environment it was started with (to start it again on the same data, e.g. after a kill). */
   env: NodeJS.ProcessEnv;
+  /** The running process (a new one after restart()). */
   proc: ServerProcess;
   stop(): Promise<void>;
+  /** Everything the instance wrote to stdout and stderr, over restarts. */
+  output(): string;
+  /** Stops the process (SIGTERM) and starts it again on the same address and data; resolves once it listens. */
+  restart(): Promise<void>;
 }
 
 export interface InstanceCluster {
@@ -74,23 +79,34 @@ export async function startInstances(names: readonly string[], options: ClusterO
         HEARTH_DELETION_SPREAD_SECONDS: '1',
         ...extraEnv,
       };
-      const proc = startServerProcess({ env });
-      instances.push({
+      const logs: string[] = [];
+      const instance: TestInstance = {
         name: h.name,
         host: `${h.host}:${port}`,
         url,
         dataDir,
         env,
-        proc,
+        proc: startServerProcess({ env }),
         async stop() {
+          const { proc } = instance;
           if (proc.child.exitCode === null && proc.child.signalCode === null) {
             proc.kill('SIGTERM');
             await proc.exited;
           }
           // Kept beside the data for a failed run to be read afterwards.
-          fs.writeFileSync(path.join(root, `${h.name}.log`), proc.rawStdout() + proc.stderr());
+          fs.writeFileSync(path.join(root, `${h.name}.log`), [...logs, proc.rawStdout() + proc.stderr()].join(''));
         },
-      });
+        output: () => [...logs, instance.proc.rawStdout() + instance.proc.stderr()].join(''),
+        async restart() {
+          const { proc } = instance;
+          proc.kill('SIGTERM');
+          await proc.exited;
+          logs.push(proc.rawStdout() + proc.stderr());
+          instance.proc = startServerProcess({ env });
+          await instance.proc.waitForLog((l) => l.msg === 'listening', 30_000);
+        },
+      };
+      instances.push(instance);
     }
     await Promise.all(instances.map((i) => i.proc.waitForLog((l) => l.msg === 'listening', 30_000)));
   } catch (e) {

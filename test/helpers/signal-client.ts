@@ -32,13 +32,16 @@ export class SignalClient {
 
   /**
    * Opens a signaling connection. `tls` is for instances under test host
-   * names over HTTPS: the test CA to trust and the loopback address the host maps to.
+   * names over HTTPS: the test CA to trust and the loopback address the host maps to
+   * (and, optionally, the local address to connect from).
    */
-  static connect(baseUrl: string, cookie?: string, headers: Record<string, string> = {}, tls?: { ca: string; ip: string }): Promise<SignalClient> {
+  static connect(baseUrl: string, cookie?: string, headers: Record<string, string> = {}, tls?: { ca: string; ip: string; localAddress?: string }): Promise<SignalClient> {
     const ws = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/api/v1/signal`, {
       headers: { ...(cookie ? { cookie } : {}), ...headers },
       ...(tls ? {
         ca: tls.ca,
+        // A client address of its own (a loopback address), to tell clients from instances.
+        ...(tls.localAddress ? { localAddress: tls.localAddress } : {}),
         lookup: (_host: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) => {
           if (options.all) callback(null, [{ address: tls.ip, family: 4 }]);
           else callback(null, tls.ip, 4);

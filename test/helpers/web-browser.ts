@@ -19,27 +19,36 @@ const AXE_SOURCE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-c
 
 export interface WebBrowser {
   browser: Browser;
-  /** A new person: own context and page, watched for foreign requests and CSP violations. */
-  person(): Promise<{ context: BrowserContext; page: Page }>;
+  /** A new person (on `baseUrl`, or the browser's): own context and page, watched for foreign requests and CSP violations. */
+  person(baseUrl?: string): Promise<{ context: BrowserContext; page: Page }>;
   /** Requests to another origin and CSP violations seen on any page so far. */
   problems: string[];
   close(): Promise<void>;
 }
 
-export async function launchWebBrowser(baseUrl: string): Promise<WebBrowser> {
+/**
+ * `hosts` maps test host names to loopback addresses (instances under test
+ * host names over HTTPS with the test CA, whose certificates this browser
+ * then does not check).
+ */
+export async function launchWebBrowser(baseUrl: string, hosts: Record<string, string> = {}): Promise<WebBrowser> {
   const toneDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-tone-'));
+  const rules = Object.entries(hosts).map(([host, ip]) => `MAP ${host} ${ip}`).join(',');
   const browser = await chromium.launch({
     executablePath: CHROMIUM, headless: true, timeout: 30_000,
-    args: [...CHROMIUM_FLAGS, `--use-file-for-fake-audio-capture=${toneFile(toneDir)}`],
+    args: [...CHROMIUM_FLAGS, `--use-file-for-fake-audio-capture=${toneFile(toneDir)}`, ...(rules ? [`--host-resolver-rules=${rules}`] : [])],
   });
-  const origin = new URL(baseUrl).origin;
+  const testHosts = Object.keys(hosts).length > 0;
   const problems: string[] = [];
   const contexts: BrowserContext[] = [];
   return {
     browser,
     problems,
-    async person() {
-      const context = await browser.newContext({ baseURL: baseUrl, viewport: { width: 1280, height: 900 }, permissions: ['microphone', 'clipboard-read', 'clipboard-write'] });
+    async person(own = baseUrl) {
+      const origin = new URL(own).origin;
+      const context = await browser.newContext({
+        baseURL: own, viewport: { width: 1280, height: 900 }, permissions: ['microphone', 'clipboard-read', 'clipboard-write'], ignoreHTTPSErrors: testHosts,
+      });
       contexts.push(context);
       const page = await context.newPage();
       page.on('request', (req) => {

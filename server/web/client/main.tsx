@@ -6,7 +6,7 @@
 import './app.css';
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { Link, Redirect, Route, Switch, useLocation } from 'wouter-preact';
+import { Link, Redirect, Route, Switch, useLocation, useSearch } from 'wouter-preact';
 import { api, messageOf } from './api.js';
 import { HallwayPage } from './pages/hallway.js';
 import { LandingPage, RecoverPage, SignInPage } from './pages/landing.js';
@@ -79,6 +79,12 @@ function NotFound() {
   );
 }
 
+/** A room of another instance, by its URL (`/remote-room?url=…`), joined through this instance. */
+function RemoteRoomRoute() {
+  const url = new URLSearchParams(useSearch()).get('url') ?? '';
+  return <RoomPage key={url} id={url} remote />;
+}
+
 function App() {
   const s = useSession();
   const [error, setError] = useState<string | null>(null);
@@ -102,6 +108,7 @@ function App() {
         <Route path="/hallway" component={HallwayPage} />
         <Route path="/people" component={PeoplePage} />
         <Route path="/deletions/:id">{(p) => <ReceiptPage id={p.id} />}</Route>
+        <Route path="/remote-room">{() => <RemoteRoomRoute />}</Route>
         <Route path="/rooms/:id">{(p) => <RoomPage id={p.id} />}</Route>
         <Route component={NotFound} />
       </Switch>

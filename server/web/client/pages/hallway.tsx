@@ -31,6 +31,7 @@ function RoomItem({ room, mine, onChanged }: { room: RoomView; mine: boolean; on
       <p class="meta">{room.state === 'live' && <span class="live-dot" aria-hidden="true" />}{when(room)}</p>
       <p class="hint">Hosted by {room.host.displayName ?? host} ({host}{room.remote ? ` on ${room.origin}` : ''})</p>
       {room.description && <p>{room.description}</p>}
+      {room.remote && room.state === 'live' && <p><Link href={`/remote-room?url=${encodeURIComponent(room.id)}`} class="button">Join “{room.title}” here</Link></p>}
       {mine && room.state === 'scheduled' && <button type="button" onClick={() => void start.go()} disabled={start.busy}>Start “{room.title}” now</button>}
       <ErrorText error={start.error} />
     </li>

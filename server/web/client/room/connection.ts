@@ -29,6 +29,9 @@ export interface Snapshot {
 }
 
 const BACKOFF_MS = [1_000, 2_000, 4_000, 8_000, 15_000];
+/** After the server said it is restarting: a try every 0.5–1 s for about half a minute, then the backoff. */
+const RESTART_RETRY_MS = 500;
+const RESTART_TRIES = 40;
 
 export class RoomConnection {
   private ws: WebSocket | undefined;
@@ -37,6 +40,8 @@ export class RoomConnection {
   private media: RoomMedia | undefined;
   private refresh: ReturnType<typeof setInterval> | undefined;
   private attempts = 0;
+  /** Tries since the server said it is restarting (undefined: it did not). */
+  private restarting: number | undefined;
   private wantIn = false;
   private hidden = false;
   private readonly listeners = new Set<(s: Snapshot) => void>();
@@ -105,6 +110,7 @@ export class RoomConnection {
   private async enter(): Promise<void> {
     const answer = await this.request('join', { roomId: this.roomId, hidden: this.hidden });
     this.attempts = 0;
+    this.restarting = undefined;
     const grant = answer.grant as Grant;
     this.media?.close();
     this.media = new RoomMedia((t, f) => this.request(t, f), () => this.snap.grant?.token ?? '', this.audioSink);
@@ -256,7 +262,12 @@ export class RoomConnection {
       this.set({ phase: 'stopped', status: meaning.text, room: undefined, activeSpeaker: null });
       return;
     }
-    const delay = meaning.retry === 'now' ? 0 : meaning.retry === 'slow' ? 30_000 : BACKOFF_MS[Math.min(this.attempts, BACKOFF_MS.length - 1)]!;
+    if (meaning.retry === 'soon') this.restarting = 0;
+    const soon = this.restarting !== undefined && this.restarting < RESTART_TRIES;
+    if (soon) this.restarting = (this.restarting ?? 0) + 1;
+    const delay = meaning.retry === 'now' ? 0 : meaning.retry === 'slow' ? 30_000
+      : soon ? RESTART_RETRY_MS + Math.random() * RESTART_RETRY_MS
+      : BACKOFF_MS[Math.min(this.attempts, BACKOFF_MS.length - 1)]!;
     this.attempts++;
     this.set({ phase: 'reconnecting', status: meaning.text });
     setTimeout(() => {

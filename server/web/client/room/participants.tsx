@@ -13,6 +13,8 @@ interface Ctx {
   me: string;
   myRole: Person['role'] | undefined;
   activeSpeaker: string | null;
+  /** The host instance of a room of another instance: its own participants' handles get it (full handles). */
+  handleHost?: string | undefined;
 }
 
 function Controls({ p, ctx, onStage }: { p: Person; ctx: Ctx; onStage: boolean }) {
@@ -53,7 +55,7 @@ function PersonRow({ p, ctx, onStage }: { p: Person; ctx: Ctx; onStage: boolean 
       <span class="avatar" aria-hidden="true">{nameOf(p).slice(0, 1).toUpperCase()}</span>
       <span class="who">
         <span class="name">{nameOf(p)}{p.id === ctx.me && ' (you)'}</span>
-        {p.handle && <span class="handle">{displayHandle(p.handle, undefined)}</span>}
+        {p.handle && <span class="handle">{displayHandle(p.handle, ctx.handleHost)}</span>}
       </span>
       {onStage && <span class="badge">{ROLE[p.role]}</span>}
       {onStage && p.muted && <span class="badge muted">{p.mutedByModerator ? 'Muted by a moderator' : 'Muted'}</span>}

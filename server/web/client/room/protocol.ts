@@ -74,8 +74,11 @@ const LEFT: Record<string, string> = {
 export const leftText = (reason: string): string => LEFT[reason] ?? `You are no longer in the room (${reason}).`;
 
 /** What a close code means, and whether to reconnect by ourselves. */
-export function closeMeaning(code: number): { text: string; retry: 'now' | 'backoff' | 'slow' | 'never' } {
+export function closeMeaning(code: number): { text: string; retry: 'now' | 'soon' | 'backoff' | 'slow' | 'never' } {
   switch (code) {
+    case 1001:
+      // The server is restarting: it is usually back within seconds, so try often for a while.
+      return { text: 'The server is restarting. Reconnecting…', retry: 'soon' };
     case 4401:
       return { text: 'Your session ended (you signed out, or the password was changed). Sign in again to take part.', retry: 'never' };
     case 4409:

@@ -8,6 +8,14 @@ import { RoomConnection, type Snapshot } from './connection.js';
 import { Invitations } from './invitations.js';
 import { nameOf, Participants } from './participants.js';
 
+function hostOf(url: string): string | undefined {
+  try {
+    return new URL(url).host;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Speaking changes for screen readers: at most one announcement every few seconds, never a flood. */
 function useSpeakerAnnouncement(snap: Snapshot | undefined): string {
   const [text, setText] = useState('');
@@ -65,7 +73,12 @@ function SelfControls({ conn, snap, signedIn, onEnd }: { conn: RoomConnection; s
   );
 }
 
-export function RoomPage({ id }: { id: string }) {
+/**
+ * A room of this instance (`id`), or of another instance (`remote`: the id
+ * is the room's URL, joined through this instance's cascade link; the
+ * browser still talks only to this instance).
+ */
+export function RoomPage({ id, remote = false }: { id: string; remote?: boolean }) {
   const s = useSession();
   const [view, setView] = useState<RoomView | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
@@ -77,6 +90,15 @@ export function RoomPage({ id }: { id: string }) {
   const announcement = useSpeakerAnnouncement(snap);
 
   const loadView = (): void => {
+    if (remote) {
+      // Rooms of other instances are known from the room list (those this persona may see).
+      api<{ rooms: RoomView[] }>('GET', '/api/v1/rooms').then((r) => {
+        const found = r.rooms.find((x) => x.remote && x.id === id);
+        if (found) setView(found);
+        else setLoadError('This room of another instance is not in your hallway (ended, or not visible to this persona).');
+      }, (e: unknown) => setLoadError(messageOf(e)));
+      return;
+    }
     api<RoomView>('GET', `/api/v1/rooms/${encodeURIComponent(id)}`).then(setView, (e: unknown) => setLoadError(messageOf(e)));
   };
   useEffect(() => {
@@ -109,7 +131,7 @@ export function RoomPage({ id }: { id: string }) {
   return (
     <main id="main" class="room">
       <h1>{view?.title ?? (loadError ? 'Room not available' : 'Room')}</h1>
-      {view && <p class="meta">{view.state === 'live' ? 'Live' : view.state === 'ended' ? 'Ended' : `Scheduled for ${new Date(view.scheduledFor ?? '').toLocaleString()}`} · hosted by {view.host.displayName ?? `@${view.host.handle ?? ''}`}</p>}
+      {view && <p class="meta">{view.state === 'live' ? 'Live' : view.state === 'ended' ? 'Ended' : `Scheduled for ${new Date(view.scheduledFor ?? '').toLocaleString()}`} · hosted by {view.host.displayName ?? `@${view.host.handle ?? ''}`}{view.remote ? ` on ${view.origin}` : ''}</p>}
       {view?.description && <p class="description">{view.description}</p>}
       <ErrorText error={loadError && !s.me ? `${loadError} If it is not public, sign in first.` : loadError} />
       <p role="status" aria-live="polite" class="status">{snap?.status ?? (view?.state === 'live' ? 'Not connected.' : '')}</p>
@@ -127,7 +149,7 @@ export function RoomPage({ id }: { id: string }) {
         <SelfControls conn={conn.current} snap={snap} signedIn={s.me !== null && s.personas.some((p) => p.acting)} onEnd={loadView} />
       )}
       {inRoom && conn.current && snap?.room && (
-        <Participants room={snap.room} ctx={{ conn: conn.current, me: snap.me, myRole, activeSpeaker: snap.activeSpeaker }} />
+        <Participants room={snap.room} ctx={{ conn: conn.current, me: snap.me, myRole, activeSpeaker: snap.activeSpeaker, handleHost: remote ? hostOf(id) : undefined }} />
       )}
       {view && view.visibility === 'invite' && myRole === 'host' && <Invitations roomId={id} />}
       <div ref={sink} hidden />
