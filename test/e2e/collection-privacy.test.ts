@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Agent } from 'undici';
 import { TestClient } from '../helpers/http-client.js';
-import { freePort, startServerProcess, tempDir, type ServerProcess } from '../helpers/server-process.js';
+import { startLocalServer, type ServerProcess } from '../helpers/server-process.js';
 
 const AP = { accept: 'application/activity+json' };
 
@@ -53,13 +53,7 @@ describe('collection privacy (outbox cursors, follower lists)', () => {
   };
 
   before(async () => {
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    host = `localhost:${port}`;
-    proc = startServerProcess({
-      env: { HEARTH_PORT: String(port), HEARTH_HOST: '127.0.0.1', HEARTH_PUBLIC_URL: `http://${host}`, HEARTH_DATA_DIR: tempDir(), HEARTH_MEDIA_WORKERS: '1' },
-    });
-    await proc.waitForLog((l) => l.msg === 'listening', 30_000);
+    ({ proc, base, host } = await startLocalServer());
     await signUp('alphauser', 'alpha');
     await signUp('betauser', 'beta');
     await signUp('gammauser', 'gamma');

@@ -156,3 +156,17 @@ export async function waitFor<T>(fn: () => Promise<T | undefined | false> | T | 
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/**
+ * One server process on a free loopback port with its own data directory and
+ * one media worker, public at `http://localhost:<port>`; resolves once it listens.
+ */
+export async function startLocalServer(): Promise<{ proc: ServerProcess; base: string; host: string }> {
+  const port = await freePort();
+  const host = `localhost:${port}`;
+  const proc = startServerProcess({
+    env: { HEARTH_PORT: String(port), HEARTH_HOST: '127.0.0.1', HEARTH_PUBLIC_URL: `http://${host}`, HEARTH_DATA_DIR: tempDir(), HEARTH_MEDIA_WORKERS: '1' },
+  });
+  await proc.waitForLog((l) => l.msg === 'listening', 30_000);
+  return { proc, base: `http://127.0.0.1:${port}`, host };
+}
