@@ -317,7 +317,7 @@ export class Federation {
       store,
       publicUrl: config.http.publicUrl,
       version: this.deps.version,
-      openRegistrations: () => config.accounts.registration === 'open',
+      openRegistrations: () => this.deps.moderation?.registrationOpen?.() ?? config.accounts.registration === 'open',
     }));
     router.use(this.instanceActor.router());
     router.use(inboxRouter({

@@ -14,6 +14,8 @@ export interface FederationModeration {
   receiveFlag(flag: { activityId: string; reporter: string; objects: readonly string[]; content: string }): Promise<void>;
   /** Whether a local actor's account is suspended (its actor document is then a stub marked `suspended`). */
   isHiddenActor(actorId: string): Promise<boolean>;
+  /** Whether anyone may sign up now (the registration mode moderators set at run time); NodeInfo reports it. */
+  registrationOpen?(): boolean;
 }
 
 /** No moderation: nothing blocked, Flags kept in the federation store as before. */

@@ -128,6 +128,7 @@ export async function buildInstance(config: Config, deps: BuildDeps): Promise<Bu
       config, store, personas: store.personas, log, version,
       moderation: {
         levelOf: (host) => moderation.blocks.levelOf(host),
+        registrationOpen: () => moderation.settings.value.registration === 'open',
         receiveFlag: (flag) => moderation.reports.receiveFlag(flag),
         isHiddenActor: async (actorId) => {
           const handle = federation.localHandleOf(actorId);

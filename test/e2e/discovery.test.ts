@@ -92,4 +92,14 @@ describe('discovery', () => {
     // One persona left (the deleted one is not counted), shown rounded up to a multiple of 10.
     assert.equal(info.body.usage.users.total, 10);
   });
+
+  it('reports in NodeInfo the registration mode an admin sets at run time, not only the configured one', async () => {
+    const open = async (): Promise<boolean> => (await client.get<{ openRegistrations: boolean }>(`${base}/nodeinfo/2.1`)).body.openRegistrations;
+    assert.equal(await open(), true, 'configured open');
+    // dora holds the first account, which is the admin.
+    assert.equal((await client.request('PATCH', `${base}/api/v1/admin/instance`, { registration: 'invite' })).status, 200);
+    assert.equal(await open(), false, 'invite-only is not open');
+    assert.equal((await client.request('PATCH', `${base}/api/v1/admin/instance`, { registration: 'open' })).status, 200);
+    assert.equal(await open(), true);
+  });
 });
