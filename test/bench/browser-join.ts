@@ -46,7 +46,7 @@ export async function browserJoinBenchmark(ctx: BenchContext): Promise<BenchResu
     return { ...base, ran: false, reason, durationMs: 0, figures: {}, rows: [{ benchmark: '2 Browser click to first audio', target: TARGET, measured: 'cannot run here', met: null, note: reason }] };
   }
   const rounds = ctx.size === 'tiny' ? 2 : 20;
-  const cluster = await startInstances(['a'], { env: { HEARTH_LOG_LEVEL: 'warn' } });
+  const cluster = await startInstances(['a'], { env: { HEARTH_LOG_LEVEL: 'info' } });
   let web: WebBrowser | undefined;
   try {
     const [a] = cluster.instances as [TestInstance];

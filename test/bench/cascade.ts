@@ -159,7 +159,7 @@ async function runCluster(ctx: BenchContext, links: number, steps: readonly numb
       BENCH_MEDIA_PROBE: '1',
       HEARTH_LOG_LEVEL: 'info',
       // Every guest connects from one loopback address.
-      HEARTH_CONNECTIONS_PER_ADDRESS: '1000', HEARTH_MEDIA_TRANSPORTS_PER_ADDRESS: '1000', HEARTH_MEDIA_MAX_TRANSPORTS: '2000',
+      HEARTH_CONNECTIONS_PER_ADDRESS: '1000', HEARTH_MEDIA_TRANSPORTS_PER_ADDRESS: '1000',
     },
   });
   const signals: SignalClient[] = [];

@@ -37,10 +37,9 @@ export async function memoryBenchmark(ctx: BenchContext): Promise<BenchResult> {
   const workers = os.availableParallelism();
   const cluster = await startInstances(['a'], {
     env: {
-      HEARTH_LOG_LEVEL: 'warn', HEARTH_MEDIA_WORKERS: String(workers),
+      HEARTH_LOG_LEVEL: 'info', HEARTH_MEDIA_WORKERS: String(workers),
       // Every guest connects from one loopback address.
       HEARTH_CONNECTIONS_PER_ADDRESS: String(listeners + 10), HEARTH_MEDIA_TRANSPORTS_PER_ADDRESS: String(listeners + 10),
-      HEARTH_MEDIA_MAX_TRANSPORTS: String(listeners + 100),
     },
   });
   const signals: SignalClient[] = [];
