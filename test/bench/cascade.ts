@@ -22,7 +22,7 @@ import { startInstances, type InstanceCluster, type TestInstance } from '../help
 import { REPO_ROOT, waitFor } from '../helpers/server-process.js';
 import type { SignalClient } from '../helpers/signal-client.js';
 import { launchWebBrowser, type WebBrowser } from '../helpers/web-browser.js';
-import { clusterClient, clusterHosts, createRoom, signalTo, signUp, speakInChromium } from './live-room.js';
+import { ask, clusterClient, clusterHosts, createRoom, signalTo, signUp, speakInChromium } from './live-room.js';
 import { mapLimit, percentile, round, sleep, type BenchContext, type BenchResult, type TargetRow } from './types.js';
 
 const DIST = path.join(REPO_ROOT, 'dist', 'test');
@@ -93,14 +93,14 @@ async function listenOn(probe: string, producerId: string, sink: RtpSink): Promi
 /** A guest joins the remote room on its own instance and consumes the speaker there. */
 async function addListener(cluster: InstanceCluster, base: string, roomUrl: string, producerId: string): Promise<SignalClient> {
   const s = await signalTo(cluster, base);
-  const joined = await s.ok('join', { roomId: roomUrl });
+  const joined = await ask(s, 'join', { roomId: roomUrl });
   const grant = (joined.grant as { token: string }).token;
   await waitFor(async () => {
-    const listed = await s.ok('listProducers', { grant });
+    const listed = await ask(s, 'listProducers', { grant });
     return (listed.producers as { producerId: string }[]).some((p) => p.producerId === producerId);
   }, 10_000, 'the speaker piped into the linked instance');
-  const recv = await s.ok('createTransport', { grant, direction: 'recv' });
-  await s.ok('consume', { grant, transportId: recv.id, producerId, rtpCapabilities: joined.routerRtpCapabilities });
+  const recv = await ask(s, 'createTransport', { grant, direction: 'recv' });
+  await ask(s, 'consume', { grant, transportId: recv.id, producerId, rtpCapabilities: joined.routerRtpCapabilities });
   return s;
 }
 

@@ -64,3 +64,10 @@ export function signalTo(cluster: InstanceCluster, base: string, cookie?: string
   if (!ip) throw new Error(`${host} is not an instance of the cluster`);
   return SignalClient.connect(base, cookie, {}, { ca: fs.readFileSync(cluster.ca.caCertFile, 'utf8'), ip });
 }
+
+/** A signaling request that must succeed, with a wait long enough for a loaded server (the client's default is 5 s). */
+export async function ask(s: SignalClient, type: string, fields: Record<string, unknown> = {}, timeoutMs = 30_000): Promise<Record<string, unknown>> {
+  const answer = await s.request(type, fields, timeoutMs);
+  if (!answer.ok) throw new Error(`${type} refused: ${answer.error.code} (${answer.error.message})`);
+  return answer.data;
+}
