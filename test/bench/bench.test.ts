@@ -8,6 +8,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { HAVE_CHROMIUM } from '../helpers/browser.js';
+import type { CascadeStep } from './cascade.js';
 import { runBenchmarks } from './run.js';
 import type { BenchResult } from './types.js';
 
@@ -20,16 +22,16 @@ const num = (v: unknown): number => {
   return v;
 };
 
-describe('benchmarks at a tiny size', { timeout: 120_000 }, () => {
+describe('benchmarks at a tiny size', { timeout: 240_000 }, () => {
   before(async () => {
     ({ results } = await runBenchmarks({ size: 'tiny', outDir, quiet: true }));
   });
   after(() => fs.rmSync(outDir, { recursive: true, force: true }));
 
-  it('runs every benchmark but the cascade, and records the machine', () => {
+  it('runs every benchmark (the browser ones where Chromium is), and records the machine', () => {
     const ran = Object.fromEntries(results.map((r) => [r.name, r.ran ? 'ran' : r.reason]));
-    assert.deepEqual(ran, { sfu: 'ran', join: 'ran', inbox: 'ran', fanout: 'ran', cascade: ran.cascade, memory: 'ran' });
-    assert.match(String(ran.cascade), /cannot run|no cascade link/);
+    const browser = HAVE_CHROMIUM ? 'ran' : 'no /usr/bin/chromium';
+    assert.deepEqual(ran, { sfu: 'ran', join: 'ran', browser, inbox: 'ran', fanout: 'ran', cascade: HAVE_CHROMIUM ? 'ran' : ran.cascade, memory: 'ran' });
     const { machine } = json('sfu');
     assert.ok(machine.cores >= 1 && machine.cpuModel.length > 0);
   });
@@ -66,9 +68,33 @@ describe('benchmarks at a tiny size', { timeout: 120_000 }, () => {
     assert.ok(num(f.baseline.delivered) > 0);
   });
 
+  it('browser: every guest page received audio after its click', { skip: !HAVE_CHROMIUM }, () => {
+    const f = json('browser').figures as { rounds: number; received: number; p50Ms: unknown };
+    assert.equal(f.received, f.rounds);
+    assert.ok(num(f.p50Ms) > 0 && num(f.p50Ms) < 10_000);
+  });
+
+  it('cascade: one stream per speaker per link at every audience, packets out once per link, the hop timed', { skip: !HAVE_CHROMIUM }, () => {
+    const steps = json('cascade').figures.steps as CascadeStep[];
+    assert.ok(steps.length >= 2, 'more than one audience size');
+    for (const s of steps) {
+      assert.equal(s.streams, s.links, `${s.listenersPerLink} listeners per link`);
+      assert.ok(num(s.speakerPacketsPerSecond) > 10, 'the speaker sent audio');
+      assert.ok(Math.abs(num(s.packetsRatio) - s.links) < 0.2, `packets ratio ${s.packetsRatio}`);
+      assert.ok(s.hopSamples > 10 && num(s.hopP99Ms) > -50 && s.hopP99Ms < 1000, `hop p99 ${s.hopP99Ms} ms over ${s.hopSamples}`);
+    }
+  });
+
+  it('memory: the idle server and its workers, and the growth per listener', () => {
+    const f = json('memory').figures as { workers: number; idleMb: Record<string, unknown>; perListenerKb: unknown; room: { listeners: number } };
+    assert.ok(num(f.idleMb.server) > 10 && num(f.idleMb.workers) > f.workers, 'server and every worker measured');
+    assert.ok(f.room.listeners > 0);
+    num(f.perListenerKb);
+  });
+
   it('the summary has a row per target, each with a measured figure', () => {
     const summary = fs.readFileSync(path.join(outDir, 'summary.md'), 'utf8');
-    for (const b of ['1 SFU', '2 Join', '3 Inbox', '4 Fan-out', '5 Cascade', '6 Memory']) assert.ok(summary.includes(`| ${b}`), b);
+    for (const b of ['1 SFU', '2 Join', '2 Browser', '3 Inbox', '4 Fan-out', '5 Cascade', '6 Memory']) assert.ok(summary.includes(`| ${b}`), b);
     assert.match(summary, /Measured \d{4}-\d\d-\d\d on \d+ cores/);
   });
 });

@@ -11,12 +11,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { REPO_ROOT } from '../helpers/server-process.js';
+import { browserJoinBenchmark } from './browser-join.js';
 import { cascadeBenchmark } from './cascade.js';
 import { fanoutBenchmark } from './fanout.js';
 import { inboxBenchmark } from './inbox.js';
 import { joinBenchmark } from './join.js';
 import { machineInfo } from './machine.js';
-import { memoryRows } from './memory.js';
+import { memoryBenchmark } from './memory.js';
 import { sfuBenchmark } from './sfu.js';
 import { summaryMarkdown, updateReadme } from './summary.js';
 import type { BenchContext, BenchResult, BenchSize } from './types.js';
@@ -24,9 +25,11 @@ import type { BenchContext, BenchResult, BenchSize } from './types.js';
 export const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<BenchResult>> = {
   sfu: sfuBenchmark,
   join: joinBenchmark,
+  browser: browserJoinBenchmark,
   inbox: inboxBenchmark,
   fanout: fanoutBenchmark,
   cascade: cascadeBenchmark,
+  memory: memoryBenchmark,
 };
 
 export interface RunOptions {
@@ -68,13 +71,10 @@ export async function runBenchmarks(options: RunOptions): Promise<{ results: Ben
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
   }
-  const memory = memoryRows(results);
-  const all = memory ? [...results, memory] : results;
-  if (memory) fs.writeFileSync(path.join(outDir, 'memory.json'), `${JSON.stringify({ machine, ...memory }, null, 2)}\n`);
-  const summary = summaryMarkdown(all, machine, new Date().toISOString().slice(0, 10));
+  const summary = summaryMarkdown(results, machine, new Date().toISOString().slice(0, 10));
   fs.writeFileSync(path.join(outDir, 'summary.md'), `# Benchmark summary (${options.size})\n\n${summary}`);
   if (options.readme) updateReadme(path.join(REPO_ROOT, 'README.md'), summary);
-  return { results: all, summary, outDir };
+  return { results, summary, outDir };
 }
 
 function parseArgs(argv: string[]): RunOptions {
