@@ -23,7 +23,9 @@ export function InstanceSection({ changed }: SectionProps) {
   const [rules, setRules] = useState('');
   const [registration, setRegistration] = useState<Registration>('open');
   const [showBlocks, setShowBlocks] = useState(false);
+  const [saved, setSaved] = useState<Settings | null>(null);
   const apply = (v: Settings): void => {
+    setSaved(v);
     setName(v.name);
     setDescription(v.description);
     setRules(v.rules.join('\n'));
@@ -36,7 +38,13 @@ export function InstanceSection({ changed }: SectionProps) {
   }, []);
   const save = useAction(async () => {
     setNote(null);
-    const body = { name: name.trim(), description, rules: rules.split('\n').map((r) => r.trim()).filter(Boolean), registration, showDomainBlocks: showBlocks };
+    const next: Settings = { name: name.trim(), description, rules: rules.split('\n').map((r) => r.trim()).filter(Boolean), registration, showDomainBlocks: showBlocks };
+    // Only what changed: a setting never changed here keeps following the server's configuration.
+    const body = Object.fromEntries(Object.entries(next).filter(([k, v]) => JSON.stringify(v) !== JSON.stringify(saved?.[k as keyof Settings])));
+    if (Object.keys(body).length === 0) {
+      setNote('Nothing to save: no setting was changed.');
+      return;
+    }
     apply(await api<Settings>('PATCH', '/api/v1/admin/instance', body));
     setNote('Settings saved. The start page shows them now.');
     await refreshSession({ instance: true });
