@@ -167,7 +167,7 @@ describe('web client in the browser (Chromium, real server, real WebRTC)', skip,
     await host.page.getByRole('button', { name: 'Move Bob Second to the audience' }).click();
     await second.page.getByRole('status').filter({ hasText: 'You are back in the audience.' }).waitFor();
     await second.page.getByRole('button', { name: 'Raise hand' }).waitFor();
-    await host.page.getByRole('region', { name: 'Audience' }).getByText('Bob Second').waitFor();
+    await host.page.getByRole('region', { name: 'Audience' }).getByRole('button', { name: 'Invite Bob Second to speak' }).waitFor();
 
     // The host removes the speaker: its page says so and offers a way back; it rejoins.
     await host.page.getByRole('button', { name: 'Remove Bob Second' }).click();
