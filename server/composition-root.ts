@@ -226,6 +226,7 @@ export async function buildInstance(config: Config, deps: BuildDeps): Promise<Bu
     hooks.onAccountCreated((account) => moderation.roles.accountCreated(account));
     hooks.onAccountDeleted(({ accountId }) => moderation.accountDeleted(accountId));
     hooks.provideSuspensionCheck((accountId) => moderation.suspensions.isSuspended(accountId));
+    hooks.provideRoleLookup((account) => moderation.roles.roleOf(account));
 
     // Transports on top of the rooms' ports.
     const signaling = createSignaling({

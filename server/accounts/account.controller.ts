@@ -30,6 +30,8 @@ export interface AccountRoutesDeps {
   signedIn: RequestHandler[];
   /** requireSession + JSON body parser for state-changing routes. */
   signedInWrite: RequestHandler[];
+  /** The account's staff role, shown to the account itself (its web client shows the admin page to staff). */
+  roleOf: (account: { id: string; isAdmin: boolean }) => Promise<'admin' | 'moderator' | null>;
 }
 
 export function accountRoutes(router: Router, deps: AccountRoutesDeps): void {
@@ -63,6 +65,7 @@ export function accountRoutes(router: Router, deps: AccountRoutesDeps): void {
     res.json({
       username: auth.account.username,
       isAdmin: auth.account.isAdmin,
+      role: await deps.roleOf(auth.account),
       actingPersona: auth.persona?.handle ?? null,
       recoveryCodesLeft: await deps.store.accounts.countRecoveryCodes(auth.account.id),
     });

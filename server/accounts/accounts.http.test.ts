@@ -19,7 +19,7 @@ describe('registration modes (HTTP, real SQLite)', () => {
       const me = await client.get('/api/v1/accounts/me');
       assert.equal(me.status, 200);
       // The first account of a fresh instance is its administrator (moderation, ADR 0020); later ones are not.
-      assert.deepEqual(me.body, { username: 'alice.b-ok_1', isAdmin: true, actingPersona: null, recoveryCodesLeft: 10 });
+      assert.deepEqual(me.body, { username: 'alice.b-ok_1', isAdmin: true, role: 'admin', actingPersona: null, recoveryCodesLeft: 10 });
       const again = await h.client().post('/api/v1/accounts', { username: 'ALICE.b-OK_1', password: PASSWORD });
       assert.equal(again.status, 409, 'usernames are case-insensitive');
       assert.equal(again.body.error, 'username_taken');

@@ -50,6 +50,9 @@ export type AccountDeletedListener = (event: AccountDeletedEvent) => void | Prom
 /** Whether an account is suspended right now (its sign-in refused, its personas hidden); moderation answers. */
 export type SuspensionCheck = (accountId: string) => boolean;
 
+/** The staff role of an account (moderation answers; the web client shows its admin page to staff only). */
+export type RoleLookup = (account: { id: string; isAdmin: boolean }) => Promise<'admin' | 'moderator' | null>;
+
 /** The accounts module's domain events (server/core/domain-events.ts). */
 export type AccountEvents = {
   personaDeleted: PersonaDeletedEvent;
@@ -68,6 +71,7 @@ export class PersonaHooks {
   readonly events = new DomainEvents<AccountEvents>();
   private hostedRoomsProvider: HostedRoomsProvider | undefined;
   private suspensionCheck: SuspensionCheck = () => false;
+  private roleLookup: RoleLookup = (account) => Promise.resolve(account.isAdmin ? 'admin' : null);
 
   /** Sets who answers "is this account suspended" (one provider: moderation). */
   provideSuspensionCheck(check: SuspensionCheck): void {
@@ -77,6 +81,16 @@ export class PersonaHooks {
   /** Whether the account is suspended (false until moderation provides the check). */
   isSuspended(accountId: string): boolean {
     return this.suspensionCheck(accountId);
+  }
+
+  /** Sets who answers "which role has this account" (one provider: moderation). */
+  provideRoleLookup(lookup: RoleLookup): void {
+    this.roleLookup = lookup;
+  }
+
+  /** The account's role (until moderation provides the lookup: `admin` for an administrator, else none). */
+  roleOf(account: { id: string; isAdmin: boolean }): Promise<'admin' | 'moderator' | null> {
+    return this.roleLookup(account);
   }
 
   /** Subscribes to new accounts; answers the unsubscribe function. */

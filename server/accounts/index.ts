@@ -29,7 +29,7 @@ import { requireAdmin, requireSession, sameOriginGuard } from './session-auth.js
 import { SessionService } from './session.service.js';
 
 export type { PersonaFederation, PersonaProfile } from './persona-federation.js';
-export { PersonaHooks, type AccountCreatedEvent, type AccountCreatedListener, type AccountDeletedEvent, type AccountDeletedListener, type AccountEvents, type SuspensionCheck, type HostedRoomsProvider, type PersonaDeletedEvent, type PersonaDeletedListener, type SessionsChangedEvent, type SessionsChangedListener } from './hooks.js';
+export { PersonaHooks, type AccountCreatedEvent, type AccountCreatedListener, type AccountDeletedEvent, type AccountDeletedListener, type AccountEvents, type RoleLookup, type SuspensionCheck, type HostedRoomsProvider, type PersonaDeletedEvent, type PersonaDeletedListener, type SessionsChangedEvent, type SessionsChangedListener } from './hooks.js';
 export { getAuth, requireAdmin, requireSession, sameOriginGuard, sessionFromCookieHeader, type SessionAuthDeps } from './session-auth.js';
 export { SESSION_COOKIE, type ActingPersona, type AuthContext } from './session.service.js';
 export { DEVICE_COOKIE } from './known-devices.js';
@@ -96,7 +96,7 @@ export function createAccountsRouter(deps: AccountsDeps): Router {
   const signedInWrite = [session, json];
 
   const router = express.Router();
-  accountRoutes(router, { config, store, accounts, sessions, deletion, devices, signups, publicWrite, signedIn, signedInWrite });
+  accountRoutes(router, { config, store, accounts, sessions, deletion, devices, signups, publicWrite, signedIn, signedInWrite, roleOf: (a) => hooks.roleOf(a) });
   personaRoutes(router, { store, publicUrl: config.http.publicUrl, personas, deletion, signedIn, signedInWrite });
   adminRoutes(router, { invites, adminWrite: [session, requireAdmin, json], ...(deps.onInvitesCreated ? { onInvitesCreated: deps.onInvitesCreated } : {}) });
   return router;

@@ -54,7 +54,7 @@ describe('moderation (HTTP and signaling, one server)', () => {
       ['GET', '/api/v1/admin/audit-log'], ['GET', '/api/v1/admin/accounts/u_boss'], ['PUT', '/api/v1/admin/accounts/u_plain/role', { role: 'admin' }],
       ['POST', '/api/v1/admin/accounts/u_boss/suspend', {}], ['POST', '/api/v1/admin/accounts/u_boss/unsuspend', {}],
       ['GET', '/api/v1/admin/rooms'], ['POST', '/api/v1/admin/rooms/abc/end', {}], ['POST', '/api/v1/admin/rooms/abc/remove', { handle: 'boss' }],
-      ['GET', '/api/v1/admin/instance'], ['PATCH', '/api/v1/admin/instance', { name: 'x' }],
+      ['GET', '/api/v1/admin/instance'], ['PATCH', '/api/v1/admin/instance', { name: 'x' }], ['GET', '/api/v1/admin/staff'],
     ];
     for (const [method, path, body] of endpoints) {
       const anon = await anonymous.request(method, path, body);
@@ -81,6 +81,19 @@ describe('moderation (HTTP and signaling, one server)', () => {
     assert.ok(listed.includes('keeper') && !/moderator|role|admin/i.test(listed), listed);
     const entries = await audit(admin.client);
     assert.ok(entries.some((e) => e.actor === 'u_boss' && e.action === 'role.grant' && e.target === 'u_keeper' && e.reason === 'moderator'));
+  });
+
+  it('tells each account its own role, and staff who holds a role', async () => {
+    const roleOf = async (p: Person) => (await p.client.get('/api/v1/accounts/me')).body.role;
+    assert.deepEqual([await roleOf(admin), await roleOf(mod), await roleOf(user)], ['admin', 'moderator', null]);
+    const staff = await mod.client.get('/api/v1/admin/staff');
+    assert.equal(staff.status, 200);
+    assert.deepEqual(staff.body, { staff: [{ username: 'u_boss', role: 'admin' }, { username: 'u_keeper', role: 'moderator' }] });
+    // A role taken away shows at once, in both.
+    assert.equal((await admin.client.request('PUT', '/api/v1/admin/accounts/u_keeper/role', { role: null })).status, 200);
+    assert.equal(await roleOf(mod), null);
+    assert.deepEqual((await admin.client.get('/api/v1/admin/staff')).body, { staff: [{ username: 'u_boss', role: 'admin' }] });
+    assert.equal((await admin.client.request('PUT', '/api/v1/admin/accounts/u_keeper/role', { role: 'moderator' })).status, 200);
   });
 
   it('refuses malformed domains and IP literals with 422, holds a block against other spellings, and lists it publicly once allowed', async () => {

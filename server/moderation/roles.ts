@@ -26,6 +26,19 @@ export class Roles {
     return (await this.deps.store.moderation.moderators()).includes(account.id) ? 'moderator' : null;
   }
 
+  /** Every account with a role: administrators first, then moderators, each by username. */
+  async staff(): Promise<{ username: string; role: AccountRole }[]> {
+    const { store } = this.deps;
+    const admins = await store.accounts.listAdmins();
+    const moderators: string[] = [];
+    for (const id of await store.moderation.moderators()) {
+      const account = await store.accounts.findById(id);
+      // An administrator who also holds the moderator row is listed once, as administrator.
+      if (account && !account.isAdmin) moderators.push(account.username);
+    }
+    return [...admins.map((username) => ({ username, role: 'admin' as const })), ...moderators.sort().map((username) => ({ username, role: 'moderator' as const }))];
+  }
+
   /** Sets the role of an account by username (null: no role); recorded in the audit log. */
   async setRole(actor: StaffActor, username: string, role: AccountRole | null): Promise<Result<{ username: string; role: AccountRole | null }, ModerationErrorOf<'account_not_found'>>> {
     const { store } = this.deps;

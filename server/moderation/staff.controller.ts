@@ -30,6 +30,10 @@ export function staffRoutes(router: Router, deps: StaffRoutesDeps): void {
   const { store, roles, suspensions, settings, staffRead, staffWrite, adminWrite } = deps;
   const username = (value: string | undefined): string => (value ?? '').toLowerCase();
 
+  router.get('/api/v1/admin/staff', ...staffRead, route(async (_req, res) => {
+    res.json({ staff: await roles.staff() });
+  }));
+
   router.get('/api/v1/admin/accounts/:username', ...staffRead, route(async (req, res) => {
     const account = await store.accounts.findByUsername(username(req.params.username));
     if (!account) return sendModerationError(res, { kind: 'account_not_found' });

@@ -79,6 +79,8 @@ export interface AccountRepository {
   setPasswordHash(id: string, passwordHash: string): Promise<boolean>;
   /** Answers whether an account has that username. */
   setAdmin(username: string, isAdmin: boolean): Promise<boolean>;
+  /** Usernames of the administrators, in order. */
+  listAdmins(): Promise<string[]>;
   /** Replaces every recovery code of the account. */
   replaceRecoveryCodes(accountId: string, codeHashes: readonly string[]): Promise<void>;
   countRecoveryCodes(accountId: string): Promise<number>;

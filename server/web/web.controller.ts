@@ -15,7 +15,7 @@ import { FAVICON_SVG, renderShell } from './page.js';
 const BUNDLE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'web');
 
 /** Paths the client renders (wouter routes in server/web/client/main.tsx). */
-export const PAGE_PATHS = ['/', '/signin', '/signup', '/recover', '/welcome', '/personas', '/hallway', '/people', '/deletions/:id', '/remote-room'] as const;
+export const PAGE_PATHS = ['/', '/signin', '/signup', '/recover', '/welcome', '/personas', '/hallway', '/people', '/admin', '/deletions/:id', '/remote-room'] as const;
 
 /** ActivityPub clients asking for a room's id get its Event from federation's route, mounted after this one. */
 function wantsActivityJson(req: Request): boolean {

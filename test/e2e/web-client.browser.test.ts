@@ -4,19 +4,20 @@
  * recovery codes, create a persona, start a room and speak; a guest hears it;
  * a second account raises a hand, is invited from the host's page, speaks and
  * is heard; mute stops the microphone on the device; the host mutes,
- * removes and bans from the page; a persona is deleted from the page and its
- * receipt shown. Every page: axe-core, screenshots at 360 and 1280 px, no
- * foreign request, no CSP violation.
+ * promotes, demotes, moves to the audience, removes and bans from the
+ * page; a persona is deleted from the page and its receipt shown. Every
+ * page: axe-core, screenshots at 360 and 1280 px, no foreign request, no
+ * CSP violation. (The admin page and the People page's follow requests and
+ * reports: admin.browser.test.ts.)
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { audioStats, HAVE_CHROMIUM, waitForAudio } from '../helpers/browser.js';
 import { freePort, startServerProcess, tempDir, type ServerProcess } from '../helpers/server-process.js';
-import { checkPage, launchWebBrowser, type WebBrowser } from '../helpers/web-browser.js';
+import { checkPage, createPersonaOnPage, launchWebBrowser, PAGE_PASSWORD as PASSWORD, signUpOnPage, type WebBrowser } from '../helpers/web-browser.js';
 
 const skip = HAVE_CHROMIUM ? {} : { skip: 'no /usr/bin/chromium (npm test installs it when run as root)' };
-const PASSWORD = 'correct horse battery';
 
 interface SendStats { bytesSent: number; packetsSent: number; producing: boolean; trackEnabled: boolean | null }
 const sendStats = (page: Page): Promise<SendStats> =>
@@ -56,32 +57,9 @@ describe('web client in the browser (Chromium, real server, real WebRTC)', skip,
     server?.kill('SIGKILL');
   });
 
-  /** Signs up through the landing page; answers the recovery codes shown. */
-  async function signUp(page: Page, username: string, shots = false): Promise<string[]> {
-    await page.goto('/');
-    await page.getByRole('heading', { name: 'Fireside Test', level: 1 }).waitFor();
-    if (shots) await checkPage(page, 'landing');
-    await page.getByLabel('Username').fill(username);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Create account' }).click();
-    await page.getByRole('heading', { name: 'Save your recovery codes' }).waitFor();
-    const codes = await page.getByRole('list', { name: 'Recovery codes' }).getByRole('listitem').allTextContents();
-    if (shots) await checkPage(page, 'recovery-codes');
-    await page.getByLabel('I have saved my recovery codes').check();
-    await page.getByRole('link', { name: 'Continue: create your first persona' }).click();
-    return codes;
-  }
-
-  async function createPersona(page: Page, handle: string, name: string, shots = false): Promise<void> {
-    await page.getByRole('heading', { name: 'Your personas' }).waitFor();
-    if (shots) await checkPage(page, 'personas-empty');
-    await page.getByLabel('Handle').fill(handle);
-    await page.getByLabel('Display name').fill(name);
-    await page.getByRole('button', { name: 'Create persona' }).click();
-    await page.getByText(`Created @${handle}.`).waitFor();
-    // The switcher shows who acts, on every page.
-    assert.equal(await page.getByLabel('Acting as').inputValue(), handle);
-  }
+  /** Signs up through this instance's landing page; answers the recovery codes shown. */
+  const signUp = (page: Page, username: string, shots = false): Promise<string[]> => signUpOnPage(page, username, { heading: 'Fireside Test', shots });
+  const createPersona = createPersonaOnPage;
 
   it('from sign-up to a room with a guest, a second speaker and moderation, all through the pages', { timeout: 240_000 }, async () => {
     // The host signs up, notes the recovery codes, creates a persona.
@@ -177,6 +155,19 @@ describe('web client in the browser (Chromium, real server, real WebRTC)', skip,
     await second.page.getByRole('alert').filter({ hasText: 'A moderator muted you' }).waitFor();
     await host.page.getByRole('button', { name: 'Allow Bob Second to unmute' }).click();
     await host.page.getByRole('button', { name: 'Allow Bob Second to unmute' }).waitFor({ state: 'detached' });
+
+    // The host makes the speaker a moderator and a speaker again, then moves it to the audience, all from the page;
+    // the speaker's own page shows each change (its badge, the hand queue moderators get, the audience controls).
+    const bobOnStage = second.page.getByRole('region', { name: /^On stage/ }).getByRole('listitem').filter({ hasText: 'Bob Second (you)' });
+    await host.page.getByRole('button', { name: 'Make Bob Second a moderator' }).click();
+    await bobOnStage.getByText('Moderator', { exact: true }).waitFor();
+    await second.page.getByRole('region', { name: /^Raised hands/ }).waitFor();
+    await host.page.getByRole('button', { name: 'Make Bob Second a speaker' }).click();
+    await bobOnStage.getByText('Speaker', { exact: true }).waitFor();
+    await host.page.getByRole('button', { name: 'Move Bob Second to the audience' }).click();
+    await second.page.getByRole('status').filter({ hasText: 'You are back in the audience.' }).waitFor();
+    await second.page.getByRole('button', { name: 'Raise hand' }).waitFor();
+    await host.page.getByRole('region', { name: 'Audience' }).getByRole('button', { name: 'Invite Bob Second to speak' }).waitFor();
 
     // The host removes the speaker: its page says so and offers a way back; it rejoins.
     await host.page.getByRole('button', { name: 'Remove Bob Second' }).click();
@@ -299,7 +290,7 @@ describe('web client in the browser (Chromium, real server, real WebRTC)', skip,
   });
 
   it('serves every page with a Content-Security-Policy that allows no inline script, and a favicon', async () => {
-    for (const p of ['/', '/signin', '/recover', '/personas', '/hallway', '/people', '/rooms/abc', '/deletions/abc']) {
+    for (const p of ['/', '/signin', '/recover', '/personas', '/hallway', '/people', '/admin', '/rooms/abc', '/deletions/abc']) {
       const res = await fetch(`${base}${p}`, { headers: { accept: 'text/html' } });
       assert.equal(res.status, 200, p);
       const csp = res.headers.get('content-security-policy') ?? '';

@@ -70,6 +70,9 @@ export function defineAccountsContract(ctx: ContractContext): void {
     assert.equal(await accounts.setAdmin('grace', true), true);
     assert.deepEqual(await accounts.findById(a.id), { ...a, passwordHash: 'new-hash', isAdmin: true });
     assert.equal(await accounts.setAdmin('nobody-here', true), false);
+    assert.ok((await accounts.listAdmins()).includes('grace'), 'an administrator is listed');
+    await accounts.setAdmin('grace', false);
+    assert.ok(!(await accounts.listAdmins()).includes('grace'), 'a former administrator is not');
     assert.equal(await accounts.setPasswordHash('missing', 'x'), false);
   });
 

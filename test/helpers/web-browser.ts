@@ -102,3 +102,41 @@ export async function checkPage(page: Page, name: string): Promise<void> {
   await page.setViewportSize({ width: 1280, height: 900 });
   assert.ok(overflow.width <= 362, `${name}: the page is ${overflow.width} px wide at 360 px (${overflow.culprits.join(', ')})`);
 }
+
+/** The password every account made through the pages uses. */
+export const PAGE_PASSWORD = 'correct horse battery';
+
+/**
+ * Signs up through the landing page (with an invite code when given), ticks
+ * "saved" on the recovery codes page (`heading`: the instance name the
+ * landing page must show) and goes on to the personas page;
+ * answers the recovery codes shown. `shots`: check and screenshot both pages.
+ */
+export async function signUpOnPage(page: Page, username: string, opts: { heading?: string; invite?: string; shots?: boolean } = {}): Promise<string[]> {
+  await page.goto('/');
+  if (opts.heading) await page.getByRole('heading', { name: opts.heading, level: 1 }).waitFor();
+  await page.getByRole('button', { name: 'Create account' }).waitFor();
+  if (opts.shots) await checkPage(page, 'landing');
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(PAGE_PASSWORD);
+  if (opts.invite !== undefined) await page.getByLabel('Invite code').fill(opts.invite);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.getByRole('heading', { name: 'Save your recovery codes' }).waitFor();
+  const codes = await page.getByRole('list', { name: 'Recovery codes' }).getByRole('listitem').allTextContents();
+  if (opts.shots) await checkPage(page, 'recovery-codes');
+  await page.getByLabel('I have saved my recovery codes').check();
+  await page.getByRole('link', { name: 'Continue: create your first persona' }).click();
+  return codes;
+}
+
+/** Creates a persona on the personas page (where sign-up leaves a person); it becomes the acting one. */
+export async function createPersonaOnPage(page: Page, handle: string, name: string, shots = false): Promise<void> {
+  await page.getByRole('heading', { name: 'Your personas' }).waitFor();
+  if (shots) await checkPage(page, 'personas-empty');
+  await page.getByLabel('Handle').fill(handle);
+  await page.getByLabel('Display name').fill(name);
+  await page.getByRole('button', { name: 'Create persona' }).click();
+  await page.getByText(`Created @${handle}.`).waitFor();
+  // The switcher shows who acts, on every page.
+  assert.equal(await page.getByLabel('Acting as').inputValue(), handle);
+}

@@ -62,6 +62,10 @@ export class MongoAccountRepository implements AccountRepository {
     return (await this.c.accounts.updateOne({ username }, { $set: { isAdmin } })).matchedCount > 0;
   }
 
+  async listAdmins(): Promise<string[]> {
+    return (await this.c.accounts.find({ isAdmin: true }, { projection: { username: 1 } }).sort({ username: 1 }).toArray()).map((d) => d.username);
+  }
+
   async replaceRecoveryCodes(accountId: string, codeHashes: readonly string[]): Promise<void> {
     // New codes first, then the old ones go: a crash never leaves the account without codes.
     const keep = codeHashes.map((hash) => `${accountId}:${hash}`);

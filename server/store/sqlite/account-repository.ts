@@ -75,6 +75,10 @@ export class SqliteAccountRepository implements AccountRepository {
     return settle(() => this.db.prepare('SELECT count(*) FROM accounts').pluck().get() as number);
   }
 
+  listAdmins(): Promise<string[]> {
+    return settle(() => this.db.prepare('SELECT username FROM accounts WHERE is_admin = 1 ORDER BY username').pluck().all() as string[]);
+  }
+
   findById(id: string): Promise<AccountRecord | undefined> {
     return settle(() => {
       const row = this.stmt.byId.get(id);

@@ -19,9 +19,17 @@ const FRIENDLY: Record<string, string> = {
   remote_unavailable: 'That server could not be reached, or did not answer as expected. Try again later.',
   not_found: 'Nothing was found there. Check the handle or link for typos.',
   bad_address: 'Write the handle as @name@server.example.',
+  no_request: 'This follow request no longer exists: it was withdrawn, or already answered (perhaps in another tab).',
+  not_moderator: 'Not allowed: only moderators and administrators of this instance may do this.',
+  not_admin: 'Not allowed: only administrators of this instance may do this.',
+  own_domain: 'That is this instance’s own domain (or a domain that contains it): it cannot be blocked.',
+  already_blocked: 'That domain is blocked already: change its level in the list of blocks instead.',
+  report_resolved: 'This report was resolved already, perhaps by another moderator.',
+  report_not_found: 'This report no longer exists.',
+  account_not_found: 'No account has this username here. Usernames are private sign-in names, not persona handles.',
 };
 
-type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export async function api<T = unknown>(method: Method, path: string, body?: unknown): Promise<T> {
   let res: Response;
@@ -68,7 +76,8 @@ export function messageOf(e: unknown): string {
 }
 
 /** Types of the API answers the pages use. */
-export interface Me { username: string; isAdmin: boolean; actingPersona: string | null; recoveryCodesLeft: number }
+export type Role = 'admin' | 'moderator';
+export interface Me { username: string; isAdmin: boolean; role: Role | null; actingPersona: string | null; recoveryCodesLeft: number }
 export interface Persona { handle: string; displayName: string; summary: string; actorId: string; discoverable: boolean; approveFollowers: boolean; acting: boolean }
 export interface InstanceInfo { name: string; host: string; description: string; rules: string[]; registration: 'open' | 'invite' | 'closed'; maxPersonas: number }
 export interface RoomView {

@@ -8,6 +8,7 @@ import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { Link, Redirect, Route, Switch, useLocation, useSearch } from 'wouter-preact';
 import { api, messageOf } from './api.js';
+import { AdminPage } from './pages/admin/admin-page.js';
 import { HallwayPage } from './pages/hallway.js';
 import { LandingPage, RecoverPage, SignInPage } from './pages/landing.js';
 import { PeoplePage } from './pages/people.js';
@@ -51,6 +52,7 @@ function Header() {
             <Link href="/hallway">Hallway</Link>
             <Link href="/people">People</Link>
             <Link href="/personas">Personas</Link>
+            {s.me.role && <Link href="/admin">{s.me.role === 'admin' ? 'Admin' : 'Moderation'}</Link>}
           </nav>
           <PersonaSwitcher />
           <button type="button" class="link" onClick={() => {
@@ -107,6 +109,7 @@ function App() {
         <Route path="/personas" component={PersonasPage} />
         <Route path="/hallway" component={HallwayPage} />
         <Route path="/people" component={PeoplePage} />
+        <Route path="/admin" component={AdminPage} />
         <Route path="/deletions/:id">{(p) => <ReceiptPage id={p.id} />}</Route>
         <Route path="/remote-room">{() => <RemoteRoomRoute />}</Route>
         <Route path="/rooms/:id">{(p) => <RoomPage id={p.id} />}</Route>

@@ -21,9 +21,9 @@ function set(next: Partial<SessionState>): void {
   for (const l of listeners) l(state);
 }
 
-/** Reloads the account and its personas (and the instance facts the first time). */
-export async function refreshSession(): Promise<SessionState> {
-  const instance = state.instance ?? (await api<InstanceInfo>('GET', '/api/v1/instance').catch(() => null));
+/** Reloads the account and its personas (and the instance facts the first time, or when `instance` is set). */
+export async function refreshSession(opts: { instance?: boolean } = {}): Promise<SessionState> {
+  const instance = (opts.instance ? null : state.instance) ?? (await api<InstanceInfo>('GET', '/api/v1/instance').catch(() => state.instance));
   try {
     const me = await api<Me>('GET', '/api/v1/accounts/me');
     const { personas } = await api<{ personas: Persona[] }>('GET', '/api/v1/personas');

@@ -10,7 +10,9 @@ interface FieldProps {
   value: string;
   onValue: (v: string) => void;
   hint?: string;
-  type?: 'text' | 'password' | 'datetime-local';
+  type?: 'text' | 'password' | 'datetime-local' | 'number';
+  min?: number;
+  max?: number;
   required?: boolean;
   minLength?: number;
   maxLength?: number;
@@ -30,12 +32,26 @@ export function Field({ label, value, onValue, hint, ...rest }: FieldProps) {
   );
 }
 
-export function TextArea({ label, value, onValue }: { label: string; value: string; onValue: (v: string) => void }) {
+export function TextArea({ label, value, onValue, hint, rows = 3 }: { label: string; value: string; onValue: (v: string) => void; hint?: string; rows?: number }) {
   const id = useRef(`f${++fieldSeq}`).current;
   return (
     <div class="field">
       <label for={id}>{label}</label>
-      <textarea id={id} value={value} rows={3} onInput={(e) => onValue(e.currentTarget.value)} />
+      <textarea id={id} value={value} rows={rows} onInput={(e) => onValue(e.currentTarget.value)} aria-describedby={hint ? `${id}-hint` : undefined} />
+      {hint && <p class="hint" id={`${id}-hint`}>{hint}</p>}
+    </div>
+  );
+}
+
+/** A labelled drop-down of fixed choices. */
+export function Select<V extends string>({ label, value, onValue, options }: { label: string; value: V; onValue: (v: V) => void; options: readonly (readonly [V, string])[] }) {
+  const id = useRef(`f${++fieldSeq}`).current;
+  return (
+    <div class="field">
+      <label for={id}>{label}</label>
+      <select id={id} value={value} onChange={(e) => onValue(e.currentTarget.value as V)}>
+        {options.map(([v, text]) => <option key={v} value={v}>{text}</option>)}
+      </select>
     </div>
   );
 }

@@ -69,8 +69,17 @@ export function PeoplePage() {
     setReportWho('');
     setComment('');
   });
-  const decide = (id: string, approve: boolean): void => {
-    api('POST', `/api/v1/personas/${h}/follow-requests/${approve ? 'approve' : 'reject'}`, { id }).then(load, (e: unknown) => setError(messageOf(e)));
+  const [requestError, setRequestError] = useState<string | null>(null);
+  const decide = (r: FollowRequest, approve: boolean): void => {
+    setRequestError(null);
+    setNote(null);
+    api('POST', `/api/v1/personas/${h}/follow-requests/${approve ? 'approve' : 'reject'}`, { id: r.id }).then(() => {
+      setNote(approve ? `${handleOfActor(r.actor)} now follows @${me?.handle ?? ''}.` : `You turned down ${handleOfActor(r.actor)}'s follow request.`);
+      load();
+    }, (e: unknown) => {
+      setRequestError(messageOf(e));
+      load(); // the list as it is now (a request answered elsewhere is gone)
+    });
   };
   const unfollow = (url: string): void => {
     api('POST', `/api/v1/personas/${h}/unfollow`, { target: url }).then(load, (e: unknown) => setError(messageOf(e)));
@@ -96,11 +105,12 @@ export function PeoplePage() {
             </section>
             <section aria-labelledby="requests-h">
               <h2 id="requests-h">Follow requests ({requests.length})</h2>
+              <ErrorText error={requestError} />
               {requests.length === 0 ? <p class="hint">{me?.approveFollowers ? 'No one is waiting.' : 'Anyone may follow this persona; turn on approval under Personas to review requests.'}</p> : (
                 <ul class="people">{requests.map((r) => (
                   <ActorItem key={r.id} url={r.actor}>
-                    <button type="button" onClick={() => decide(r.id, true)}>Approve {handleOfActor(r.actor)}</button>
-                    <button type="button" class="secondary" onClick={() => decide(r.id, false)}>Reject {handleOfActor(r.actor)}</button>
+                    <button type="button" onClick={() => decide(r, true)}>Approve {handleOfActor(r.actor)}</button>
+                    <button type="button" class="secondary" onClick={() => decide(r, false)}>Reject {handleOfActor(r.actor)}</button>
                   </ActorItem>
                 ))}</ul>
               )}
