@@ -17,6 +17,7 @@ import { inboxBenchmark } from './inbox.js';
 import { joinBenchmark } from './join.js';
 import { machineInfo } from './machine.js';
 import { memoryRows } from './memory.js';
+import { roomsBenchmark } from './rooms.js';
 import { sfuBenchmark } from './sfu.js';
 import { summaryMarkdown, updateReadme } from './summary.js';
 import type { BenchContext, BenchResult, BenchSize } from './types.js';
@@ -24,6 +25,7 @@ import type { BenchContext, BenchResult, BenchSize } from './types.js';
 export const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<BenchResult>> = {
   sfu: sfuBenchmark,
   join: joinBenchmark,
+  rooms: roomsBenchmark,
   inbox: inboxBenchmark,
   fanout: fanoutBenchmark,
   cascade: cascadeBenchmark,
