@@ -29,17 +29,26 @@ export interface LiveRoomDeps {
   onEnded(room: LiveRoom, reason: LeaveReason): Promise<void>;
   /** Instances whose people may listen but not take the stage (limited by moderators); none without it. */
   stageRefused?(host: string): boolean;
-  /** Least time between two broadcasts of the room's state (default {@link STATE_INTERVAL_MS}). */
+  /** Least time between two broadcasts of the room's state (default: {@link stateIntervalMs} of its size). */
   stateIntervalMs?: number;
 }
 
 /**
  * Least time between two broadcasts of a room's state: a change is sent at
  * once when none went out in the last interval, later ones within it are
- * folded into one broadcast at its end (ADR 0036). At most 1000 / this
- * broadcasts per second per room, however many joins arrive.
+ * folded into one broadcast at its end (ADR 0036). The interval grows with
+ * the room (a quarter of a millisecond per participant), from
+ * {@link STATE_INTERVAL_MIN_MS} (small rooms: stage changes reach everyone
+ * within a tenth of a second) to {@link STATE_INTERVAL_MAX_MS}: at most ten
+ * broadcasts per second per room, two in the largest, however many join.
  */
-export const STATE_INTERVAL_MS = 250;
+export const STATE_INTERVAL_MIN_MS = 100;
+export const STATE_INTERVAL_MAX_MS = 500;
+
+/** The broadcast interval of a room of `size` participants. */
+export function stateIntervalMs(size: number): number {
+  return Math.min(STATE_INTERVAL_MAX_MS, Math.max(STATE_INTERVAL_MIN_MS, Math.round(size / 4)));
+}
 
 export class LiveRoom implements LiveRoomHandle {
   readonly stage: RoomStage;
@@ -48,7 +57,7 @@ export class LiveRoom implements LiveRoomHandle {
   readonly #log: Logger;
   #idle: NodeJS.Timeout | undefined;
   #media: RoomMedia | undefined;
-  /** The coalesced broadcast (see {@link STATE_INTERVAL_MS}): its timer, and whether a change waits for it. */
+  /** The coalesced broadcast (see {@link stateIntervalMs}): its timer, and whether a change waits for it. */
   #flushTimer: NodeJS.Timeout | undefined;
   #dirty = false;
   /** What the last broadcast carried: the shared part (counts aside), the counts, and each participant's own part. */
@@ -298,10 +307,10 @@ export class LiveRoom implements LiveRoomHandle {
       this.#flushTimer = undefined;
       if (!this.#dirty || this.stage.ended) return;
       this.#flush();
-      this.#flushTimer = setTimeout(tick, this.#deps.stateIntervalMs ?? STATE_INTERVAL_MS);
+      this.#flushTimer = setTimeout(tick, this.#deps.stateIntervalMs ?? stateIntervalMs(this.#links.size));
       this.#flushTimer.unref();
     };
-    this.#flushTimer = setTimeout(tick, this.#deps.stateIntervalMs ?? STATE_INTERVAL_MS);
+    this.#flushTimer = setTimeout(tick, this.#deps.stateIntervalMs ?? stateIntervalMs(this.#links.size));
     this.#flushTimer.unref();
   }
 

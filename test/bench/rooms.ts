@@ -16,11 +16,11 @@ export async function roomsBenchmark(ctx: BenchContext): Promise<BenchResult> {
   const tiny = ctx.size === 'tiny';
   const sizes = tiny ? [20, 100] : [100, 1000];
   const churn = tiny ? { count: 10, pacePerSecond: 20, stayMs: 300 } : { count: 60, pacePerSecond: 20, stayMs: 1000 };
-  const points = await roomEventsSweep(sizes, churn, ctx.say);
+  const points = await roomEventsSweep(sizes, churn, (m) => ctx.say(m));
   const dataDir = path.join(ctx.scratch, 'rooms-signaling');
   fs.mkdirSync(dataDir, { recursive: true });
   const signaling = await signalingStorm({
-    dataDir, say: ctx.say,
+    dataDir, say: (m: string) => ctx.say(m),
     ...(tiny ? { sequential: 10, burst: 20, storm: 30, stormSeconds: 1 } : { sequential: 100, burst: 200, storm: 500, stormSeconds: 5 }),
   });
   const small = points[0];
