@@ -28,7 +28,7 @@ describe('benchmarks at a tiny size', { timeout: 120_000 }, () => {
 
   it('runs every benchmark but the cascade, and records the machine', () => {
     const ran = Object.fromEntries(results.map((r) => [r.name, r.ran ? 'ran' : r.reason]));
-    assert.deepEqual(ran, { sfu: 'ran', join: 'ran', inbox: 'ran', fanout: 'ran', cascade: ran.cascade, memory: 'ran' });
+    assert.deepEqual(ran, { sfu: 'ran', join: 'ran', rooms: 'ran', inbox: 'ran', fanout: 'ran', cascade: ran.cascade, memory: 'ran' });
     assert.match(String(ran.cascade), /cannot run|no cascade link/);
     const { machine } = json('sfu');
     assert.ok(machine.cores >= 1 && machine.cpuModel.length > 0);
@@ -52,6 +52,21 @@ describe('benchmarks at a tiny size', { timeout: 120_000 }, () => {
     assert.equal(f.storm.succeeded, f.storm.joins);
   });
 
+  it('rooms: bounded room events per listener, every signaling join admitted', () => {
+    const f = json('rooms').figures as {
+      roomEvents: { points: Array<{ listeners: number; bytesPerListenerPerSecond: number }> };
+      signaling: Record<string, { joins: number; succeeded?: number; p99Ms: number }>;
+    };
+    const points = f.roomEvents.points;
+    assert.equal(points.length, 2);
+    for (const p of points) assert.ok(num(p.bytesPerListenerPerSecond) > 0, `${p.listeners} listeners were sent something`);
+    const { burst, storm, sequential } = f.signaling as Record<string, { joins: number; succeeded?: number; p99Ms: number }>;
+    assert.ok(burst && storm && sequential);
+    assert.equal(burst.succeeded, burst.joins);
+    assert.equal(storm.succeeded, storm.joins);
+    assert.ok(num(sequential.p99Ms) > 0);
+  });
+
   it('inbox: every signed activity accepted by Hearth, a baseline figure or a reason', () => {
     const f = json('inbox').figures as { hearth: Record<string, unknown>; baseline: Record<string, unknown>; idleRssMb: Record<string, unknown> };
     assert.equal(f.hearth.accepted, f.hearth.sent);
@@ -68,7 +83,7 @@ describe('benchmarks at a tiny size', { timeout: 120_000 }, () => {
 
   it('the summary has a row per target, each with a measured figure', () => {
     const summary = fs.readFileSync(path.join(outDir, 'summary.md'), 'utf8');
-    for (const b of ['1 SFU', '2 Join', '3 Inbox', '4 Fan-out', '5 Cascade', '6 Memory']) assert.ok(summary.includes(`| ${b}`), b);
+    for (const b of ['1 SFU', '2 Join', '2 Room events', '2 Signaling', '3 Inbox', '4 Fan-out', '5 Cascade', '6 Memory']) assert.ok(summary.includes(`| ${b}`), b);
     assert.match(summary, /Measured \d{4}-\d\d-\d\d on \d+ cores/);
   });
 });
