@@ -179,6 +179,10 @@ export class HostedLink {
         await room.afterProduce(msg.participantId);
         return ok({ producerId: produced.value.id });
       }
+      case 'audience': {
+        const page = await room.audiencePage(msg.participantId, msg.offset, msg.limit);
+        return page.ok ? ok(page.value) : fail('stage', page.error.kind === 'stage' ? page.error.error : page.error.kind);
+      }
       case 'unproduce':
         if (this.#deps.media.producerOwner(msg.producerId) !== msg.participantId) return fail('not_allowed', 'not a producer of this participant');
         this.#deps.pipe.stopReceiving(msg.producerId);

@@ -87,6 +87,8 @@ export const linkMessage = z.discriminatedUnion('type', [
   z.strictObject({ id: requestId, type: z.literal('produce'), participantId, producer: pipedProducer }),
   z.strictObject({ id: requestId, type: z.literal('unproduce'), participantId, producerId: z.string().min(1).max(100) }),
   z.strictObject({ id: requestId, type: z.literal('ping') }),
+  /** A page of the room's audience for a linked participant browsing it (room states list only its head). */
+  z.strictObject({ id: requestId, type: z.literal('audience'), participantId, offset: z.number().int().min(0).max(1_000_000), limit: z.number().int().min(1).max(100) }),
 ]);
 export type LinkMessage = z.infer<typeof linkMessage>;
 

@@ -12,8 +12,8 @@ import type { Logger } from 'pino';
 import type { RoomMedia, RoomMediaRegistry } from '../../media/index.js';
 import { err, ok, type Result } from '../../server/core/result.js';
 import {
-  canPublish, type Arrival, type Grant, type GrantIssuer, type GrantView, type JoinAnswer, type LeaveReason, type LiveRoomHandle,
-  type ParticipantLink, type Role, type RoomOpError, type RoomState, type StageCommand, type StageError,
+  canPublish, type Arrival, type AudiencePage, type Grant, type GrantIssuer, type GrantView, type JoinAnswer, type LeaveReason, type LiveRoomHandle,
+  type ParticipantLink, type Role, type RoomCounts, type RoomOpError, type RoomState, type StageCommand, type StageError,
 } from '../../server/rooms/index.js';
 import type { LinkChannel, LinkEvent } from './link-channel.js';
 
@@ -171,6 +171,16 @@ export class RemoteRoom implements LiveRoomHandle {
     return ok({ grant: checked.value, media });
   }
 
+  /** A page of the host's audience, asked of the host over the control channel. */
+  async audiencePage(participantId: string, offset: number, limit: number): Promise<Result<AudiencePage, RoomOpError>> {
+    const m = this.#members.get(participantId);
+    if (!m) return err({ kind: 'stage', error: 'not_in_room' });
+    const channel = this.#channel;
+    if (!channel || channel.closed) return err({ kind: 'media_unavailable' });
+    const answer = await channel.request({ type: 'audience', participantId: m.hostId, offset, limit });
+    return answer.ok ? ok(answer.value as AudiencePage) : err(this.#refusal(answer.error));
+  }
+
   async afterProduce(participantId: string): Promise<void> {
     if (this.#members.get(participantId)?.muted) await this.#media?.setPaused(participantId, true);
   }
@@ -262,6 +272,9 @@ export class RemoteRoom implements LiveRoomHandle {
         m.link.send({ kind: 'state', room: { ...room, roomId: this.id } });
         return;
       }
+      case 'counts':
+        m.link.send({ kind: 'counts', counts: { ...(payload.counts as RoomCounts), roomId: this.id } });
+        return;
       case 'grant': {
         m.role = (payload.grant as GrantView).role;
         if (!canPublish(m.role)) this.#media?.closeProducer(m.local);

@@ -24,8 +24,10 @@ describe('an actor purge removes the actor from live rooms', () => {
       const actorId = (await h.store.personas.findById(gone.personaId))?.actorId;
       assert.ok(actorId, 'the persona has an actor');
 
+      // The host saw the listener arrive, so only the removal can bring the count back to 0.
+      await hostSocket.room((room) => room.listenerCount === 1, 3_000);
       const left = goneSocket.event('left', () => true, 3_000);
-      const seenGone = hostSocket.event('room', (room) => room.listenerCount === 0, 3_000);
+      const seenGone = hostSocket.room((room) => room.listenerCount === 0, 3_000);
       // Awaited below; a failure before that must not also surface as an unhandled rejection.
       left.catch(() => undefined);
       seenGone.catch(() => undefined);

@@ -3,10 +3,10 @@
  * folders import only from here; transports (signaling, cascade links) use
  * the ports (ports.ts) and never the service's internals.
  */
-export { RoomStage, canPublish, participantHost, type Arrival, type LeaveReason, type Participant, type Role, type StageChange, type StageError, type StageSnapshot } from './stage.js';
+export { AUDIENCE_HEAD, AUDIENCE_PAGE_MAX, HANDS_HEAD, RoomStage, canPublish, participantHost, type Arrival, type AudiencePage, type LeaveReason, type Participant, type Role, type StageChange, type StageError, type StageSnapshot } from './stage.js';
 export type { RoomLifecycleError, RoomOpError } from './errors.js';
 export type { Grant, GrantError, GrantIssuer } from './grants.js';
-export type { GrantView, JoinAnswer, LiveRoomDirectory, LiveRoomHandle, ParticipantEvent, ParticipantLink, RoomState, SelfCommand, StageCommand, TargetCommand, Viewer } from './ports.js';
+export type { GrantView, JoinAnswer, LiveRoomDirectory, LiveRoomHandle, ParticipantEvent, ParticipantLink, RoomCounts, RoomState, SelfCommand, StageCommand, TargetCommand, Viewer } from './ports.js';
 export type { LiveRoom } from './live-room.js';
 export type { CreateRoomInput, FollowGraph, RoomPersonas, RoomService } from './room.service.js';
 export type { RoomView } from './views.js';

@@ -12,7 +12,7 @@ import type { RoomRecord } from '../store/index.js';
 import type { RoomOpError } from './errors.js';
 import type { Grant, GrantIssuer } from './grants.js';
 import type { GrantView, JoinAnswer, LiveRoomHandle, ParticipantEvent, ParticipantLink, RoomState, StageCommand } from './ports.js';
-import { canPublish, participantHost, RoomStage, type Arrival, type LeaveReason, type Role, type StageChange, type StageError } from './stage.js';
+import { canPublish, participantHost, RoomStage, type Arrival, type AudiencePage, type LeaveReason, type Role, type StageChange, type StageError } from './stage.js';
 
 export interface LiveRoomDeps {
   registry: RoomMediaRegistry;
@@ -29,6 +29,25 @@ export interface LiveRoomDeps {
   onEnded(room: LiveRoom, reason: LeaveReason): Promise<void>;
   /** Instances whose people may listen but not take the stage (limited by moderators); none without it. */
   stageRefused?(host: string): boolean;
+  /** Least time between two broadcasts of the room's state (default: {@link stateIntervalMs} of its size). */
+  stateIntervalMs?: number;
+}
+
+/**
+ * Least time between two broadcasts of a room's state: a change is sent at
+ * once when none went out in the last interval, later ones within it are
+ * folded into one broadcast at its end (ADR 0036). The interval grows with
+ * the room (a quarter of a millisecond per participant), from
+ * {@link STATE_INTERVAL_MIN_MS} (small rooms: stage changes reach everyone
+ * within a tenth of a second) to {@link STATE_INTERVAL_MAX_MS}: at most ten
+ * broadcasts per second per room, two in the largest, however many join.
+ */
+export const STATE_INTERVAL_MIN_MS = 100;
+export const STATE_INTERVAL_MAX_MS = 500;
+
+/** The broadcast interval of a room of `size` participants. */
+export function stateIntervalMs(size: number): number {
+  return Math.min(STATE_INTERVAL_MAX_MS, Math.max(STATE_INTERVAL_MIN_MS, Math.round(size / 4)));
 }
 
 export class LiveRoom implements LiveRoomHandle {
@@ -38,6 +57,13 @@ export class LiveRoom implements LiveRoomHandle {
   readonly #log: Logger;
   #idle: NodeJS.Timeout | undefined;
   #media: RoomMedia | undefined;
+  /** The coalesced broadcast (see {@link stateIntervalMs}): its timer, and whether a change waits for it. */
+  #flushTimer: NodeJS.Timeout | undefined;
+  #dirty = false;
+  /** What the last broadcast carried: the shared part (counts aside), the counts, and each participant's own part. */
+  #sentShared: string | undefined;
+  #sentCounts: string | undefined;
+  readonly #sentOwn = new Map<string, string>();
 
   constructor(readonly record: RoomRecord, deps: LiveRoomDeps) {
     this.stage = new RoomStage(record.hostPersonaId, record.maxSpeakers);
@@ -72,6 +98,7 @@ export class LiveRoom implements LiveRoomHandle {
     this.#idle = undefined;
     const previous = this.#links.get(arrival.id);
     this.#links.set(arrival.id, link);
+    this.#sentOwn.delete(arrival.id);
     if (previous) {
       media.value.closePeer(arrival.id);
       previous.departed('replaced');
@@ -91,6 +118,7 @@ export class LiveRoom implements LiveRoomHandle {
   async leave(participantId: string, link: ParticipantLink): Promise<void> {
     if (this.#links.get(participantId) !== link) return;
     this.#links.delete(participantId);
+    this.#sentOwn.delete(participantId);
     this.#media?.closePeer(participantId);
     const left = this.stage.leave(participantId, 'left');
     if (left.ok) await this.#effects({ ...left.value, departed: [] });
@@ -155,10 +183,18 @@ export class LiveRoom implements LiveRoomHandle {
     return ok(null);
   }
 
+  /** A page of the audience, for a participant of this room. */
+  audiencePage(participantId: string, offset: number, limit: number): Promise<Result<AudiencePage, RoomOpError>> {
+    if (!this.stage.participant(participantId)) return Promise.resolve(err({ kind: 'stage', error: 'not_in_room' }));
+    return Promise.resolve(ok(this.stage.audiencePage(offset, limit)));
+  }
+
   /** Ends the room for everyone and closes its media. */
   async end(reason: LeaveReason): Promise<void> {
     clearTimeout(this.#idle);
     this.#idle = undefined;
+    clearTimeout(this.#flushTimer);
+    this.#flushTimer = undefined;
     if (!this.stage.ended) await this.#effects(this.stage.close(reason));
     await this.#deps.registry.close(this.id);
     this.#media = undefined;
@@ -240,6 +276,7 @@ export class LiveRoom implements LiveRoomHandle {
     for (const { id, reason } of change.departed) {
       const link = this.#links.get(id);
       this.#links.delete(id);
+      this.#sentOwn.delete(id);
       this.#media?.closePeer(id);
       if (reason === 'banned') this.#deps.onBan(this, id);
       link?.departed(reason);
@@ -255,9 +292,55 @@ export class LiveRoom implements LiveRoomHandle {
       if (p) await this.#media?.setPaused(id, p.muted);
     }
     if (change.invited) this.#links.get(change.invited)?.send({ kind: 'invited', roomId: this.id });
-    for (const [id, link] of this.#links) link.send({ kind: 'state', room: this.#snapshot(id) });
+    this.#stateChanged();
     this.#armIdle();
     if (!this.stage.ended) this.#deps.onChange?.(this);
+  }
+
+  /** The state changed: broadcast now if the last broadcast is an interval old, else once at the interval's end. */
+  #stateChanged(): void {
+    if (this.stage.ended) return;
+    this.#dirty = true;
+    if (this.#flushTimer) return;
+    this.#flush();
+    const tick = (): void => {
+      this.#flushTimer = undefined;
+      if (!this.#dirty || this.stage.ended) return;
+      this.#flush();
+      this.#flushTimer = setTimeout(tick, this.#deps.stateIntervalMs ?? stateIntervalMs(this.#links.size));
+      this.#flushTimer.unref();
+    };
+    this.#flushTimer = setTimeout(tick, this.#deps.stateIntervalMs ?? stateIntervalMs(this.#links.size));
+    this.#flushTimer.unref();
+  }
+
+  /**
+   * One broadcast: the shared view is computed once; each participant gets
+   * the full state only when something it sees changed (the stage, the
+   * audience's head, its own part), else just the counts when those moved,
+   * else nothing. So a listener far down a big audience gets a few dozen
+   * bytes per broadcast, not the whole room.
+   */
+  #flush(): void {
+    this.#dirty = false;
+    const view = this.stage.view();
+    const { listenerCount, guestCount, audienceCount } = view;
+    const shared = JSON.stringify([view.ended, view.hostId, view.stage, view.audience]);
+    const counts = `${listenerCount}/${guestCount}/${audienceCount}`;
+    const sharedChanged = shared !== this.#sentShared;
+    const countsChanged = counts !== this.#sentCounts;
+    this.#sentShared = shared;
+    this.#sentCounts = counts;
+    for (const [id, link] of this.#links) {
+      const own = this.stage.viewerView(id);
+      const ownKey = JSON.stringify(own);
+      if (sharedChanged || this.#sentOwn.get(id) !== ownKey) {
+        this.#sentOwn.set(id, ownKey);
+        link.send({ kind: 'state', room: { roomId: this.id, ...view, ...own } });
+      } else if (countsChanged) {
+        link.send({ kind: 'counts', counts: { roomId: this.id, listenerCount, guestCount, audienceCount } });
+      }
+    }
   }
 
   #snapshot(viewer: string): RoomState {

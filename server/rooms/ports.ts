@@ -8,7 +8,7 @@ import type { RoomMedia } from '../../media/index.js';
 import type { Result } from '../core/result.js';
 import type { RoomLifecycleError, RoomOpError } from './errors.js';
 import type { Grant } from './grants.js';
-import type { Arrival, LeaveReason, Role, StageSnapshot } from './stage.js';
+import type { Arrival, AudiencePage, LeaveReason, Role, StageSnapshot } from './stage.js';
 
 /** Who is asking: a local persona, or an anonymous guest (null). */
 export interface Viewer {
@@ -27,6 +27,14 @@ export interface GrantView {
 /** The room as one participant sees it. */
 export type RoomState = StageSnapshot & { roomId: string };
 
+/** How many are in the room, when nothing else a participant sees changed. */
+export interface RoomCounts {
+  roomId: string;
+  listenerCount: number;
+  guestCount: number;
+  audienceCount: number;
+}
+
 /**
  * What a live room tells one participant, as domain events. The transport
  * turns them into its wire format (signaling: `{ event, data }` frames, see
@@ -34,6 +42,7 @@ export type RoomState = StageSnapshot & { roomId: string };
  */
 export type ParticipantEvent =
   | { kind: 'state'; room: RoomState }
+  | { kind: 'counts'; counts: RoomCounts }
   | { kind: 'grant'; grant: GrantView }
   | { kind: 'invited'; roomId: string }
   | { kind: 'producerAdded'; producerId: string; participantId: string }
@@ -94,6 +103,8 @@ export interface LiveRoomHandle {
   authorize(participantId: string, token: string, need: 'publish' | 'subscribe' | 'any'): Promise<Result<{ grant: Grant; media: RoomMedia }, RoomOpError>>;
   /** After a producer was created: a producer of a muted speaker starts paused. */
   afterProduce(participantId: string): Promise<void>;
+  /** A page of the audience (listeners who chose to be seen) for a participant browsing it. */
+  audiencePage(participantId: string, offset: number, limit: number): Promise<Result<AudiencePage, RoomOpError>>;
 }
 
 /** The directory of live rooms, as transports use it. */

@@ -85,21 +85,51 @@ export interface PublicParticipant {
   invited: boolean;
 }
 
-/** The room as one participant sees it. */
-export interface StageSnapshot {
+/** How many audience entries a room state lists; the rest are counted, and `audiencePage` pages through them. */
+export const AUDIENCE_HEAD = 50;
+/** How many raised hands a moderator's room state lists (the queue's head; `handCount` says how many in all). */
+export const HANDS_HEAD = 100;
+/** Most audience entries one page answers. */
+export const AUDIENCE_PAGE_MAX = 100;
+
+/** The part of the room that every participant sees alike. */
+export interface StageView {
   ended: boolean;
   hostId: string | null;
-  /** Host, moderators and speakers, in order of arrival. */
+  /** Host, moderators and speakers, in order of arrival (bounded by the room's stage size). */
   stage: PublicParticipant[];
-  /** Listeners who chose to be seen (never guests). */
+  /** The first {@link AUDIENCE_HEAD} listeners who chose to be seen (never guests), in order of arrival. */
   audience: PublicParticipant[];
+  /** Listeners who chose to be seen, in all (`audience` lists the first of them). */
+  audienceCount: number;
   /** Every listener, seen or not, guests included. */
   listenerCount: number;
   guestCount: number;
-  /** Raised hands in order; only moderators and the host get the list (others get []). */
+}
+
+/** The part of the room that is one participant's own. */
+export interface ViewerView {
+  /** Raised hands in order (the first {@link HANDS_HEAD}); only moderators and the host get the list (others get []). */
   hands: string[];
+  /** Raised hands in all (moderators and the host; others 0). */
+  handCount: number;
+  /** The listed hands' people who chose to be seen (moderators and the host; others []). */
+  raisedHands: PublicParticipant[];
   /** Whether this participant's own hand is up. */
   handRaised: boolean;
+  /** This participant as others see them (null: not in the room). */
+  self: PublicParticipant | null;
+}
+
+/** The room as one participant sees it. */
+export type StageSnapshot = StageView & ViewerView;
+
+/** One page of the audience (listeners who chose to be seen), in order of arrival. */
+export interface AudiencePage {
+  audience: PublicParticipant[];
+  audienceCount: number;
+  /** The offset of the next page, or null at the end. */
+  next: number | null;
 }
 
 /** Who left as a result of an operation, and why. */
@@ -127,6 +157,13 @@ export function canPublish(role: Role): boolean {
   return ON_STAGE.has(role);
 }
 
+function show(p: Participant): PublicParticipant {
+  return {
+    id: p.id, handle: p.handle, displayName: p.displayName, role: p.role,
+    muted: p.muted, mutedByModerator: p.mutedByModerator, invited: p.invited,
+  };
+}
+
 function change(extra: Partial<StageChange> = {}): StageChange {
   return { departed: [], publishChanged: [], muteChanged: [], ...extra };
 }
@@ -135,6 +172,7 @@ function change(extra: Partial<StageChange> = {}): StageChange {
 export class RoomStage {
   readonly #participants = new Map<string, Participant>();
   readonly #hands: string[] = [];
+  readonly #handSet = new Set<string>();
   readonly #banned = new Set<string>();
   #seq = 0;
   #ended = false;
@@ -217,7 +255,10 @@ export class RoomStage {
     if (!p.ok) return p;
     if (p.value.kind === 'guest') return err('guests_cannot');
     if (p.value.role !== 'listener') return err('not_a_listener');
-    if (!this.#hands.includes(id)) this.#hands.push(id);
+    if (!this.#handSet.has(id)) {
+      this.#hands.push(id);
+      this.#handSet.add(id);
+    }
     return ok(change());
   }
 
@@ -357,29 +398,71 @@ export class RoomStage {
     const departed = [...this.#participants.keys()].map((id) => ({ id, reason }));
     this.#participants.clear();
     this.#hands.length = 0;
+    this.#handSet.clear();
     this.#hostId = null;
     return change({ departed });
   }
 
   /** The room as `viewer` sees it. */
   snapshot(viewer: string | null): StageSnapshot {
-    const all = [...this.#participants.values()].sort((a, b) => a.joinedSeq - b.joinedSeq);
-    const show = (p: Participant): PublicParticipant => ({
-      id: p.id, handle: p.handle, displayName: p.displayName, role: p.role,
-      muted: p.muted, mutedByModerator: p.mutedByModerator, invited: p.invited,
-    });
-    const listeners = all.filter((p) => p.role === 'listener');
-    const viewerRole = viewer ? this.#participants.get(viewer)?.role : undefined;
+    return { ...this.view(), ...this.viewerView(viewer) };
+  }
+
+  /**
+   * What every participant sees alike: one pass over the participants (kept
+   * in order of arrival: a rejoin is a new entry), the audience cut at
+   * {@link AUDIENCE_HEAD}. Computed once per broadcast, not once per viewer.
+   */
+  view(): StageView {
+    const stage: PublicParticipant[] = [];
+    const audience: PublicParticipant[] = [];
+    let audienceCount = 0;
+    let listenerCount = 0;
+    let guestCount = 0;
+    for (const p of this.#participants.values()) {
+      if (canPublish(p.role)) {
+        stage.push(show(p));
+        continue;
+      }
+      listenerCount++;
+      if (p.kind === 'guest') guestCount++;
+      if (p.hidden) continue;
+      if (audienceCount++ < AUDIENCE_HEAD) audience.push(show(p));
+    }
+    return { ended: this.#ended, hostId: this.#hostId, stage, audience, audienceCount, listenerCount, guestCount };
+  }
+
+  /** What is `viewer`'s own: the hand queue for moderators, its own hand and entry. */
+  viewerView(viewer: string | null): ViewerView {
+    const me = viewer ? this.#participants.get(viewer) : undefined;
+    const moderates = me !== undefined && MODERATING.has(me.role);
+    const hands = moderates ? this.#hands.slice(0, HANDS_HEAD) : [];
+    const raisedHands: PublicParticipant[] = [];
+    for (const id of hands) {
+      const p = this.#participants.get(id);
+      if (p && !p.hidden) raisedHands.push(show(p));
+    }
     return {
-      ended: this.#ended,
-      hostId: this.#hostId,
-      stage: all.filter((p) => canPublish(p.role)).map(show),
-      audience: listeners.filter((p) => !p.hidden).map(show),
-      listenerCount: listeners.length,
-      guestCount: listeners.filter((p) => p.kind === 'guest').length,
-      hands: viewerRole && MODERATING.has(viewerRole) ? [...this.#hands] : [],
-      handRaised: viewer !== null && this.#hands.includes(viewer),
+      hands,
+      handCount: moderates ? this.#hands.length : 0,
+      raisedHands,
+      handRaised: viewer !== null && this.#handSet.has(viewer),
+      self: me ? show(me) : null,
     };
+  }
+
+  /** The audience from `offset` (listeners who chose to be seen, in order of arrival), at most `limit` entries. */
+  audiencePage(offset: number, limit: number): AudiencePage {
+    const want = Math.max(1, Math.min(limit, AUDIENCE_PAGE_MAX));
+    const audience: PublicParticipant[] = [];
+    let audienceCount = 0;
+    for (const p of this.#participants.values()) {
+      if (canPublish(p.role) || p.hidden) continue;
+      if (audienceCount >= offset && audience.length < want) audience.push(show(p));
+      audienceCount++;
+    }
+    const end = offset + audience.length;
+    return { audience, audienceCount, next: end < audienceCount ? end : null };
   }
 
   #stageCount(): number {
@@ -406,6 +489,7 @@ export class RoomStage {
   }
 
   #lower(id: string): void {
+    if (!this.#handSet.delete(id)) return;
     const at = this.#hands.indexOf(id);
     if (at >= 0) this.#hands.splice(at, 1);
   }
@@ -419,8 +503,9 @@ export class RoomStage {
   /** With no host present: a moderator, else the longest-present speaker takes over. */
   #handOver(): string[] {
     if (this.#hostId !== null) return [];
-    const onStage = [...this.#participants.values()].sort((a, b) => a.joinedSeq - b.joinedSeq);
-    const next = onStage.find((p) => p.role === 'moderator') ?? onStage.find((p) => p.role === 'speaker');
+    // The map keeps the order of arrival (a rejoin is a new entry): no sort.
+    const people = [...this.#participants.values()];
+    const next = people.find((p) => p.role === 'moderator') ?? people.find((p) => p.role === 'speaker');
     if (!next) return [];
     next.role = 'host';
     this.#hostId = next.id;

@@ -1,7 +1,7 @@
 /** The room state machine alone: no store, no media, no sockets. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { RoomStage, type Arrival } from './stage.js';
+import { AUDIENCE_HEAD, HANDS_HEAD, RoomStage, type Arrival } from './stage.js';
 
 const persona = (id: string, hidden = false): Arrival => ({ id, kind: 'persona', handle: id, displayName: id.toUpperCase(), hidden });
 const guest = (id: string): Arrival => ({ id, kind: 'guest', handle: null, displayName: null, hidden: false });
@@ -169,5 +169,61 @@ describe('room stage (pure state machine)', () => {
     assert.ok(again.ok);
     assert.deepEqual(again.value.change.departed, [{ id: 'ann', reason: 'replaced' }]);
     assert.equal(s.size, 4);
+  });
+
+  it('lists the audience head only, counts the rest, and pages through it in order of arrival', () => {
+    const s = new RoomStage('host', 3);
+    assert.ok(s.join(persona('host')).ok);
+    const n = AUDIENCE_HEAD + 80;
+    for (let i = 0; i < n; i++) assert.ok(s.join(persona(`p${i}`, i % 10 === 9)).ok);
+    assert.ok(s.join(guest('guest:g')).ok);
+    // A rejoin goes to the end of the order of arrival.
+    assert.ok(s.join(persona('p0')).ok);
+    const visible = Array.from({ length: n }, (_, i) => `p${i}`).filter((_, i) => i % 10 !== 9);
+    const order = [...visible.slice(1), 'p0'];
+    const view = s.view();
+    assert.equal(view.audience.length, AUDIENCE_HEAD);
+    assert.deepEqual(view.audience.map((p) => p.id), order.slice(0, AUDIENCE_HEAD));
+    assert.equal(view.audienceCount, order.length);
+    assert.equal(view.listenerCount, n + 1);
+    assert.equal(view.guestCount, 1);
+    const seen: string[] = [];
+    let offset: number | null = 0;
+    while (offset !== null) {
+      const page = s.audiencePage(offset, 25);
+      assert.ok(page.audience.length <= 25);
+      assert.equal(page.audienceCount, order.length);
+      seen.push(...page.audience.map((p) => p.id));
+      offset = page.next;
+    }
+    assert.deepEqual(seen, order);
+    assert.deepEqual(s.audiencePage(order.length + 5, 10), { audience: [], audienceCount: order.length, next: null });
+    assert.equal(s.audiencePage(0, 10_000).audience.length, 100, 'a page is at most 100');
+    // Each one sees themselves, even far down the audience or hidden.
+    assert.equal(s.snapshot('p120').self?.id, 'p120');
+    assert.equal(s.snapshot('p9').self?.id, 'p9');
+    assert.equal(s.snapshot('guest:g').self?.id, 'guest:g');
+    assert.equal(s.snapshot('nobody').self, null);
+  });
+
+  it('gives moderators the head of the hand queue with its people, and its length', () => {
+    const s = new RoomStage('host', 3);
+    assert.ok(s.join(persona('host')).ok);
+    const n = HANDS_HEAD + 20;
+    for (let i = 0; i < n; i++) {
+      assert.ok(s.join(persona(`p${i}`, i === 1)).ok);
+      assert.ok(s.raiseHand(`p${i}`).ok);
+    }
+    const host = s.viewerView('host');
+    assert.equal(host.hands.length, HANDS_HEAD);
+    assert.equal(host.handCount, n);
+    assert.deepEqual(host.hands.slice(0, 3), ['p0', 'p1', 'p2']);
+    // A hidden listener's hand is listed, but not who they are.
+    assert.deepEqual(host.raisedHands.slice(0, 2).map((p) => p.id), ['p0', 'p2']);
+    const listener = s.viewerView('p5');
+    assert.deepEqual([listener.hands, listener.handCount, listener.raisedHands, listener.handRaised], [[], 0, [], true]);
+    assert.ok(s.lowerHand('p0').ok);
+    assert.equal(s.viewerView('host').handCount, n - 1);
+    assert.equal(s.viewerView('p0').handRaised, false);
   });
 });

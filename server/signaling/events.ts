@@ -3,11 +3,12 @@
  * the wire form of the rooms' participant events, plus `left`.
  */
 import { assertNever } from '../core/result.js';
-import type { GrantView, ParticipantEvent, RoomState } from '../rooms/index.js';
+import type { GrantView, ParticipantEvent, RoomCounts, RoomState } from '../rooms/index.js';
 
 /** Events the server pushes to a peer. */
 export type ServerEvent =
   | { event: 'room'; data: RoomState }
+  | { event: 'roomCounts'; data: RoomCounts }
   | { event: 'grant'; data: GrantView }
   | { event: 'invited'; data: { roomId: string } }
   | { event: 'producerAdded'; data: { producerId: string; participantId: string } }
@@ -21,6 +22,8 @@ export function serverEventOf(e: ParticipantEvent): ServerEvent {
   switch (e.kind) {
     case 'state':
       return { event: 'room', data: e.room };
+    case 'counts':
+      return { event: 'roomCounts', data: e.counts };
     case 'grant':
       return { event: 'grant', data: e.grant };
     case 'invited':

@@ -5,7 +5,7 @@
 import type { types } from 'mediasoup';
 import type { MediaOpError } from '../../media/index.js';
 import { err, ok, type Result } from '../core/result.js';
-import { canPublish, type LiveRoomDirectory, type LiveRoomHandle, type RoomOpError, type SelfCommand, type TargetCommand } from '../rooms/index.js';
+import { AUDIENCE_PAGE_MAX, canPublish, type LiveRoomDirectory, type LiveRoomHandle, type RoomOpError, type SelfCommand, type TargetCommand } from '../rooms/index.js';
 import { signalErrorOf } from './errors.js';
 import type { ClientMessage, MessageType, SignalError } from './protocol.js';
 
@@ -100,6 +100,11 @@ export const HANDLERS: Handlers = {
     return ok(null);
   },
   ping: () => Promise.resolve(ok({ pong: true })),
+  async audience(ctx, msg) {
+    const room = ctx.session.room;
+    if (!room) return notJoined();
+    return fromRoom(await room.audiencePage(ctx.session.participantId, msg.offset ?? 0, msg.limit ?? AUDIENCE_PAGE_MAX));
+  },
   raiseHand: selfOp('raiseHand'),
   lowerHand: selfOp('lowerHand'),
   acceptInvite: selfOp('acceptInvite'),

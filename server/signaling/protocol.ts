@@ -67,6 +67,8 @@ export const clientMessage = z.discriminatedUnion('type', [
   simple('unmute'),
   simple('endRoom'),
   simple('refreshGrant'),
+  // A page of the audience (room states list only its first entries).
+  z.strictObject({ id: requestId, type: z.literal('audience'), offset: z.number().int().min(0).max(1_000_000).optional(), limit: z.number().int().min(1).max(100).optional() }),
   targeted('invite'),
   targeted('moveToAudience'),
   targeted('mute'),

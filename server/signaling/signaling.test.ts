@@ -126,6 +126,32 @@ describe('signaling protocol (ws clients, real worker)', () => {
     await hostConn.ok('leave');
   });
 
+  it('pages through the audience on request, and sends only the counts when nothing else changed', async () => {
+    const hostConn = await connect(host.cookie);
+    await hostConn.ok('join', { roomId });
+    const ann = await h.person('page_ann');
+    const annConn = await connect(ann.cookie);
+    await annConn.ok('join', { roomId });
+    await hostConn.room((r) => (r.audience as { id: string }[]).some((p) => p.id === ann.personaId));
+    const from = hostConn.events.length;
+    const guest = await connect();
+    await guest.ok('join', { roomId });
+    // A guest is only counted: the others get the new counts, not the whole room again.
+    const counts = await hostConn.event('roomCounts', (d) => d.listenerCount === 2, 3_000, from);
+    assert.deepEqual(counts.data, { roomId, listenerCount: 2, guestCount: 1, audienceCount: 1 });
+    assert.equal(hostConn.events.slice(from).some((e) => e.event === 'room'), false, 'no full state for a guest arriving');
+    const page = await guest.ok('audience', { offset: 0, limit: 10 });
+    assert.deepEqual((page.audience as { id: string }[]).map((p) => p.id), [ann.personaId]);
+    assert.deepEqual([page.audienceCount, page.next], [1, null]);
+    const past = await guest.ok('audience', { offset: 5 });
+    assert.deepEqual([past.audience, past.next], [[], null]);
+    const bad = await guest.request('audience', { limit: 0 });
+    assert.equal(bad.ok ? 'ok' : bad.error.code, 'invalid_message');
+    const notIn = await (await connect()).request('audience', {});
+    assert.equal(notIn.ok ? 'ok' : notIn.error.code, 'not_joined');
+    for (const c of [guest, annConn, hostConn]) await c.ok('leave');
+  });
+
   it('checks the grant on every media operation', async () => {
     const listener = await h.person('grant_l');
     const c = await connect(listener.cookie);

@@ -34,7 +34,7 @@ describe('stage over signaling (ws clients, real worker)', () => {
     for (const c of [H, A, B, C]) await c.ok('join', { roomId });
     const all = [H, A, B, C];
 
-    const latest = (c: SignalClient): Snapshot | undefined => c.events.filter((e) => e.event === 'room').at(-1)?.data as Snapshot | undefined;
+    const latest = (c: SignalClient): Snapshot | undefined => c.currentRoom() as Snapshot | undefined;
     /**
      * Runs a request and checks that each of `who` sees the resulting state
      * within 200 ms. `match` must be false for everyone's latest state before
@@ -53,7 +53,7 @@ describe('stage over signaling (ws clients, real worker)', () => {
     };
     const role = (r: Snapshot, id: string): string | undefined => r.stage.find((p) => p.id === id)?.role ?? (r.audience.some((p) => p.id === id) ? 'listener' : undefined);
 
-    await H.room((r) => (r as Snapshot).audience.length === 3);
+    await Promise.all(all.map((c) => c.room((r) => (r as Snapshot).audience.length === 3)));
     // A raised hand shows to its owner (handRaised) and to moderators (the queue); listeners see nothing change.
     await everyoneSees(A, 'raiseHand', {}, (r, c) => (c === H ? r.hands.includes(ann.personaId) : r.handRaised), [H, A]);
     await everyoneSees(C, 'raiseHand', {}, (r, c) => (c === H ? r.hands.includes(cat.personaId) : r.handRaised), [H, C]);

@@ -31,7 +31,7 @@ describe('benchmarks at a tiny size', { timeout: 240_000 }, () => {
   it('runs every benchmark (the browser ones where Chromium is), and records the machine', () => {
     const ran = Object.fromEntries(results.map((r) => [r.name, r.ran ? 'ran' : r.reason]));
     const browser = HAVE_CHROMIUM ? 'ran' : 'no /usr/bin/chromium';
-    assert.deepEqual(ran, { sfu: 'ran', join: 'ran', browser, inbox: 'ran', fanout: 'ran', cascade: HAVE_CHROMIUM ? 'ran' : ran.cascade, memory: 'ran' });
+    assert.deepEqual(ran, { sfu: 'ran', join: 'ran', browser, rooms: 'ran', inbox: 'ran', fanout: 'ran', cascade: HAVE_CHROMIUM ? 'ran' : ran.cascade, memory: 'ran' });
     const { machine } = json('sfu');
     assert.ok(machine.cores >= 1 && machine.cpuModel.length > 0);
   });
@@ -52,6 +52,21 @@ describe('benchmarks at a tiny size', { timeout: 240_000 }, () => {
     const f = json('join').figures as { sequential: Record<string, unknown>; storm: Record<string, unknown> };
     assert.ok(num(f.sequential.p50Ms) > 0 && num(f.sequential.p99Ms) < 5000);
     assert.equal(f.storm.succeeded, f.storm.joins);
+  });
+
+  it('rooms: bounded room events per listener, every signaling join admitted', () => {
+    const f = json('rooms').figures as {
+      roomEvents: { points: Array<{ listeners: number; bytesPerListenerPerSecond: number }> };
+      signaling: Record<string, { joins: number; succeeded?: number; p99Ms: number }>;
+    };
+    const points = f.roomEvents.points;
+    assert.equal(points.length, 2);
+    for (const p of points) assert.ok(num(p.bytesPerListenerPerSecond) > 0, `${p.listeners} listeners were sent something`);
+    const { burst, storm, sequential } = f.signaling as Record<string, { joins: number; succeeded?: number; p99Ms: number }>;
+    assert.ok(burst && storm && sequential);
+    assert.equal(burst.succeeded, burst.joins);
+    assert.equal(storm.succeeded, storm.joins);
+    assert.ok(num(sequential.p99Ms) > 0);
   });
 
   it('inbox: every signed activity accepted by Hearth, a baseline figure or a reason', () => {
@@ -94,7 +109,7 @@ describe('benchmarks at a tiny size', { timeout: 240_000 }, () => {
 
   it('the summary has a row per target, each with a measured figure', () => {
     const summary = fs.readFileSync(path.join(outDir, 'summary.md'), 'utf8');
-    for (const b of ['1 SFU', '2 Join', '2 Browser', '3 Inbox', '4 Fan-out', '5 Cascade', '6 Memory']) assert.ok(summary.includes(`| ${b}`), b);
+    for (const b of ['1 SFU', '2 Join', '2 Browser', '2 Room events', '2 Signaling', '3 Inbox', '4 Fan-out', '5 Cascade', '6 Memory']) assert.ok(summary.includes(`| ${b}`), b);
     assert.match(summary, /Measured \d{4}-\d\d-\d\d on \d+ cores/);
   });
 });

@@ -18,6 +18,7 @@ import { inboxBenchmark } from './inbox.js';
 import { joinBenchmark } from './join.js';
 import { machineInfo } from './machine.js';
 import { memoryBenchmark } from './memory.js';
+import { roomsBenchmark } from './rooms.js';
 import { sfuBenchmark } from './sfu.js';
 import { summaryMarkdown, updateReadme } from './summary.js';
 import type { BenchContext, BenchResult, BenchSize } from './types.js';
@@ -26,6 +27,7 @@ export const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<BenchResu
   sfu: sfuBenchmark,
   join: joinBenchmark,
   browser: browserJoinBenchmark,
+  rooms: roomsBenchmark,
   inbox: inboxBenchmark,
   fanout: fanoutBenchmark,
   cascade: cascadeBenchmark,

@@ -79,12 +79,27 @@ export class SignalClient {
     return this.wait(() => this.events.slice(from).find((e) => e.event === name && match(e.data)), timeoutMs, `event ${name}`);
   }
 
-  /** The latest "room" event, once one matches. */
+  /**
+   * The room as the events so far make it: the latest `room` event with the
+   * `roomCounts` events after it applied (as a client keeps it); undefined before any.
+   */
+  currentRoom(): Record<string, unknown> | undefined {
+    let room: Record<string, unknown> | undefined;
+    for (const e of this.events) {
+      if (e.event === 'room') room = e.data;
+      else if (e.event === 'roomCounts' && room) {
+        const { roomId: _roomId, ...counts } = e.data;
+        room = { ...room, ...counts };
+      }
+    }
+    return room;
+  }
+
+  /** The current room state (see currentRoom), once it matches. */
   room(match: (room: Record<string, unknown>) => boolean, timeoutMs = 5_000): Promise<Record<string, unknown>> {
     return this.wait(() => {
-      const rooms = this.events.filter((e) => e.event === 'room');
-      const last = rooms[rooms.length - 1];
-      return last && match(last.data) ? last.data : undefined;
+      const room = this.currentRoom();
+      return room && match(room) ? room : undefined;
     }, timeoutMs, 'room state');
   }
 

@@ -8,7 +8,7 @@
  */
 import type { types } from 'mediasoup-client';
 import { RoomMedia } from './media.js';
-import { closeMeaning, errorText, leftText, SignalError, type Grant, type RoomState } from './protocol.js';
+import { closeMeaning, errorText, leftText, SignalError, type Grant, type Person, type RoomCounts, type RoomState } from './protocol.js';
 
 type Json = Record<string, unknown>;
 
@@ -26,6 +26,11 @@ export interface Snapshot {
   /** The last refused action or media trouble, in words. */
   error: string | null;
   speaking: boolean;
+}
+
+/** You in a room state: its `self` entry (older servers: looked up in the lists). */
+function selfIn(room: RoomState, me: string): Person | undefined {
+  return room.self ?? [...room.stage, ...room.audience].find((p) => p.id === me);
 }
 
 const BACKOFF_MS = [1_000, 2_000, 4_000, 8_000, 15_000];
@@ -135,9 +140,15 @@ export class RoomConnection {
     }
   }
 
-  self() {
+  self(): Person | undefined {
     const r = this.snap.room;
-    return r ? [...r.stage, ...r.audience].find((p) => p.id === this.snap.me) : undefined;
+    return r ? selfIn(r, this.snap.me) : undefined;
+  }
+
+  /** A page of the audience from `offset` (room states list only its first entries). */
+  async audiencePage(offset: number): Promise<{ audience: Person[]; next: number | null }> {
+    const page = await this.request('audience', { offset, limit: 50 });
+    return { audience: (page.audience ?? []) as Person[], next: typeof page.next === 'number' ? page.next : null };
   }
 
   /** Mute: on this device first (nothing leaves it), then the server. Unmute: the server first (a moderator's mute may hold). */
@@ -190,10 +201,16 @@ export class RoomConnection {
     switch (event) {
       case 'room': {
         const room = data as unknown as RoomState;
-        const self = [...room.stage, ...room.audience].find((p) => p.id === this.snap.me);
+        const self = selfIn(room, this.snap.me);
         // A moderator's mute holds on this device too: nothing leaves it while muted.
         if (self?.muted && this.media && !this.media.mutedLocally) this.media.setLocalMute(true);
         this.set({ room, invited: self?.invited ?? false });
+        break;
+      }
+      case 'roomCounts': {
+        // Only the counts moved: everything else of the last state holds.
+        const counts = data as unknown as RoomCounts;
+        if (this.snap.room) this.set({ room: { ...this.snap.room, listenerCount: counts.listenerCount, guestCount: counts.guestCount, audienceCount: counts.audienceCount } });
         break;
       }
       case 'grant': {

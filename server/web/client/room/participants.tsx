@@ -65,10 +65,33 @@ function PersonRow({ p, ctx, onStage }: { p: Person; ctx: Ctx; onStage: boolean 
   );
 }
 
+/** The audience past the head a room state lists, fetched a page at a time when asked for. */
+function MoreAudience({ room, ctx }: { room: RoomState; ctx: Ctx }) {
+  const [more, setMore] = useState<Person[]>([]);
+  const [busy, setBusy] = useState(false);
+  const total = room.audienceCount ?? room.audience.length;
+  const shown = room.audience.length + more.length;
+  if (shown >= total) return more.length > 0 ? <ul class="people">{more.map((p) => <PersonRow key={p.id} p={p} ctx={ctx} onStage={false} />)}</ul> : null;
+  const load = (): void => {
+    setBusy(true);
+    ctx.conn.audiencePage(shown)
+      .then((page) => setMore([...more, ...page.audience.filter((p) => !room.audience.some((a) => a.id === p.id) && !more.some((m) => m.id === p.id))]))
+      .catch(() => undefined)
+      .finally(() => setBusy(false));
+  };
+  return (
+    <>
+      <ul class="people">{more.map((p) => <PersonRow key={p.id} p={p} ctx={ctx} onStage={false} />)}</ul>
+      <button type="button" class="secondary" disabled={busy} onClick={load}>Show more of the audience ({total - shown} more)</button>
+    </>
+  );
+}
+
 export function Participants({ room, ctx }: { room: RoomState; ctx: Ctx }) {
-  const everyone = new Map([...room.stage, ...room.audience].map((p) => [p.id, p]));
+  const everyone = new Map([...room.stage, ...room.audience, ...(room.raisedHands ?? [])].map((p) => [p.id, p]));
   const moderates = ctx.myRole === 'host' || ctx.myRole === 'moderator';
-  const hidden = room.listenerCount - room.audience.length;
+  const hidden = room.listenerCount - (room.audienceCount ?? room.audience.length);
+  const handCount = room.handCount ?? room.hands.length;
   return (
     <>
       <section aria-labelledby="stage-h" class="stage">
@@ -77,7 +100,7 @@ export function Participants({ room, ctx }: { room: RoomState; ctx: Ctx }) {
       </section>
       {moderates && (
         <section aria-labelledby="hands-h">
-          <h2 id="hands-h">Raised hands ({room.hands.length})</h2>
+          <h2 id="hands-h">Raised hands ({handCount})</h2>
           {room.hands.length === 0 ? <p class="hint">No hands raised.</p> : (
             <ol class="people">
               {room.hands.map((id) => {
@@ -98,6 +121,7 @@ export function Participants({ room, ctx }: { room: RoomState; ctx: Ctx }) {
         <h2 id="audience-h">Audience</h2>
         <p class="counts">{room.listenerCount} listening{hidden > 0 && ` (${hidden} not shown${room.guestCount ? `, ${room.guestCount} of them guests` : ''})`}</p>
         <ul class="people">{room.audience.map((p) => <PersonRow key={p.id} p={p} ctx={ctx} onStage={false} />)}</ul>
+        <MoreAudience room={room} ctx={ctx} />
       </section>
     </>
   );

@@ -15,11 +15,25 @@ export interface RoomState {
   ended: boolean;
   hostId: string;
   stage: Person[];
+  /** The first listeners who chose to be seen; `audienceCount` says how many there are, the `audience` request pages through them. */
   audience: Person[];
+  audienceCount?: number;
   listenerCount: number;
   guestCount?: number;
   hands: string[];
+  handCount?: number;
+  /** The people of the listed hands (moderators). */
+  raisedHands?: Person[];
   handRaised: boolean;
+  /** You, as the others see you. */
+  self?: Person | null;
+}
+
+/** The `roomCounts` event: only the counts moved. */
+export interface RoomCounts {
+  listenerCount: number;
+  guestCount: number;
+  audienceCount: number;
 }
 
 export interface Grant { token: string; role: Person['role']; canPublish: boolean; canSubscribe: boolean; expiresAt?: string }
