@@ -25,8 +25,8 @@ function opus(ssrc: number): types.RtpParameters {
   };
 }
 
-/** An Opus-sized RTP packet carrying an ssrc-audio-level extension of -10 dBov (loud). */
-function rtp(seq: number, ssrc: number): Buffer {
+/** An Opus-sized RTP packet carrying an ssrc-audio-level extension of -`level` dBov. */
+function rtp(seq: number, ssrc: number, level: number): Buffer {
   const b = Buffer.alloc(12 + 8 + 40, 0xab);
   b[0] = 0x90; // version 2, extension bit
   b[1] = 111;
@@ -36,7 +36,7 @@ function rtp(seq: number, ssrc: number): Buffer {
   b.writeUInt16BE(0xbede, 12);
   b.writeUInt16BE(1, 14); // one 32-bit word of extensions
   b[16] = (1 << 4) | 0; // id 1, one byte
-  b[17] = 0x80 | 10; // voice activity, level 10
+  b[17] = 0x80 | level; // voice activity
   b[18] = 0;
   b[19] = 0;
   return b;
@@ -86,7 +86,7 @@ describe('one room spread over two workers (real workers, plain RTP)', () => {
   });
 
   /** A speaker: a comedia plain transport in the room fed by a UDP socket of this test, 50 packets a second. */
-  async function speaker(peerId: string, ssrc: number): Promise<string> {
+  async function speaker(peerId: string, ssrc: number, level: number): Promise<string> {
     const t = await room.createPlainTransport(peerId, { listenIp: '127.0.0.1', rtcpMux: true, comedia: true });
     assert.ok(t.ok, JSON.stringify(t));
     const produced = await room.produce(peerId, t.value.id, opus(ssrc), false);
@@ -94,7 +94,7 @@ describe('one room spread over two workers (real workers, plain RTP)', () => {
     const socket = dgram.createSocket('udp4');
     sockets.push(socket);
     let seq = 0;
-    timers.push(setInterval(() => socket.send(rtp(seq++, ssrc), t.value.tuple.localPort, '127.0.0.1'), 20));
+    timers.push(setInterval(() => socket.send(rtp(seq++, ssrc, level), t.value.tuple.localPort, '127.0.0.1'), 20));
     return produced.value.id;
   }
 
@@ -117,7 +117,7 @@ describe('one room spread over two workers (real workers, plain RTP)', () => {
 
   it('places listeners past the threshold on the other worker; audio and the active speaker cross the pipe; a worker death costs only its peers', { timeout: 30_000 }, async () => {
     const [originPid] = room.workerPids();
-    const s1 = await speaker('s1', 1111);
+    const s1 = await speaker('s1', 1111, 40);
     const l1 = await listener('l1', [s1]);
     assert.equal(room.peerWorkerPid('l1'), originPid, 'below the threshold: the first router');
     assert.equal(room.workerPids().length, 1);
@@ -130,10 +130,10 @@ describe('one room spread over two workers (real workers, plain RTP)', () => {
     await waitUntil(() => l2.count(l2.ssrcs[0]!) >= 20, 5_000, 'RTP at the listener on the second worker');
     await waitUntil(() => l1.count(l1.ssrcs[0]!) >= 20, 5_000, 'RTP at the listener on the first worker');
 
-    // A speaker placed on the second worker: the observer on the first router still hears it.
+    // A louder speaker placed on the second worker: the observer on the first router still hears it.
     const speakers: (string | null)[] = [];
     room.on('activeSpeaker', ({ peerId }) => speakers.push(peerId));
-    await speaker('s2', 2222);
+    await speaker('s2', 2222, 5);
     assert.equal(room.peerWorkerPid('s2'), otherPid, 'the least-loaded router');
     await waitUntil(() => speakers.includes('s2'), 5_000, 'the speaker on the second worker seen as active');
 
@@ -170,7 +170,7 @@ describe('one room spread over two workers (real workers, plain RTP)', () => {
     // A speaker on the surviving router is heard by the new origin's observer.
     const speakers: (string | null)[] = [];
     room.on('activeSpeaker', ({ peerId }) => speakers.push(peerId));
-    await speaker('s3', 3333);
+    await speaker('s3', 3333, 5);
     await waitUntil(() => speakers.includes('s3'), 5_000, 'the active speaker seen after the origin moved');
     const pipe = await room.createPipeTransport('127.0.0.1');
     assert.equal(pipe.closed, false, 'cascade pipes open on the new origin');
