@@ -46,16 +46,13 @@ export class RoomMediaRegistry {
     return this.#enqueue(roomId, async () => {
       const existing = this.get(roomId);
       if (existing) return ok({ media: existing, created: false });
-      const worker = this.pool.leastLoaded();
-      if (!worker.ok) return err(worker.error);
-      const { spreadConsumersPerRouter, ...options } = this.options;
-      const spread = spreadConsumersPerRouter ? { consumersPerRouter: spreadConsumersPerRouter, workers: this.#workers } : undefined;
-      const media = await RoomMedia.create(worker.value, { ...options, webRtcServer: this.pool.webRtcServerOf(worker.value), spread });
-      this.#media.set(roomId, media);
-      media.once('close', () => {
-        if (this.#media.get(roomId) === media) this.#media.delete(roomId);
+      const media = await this.#create();
+      if (!media.ok) return media;
+      this.#media.set(roomId, media.value);
+      media.value.once('close', () => {
+        if (this.#media.get(roomId) === media.value) this.#media.delete(roomId);
       });
-      return ok({ media, created: true });
+      return ok({ media: media.value, created: true });
     });
   }
 
@@ -65,6 +62,26 @@ export class RoomMediaRegistry {
    */
   whenWorkerAlive(timeoutMs: number): Promise<boolean> {
     return this.pool.whenAlive(timeoutMs);
+  }
+
+  /**
+   * A room's media on the least-loaded live worker. A worker that died just
+   * now may still be picked before the pool has heard of its death (every
+   * worker killed at once): creating on it fails, and the next live one is
+   * tried, so the caller sees `no-worker-alive` rather than an exception.
+   */
+  async #create(): Promise<Result<RoomMedia, WorkerPickError>> {
+    const { spreadConsumersPerRouter, ...options } = this.options;
+    const spread = spreadConsumersPerRouter ? { consumersPerRouter: spreadConsumersPerRouter, workers: this.#workers } : undefined;
+    for (let attempt = 0; ; attempt++) {
+      const worker = this.pool.leastLoaded();
+      if (!worker.ok) return err(worker.error);
+      try {
+        return ok(await RoomMedia.create(worker.value, { ...options, webRtcServer: this.pool.webRtcServerOf(worker.value), spread }));
+      } catch (e) {
+        if (!worker.value.closed || attempt >= this.pool.size) throw e;
+      }
+    }
   }
 
   /** Closes the room's media (the room ended). */
