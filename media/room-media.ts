@@ -15,6 +15,7 @@
 import type { types } from 'mediasoup';
 import type { Logger } from 'pino';
 import { err, ok, type Result } from '../server/core/result.js';
+import { ActiveSpeaker } from './active-speaker.js';
 import { loadOf, openRouter, pipeInto, workerPidOf, type RouterSlot, type SpreadPolicy } from './room-routers.js';
 import { TypedEventEmitter } from './typed-event-emitter.js';
 
@@ -106,8 +107,6 @@ interface Peer {
   consumers: Map<string, types.Consumer>;
 }
 
-const ACTIVE_SPEAKER_INTERVAL_MS = 200;
-
 export class RoomMedia extends TypedEventEmitter<RoomMediaEvents> {
   /** Live routers; the first is the origin (audio-level observer, cascade pipes). */
   readonly #slots: RouterSlot[] = [];
@@ -118,11 +117,9 @@ export class RoomMedia extends TypedEventEmitter<RoomMediaEvents> {
   readonly #sources = new Map<string, RouterSlot>();
   readonly #rtpCapabilities: types.RtpCapabilities;
   readonly #log: Logger;
-  #observer: types.AudioLevelObserver | undefined;
+  readonly #speaker: ActiveSpeaker;
   #growing: Promise<boolean> | undefined;
   #closed = false;
-  #speaker: string | null = null;
-  #speakerAt = 0;
 
   private constructor(origin: RouterSlot, options: RoomMediaOptions) {
     const log = options.log.child({ module: 'media.room' });
@@ -131,6 +128,7 @@ export class RoomMedia extends TypedEventEmitter<RoomMediaEvents> {
     this.#options = options;
     this.#caps = options.caps ?? DEFAULT_PEER_CAPS;
     this.#rtpCapabilities = origin.router.rtpCapabilities;
+    this.#speaker = new ActiveSpeaker((peerId) => this.emit('activeSpeaker', { peerId }), log);
     this.#adoptSlot(origin);
   }
 
@@ -139,7 +137,7 @@ export class RoomMedia extends TypedEventEmitter<RoomMediaEvents> {
     const origin = await openRouter(worker, options.webRtcServer);
     try {
       const media = new RoomMedia(origin, options);
-      await media.#observeOn(origin);
+      await media.#speaker.observeOn(origin.router, origin.producers);
       return media;
     } catch (e) {
       origin.router.close();
@@ -326,24 +324,6 @@ export class RoomMedia extends TypedEventEmitter<RoomMediaEvents> {
     slot.router.observer.once('close', () => this.#onRouterClosed(slot, died));
   }
 
-  /** The audio-level observer for active-speaker events, on the origin router. */
-  async #observeOn(slot: RouterSlot): Promise<void> {
-    const observer = await slot.router.createAudioLevelObserver({ maxEntries: 1, threshold: -60, interval: ACTIVE_SPEAKER_INTERVAL_MS });
-    this.#observer = observer;
-    observer.on('volumes', (volumes) => {
-      const loudest = volumes[0]?.producer.appData.peerId;
-      this.#setSpeaker(typeof loudest === 'string' ? loudest : null);
-    });
-    observer.on('silence', () => this.#setSpeaker(null));
-    for (const [producerId, entry] of slot.producers) void this.#observe(producerId, entry, observer);
-  }
-
-  /** Adds a producer (or its copy on the origin router) to the audio-level observer. */
-  async #observe(producerId: string, entry: Promise<types.Producer | undefined> | undefined, observer = this.#observer): Promise<void> {
-    if (!observer || !(await entry)) return;
-    await observer.addProducer({ producerId }).catch((e: unknown) => this.#log.warn({ error: String(e) }, 'audio level observer refused a producer'));
-  }
-
   /** A router closed: the last one closes the room's media, another one costs only its own peers. */
   #onRouterClosed(slot: RouterSlot, died: boolean): void {
     const index = this.#slots.indexOf(slot);
@@ -366,7 +346,7 @@ export class RoomMedia extends TypedEventEmitter<RoomMediaEvents> {
     this.#log.warn({ peers: lost.length, origin, routers: this.#slots.length }, 'a router of the room closed with its worker; the room lives on');
     if (origin) {
       const next = this.#slots[0];
-      if (next) this.#observeOn(next).catch((e: unknown) => this.#log.warn({ error: String(e) }, 'no audio level observer on the new origin router'));
+      if (next) this.#speaker.observeOn(next.router, next.producers).catch((e: unknown) => this.#log.warn({ error: String(e) }, 'no audio level observer on the new origin router'));
     }
     this.emit('routerLost', { peerIds: lost, origin });
   }
@@ -429,7 +409,7 @@ export class RoomMedia extends TypedEventEmitter<RoomMediaEvents> {
     const copies = this.#slots.filter((s) => s !== slot).map((to) => pipeInto(slot, to, producer.id));
     await Promise.all(copies);
     const origin = this.#slots[0];
-    if (origin) await this.#observe(producer.id, origin.producers.get(producer.id));
+    if (origin) await this.#speaker.add(producer.id, origin.producers.get(producer.id));
     if (!producer.closed) this.emit('producerAdded', { peerId, producerId: producer.id });
   }
 
@@ -546,17 +526,5 @@ export class RoomMedia extends TypedEventEmitter<RoomMediaEvents> {
     this.#peers.clear();
     this.#sources.clear();
     this.emit('close', reason);
-  }
-
-  /**
-   * Emits on a change, and repeats an unchanged speaker once a second so that
-   * newcomers learn it; the observer's 200 ms interval caps it at five a second.
-   */
-  #setSpeaker(peerId: string | null): void {
-    const now = Date.now();
-    if (this.#speaker === peerId && (peerId === null || now - this.#speakerAt < 1_000)) return;
-    this.#speaker = peerId;
-    this.#speakerAt = now;
-    this.emit('activeSpeaker', { peerId });
   }
 }

@@ -107,7 +107,7 @@ describe('killing every media worker at once (real server process, Chromium)', s
 
     // The listener's page reconnects by itself, and audio flows again within 3 s of the kill.
     await guestPage.page.getByRole('status').filter({ hasText: 'Audio reconnected.' }).waitFor({ timeout: 10_000 }).catch(async (e: unknown) => {
-      const media = server.lines.filter((l) => String(l.module ?? '').startsWith('media') || String(l.msg).includes('worker'));
+      const media = server.lines.filter((l) => (typeof l.module === 'string' && l.module.startsWith('media')) || String(l.msg).includes('worker'));
       const status = await guestPage.page.getByRole('status').allTextContents().catch(() => []);
       throw new Error(`the page did not reconnect (${String(e)}); page status: ${JSON.stringify(status)}; server: ${JSON.stringify(media.slice(-15))}`);
     });
