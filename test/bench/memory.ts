@@ -3,7 +3,7 @@ import type { BenchResult } from './types.js';
 /**
  * Benchmark 6, memory, from figures the others record: the idle server's
  * resident memory (inbox benchmark: the real server process and its media
- * worker) and the room worker's growth per listener (SFU benchmark).
+ * worker) and the room workers' growth per listener (SFU benchmark).
  */
 export function memoryRows(results: readonly BenchResult[]): BenchResult | undefined {
   const inbox = results.find((r) => r.name === 'inbox' && r.ran);
@@ -24,7 +24,7 @@ export function memoryRows(results: readonly BenchResult[]): BenchResult | undef
       {
         benchmark: '6 Memory per listener', target: '≤ 100 KB per added listener',
         measured: perListener !== undefined ? `${perListener} KB` : 'not measured', met: perListener !== undefined ? perListener <= 100 : null,
-        note: 'the room worker\'s RSS growth; the Node side shares the load generator\'s process',
+        note: 'the room workers\' RSS growth (both workers); the Node side shares the load generator\'s process',
       },
     ],
   };

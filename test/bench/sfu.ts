@@ -1,10 +1,11 @@
 import type { SfuPoint } from './sfu-point.js';
 /**
  * Benchmark 1, SFU forwarding (and the per-listener part of benchmark 6):
- * worker CPU µs per forwarded packet from the room worker's own resource
- * usage, loss and jitter at the listeners, for growing audiences; the same
- * load through a bare mediasoup router of the same version and worker binary
- * in the same run. See sfu-rig.ts for the load generator.
+ * worker CPU µs per forwarded packet from the room workers' own resource
+ * usage, loss and jitter at the listeners, for growing audiences, the room
+ * spread over two workers (ADR 0040); the same load through bare mediasoup
+ * of the same version and worker binary, spread the same way by hand, in the
+ * same run. See sfu-rig.ts for the load generator.
  */
 import fs from 'node:fs';
 import path from 'node:path';
