@@ -8,8 +8,10 @@
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { after, before, describe, it } from 'node:test';
-import type { types } from 'mediasoup';
+import { createWorker, type types } from 'mediasoup';
 import { createLogger } from '../server/core/logging/logger.js';
+import { CascadePipe } from './cascade.js';
+import { AUDIO_MEDIA_CODECS } from './codecs.js';
 import { RoomMediaRegistry } from './room-media-registry.js';
 import type { RoomMedia } from './room-media.js';
 import { MediaWorkerPool } from './worker-pool.js';
@@ -175,5 +177,40 @@ describe('one room spread over two workers (real workers, plain RTP)', () => {
     const pipe = await room.createPipeTransport('127.0.0.1');
     assert.equal(pipe.closed, false, 'cascade pipes open on the new origin');
     pipe.close();
+  });
+
+  it('a cascade pipe attaches to the origin router, and what it carries reaches listeners on every router', { timeout: 30_000 }, async () => {
+    const other = await createWorker({ logLevel: 'error', rtcMinPort: 46400, rtcMaxPort: 46499 });
+    try {
+      room.close();
+      const got = await registry.getOrCreate('linked-room');
+      assert.ok(got.ok);
+      room = got.value.media;
+      // Another instance's speaker: RTP from this test's socket into its router, piped over SRTP into the room.
+      const source = await other.createRouter({ mediaCodecs: AUDIO_MEDIA_CODECS });
+      const plain = await source.createPlainTransport({ listenIp: '127.0.0.1', rtcpMux: true, comedia: true });
+      const producer = await plain.produce({ kind: 'audio', rtpParameters: { codecs: [{ mimeType: 'audio/opus', payloadType: 111, clockRate: 48000, channels: 2 }], encodings: [{ ssrc: 7777 }] } });
+      const pipe = await CascadePipe.open(room, { listenIp: '127.0.0.1' });
+      const sourcePipe = await source.createPipeTransport({ listenIp: { ip: '127.0.0.1' }, enableSrtp: true, enableRtx: true });
+      await sourcePipe.connect({ ip: pipe.local.ip, port: pipe.local.port, srtpParameters: pipe.local.srtpParameters });
+      assert.ok((await pipe.connect({ ip: '127.0.0.1', port: sourcePipe.tuple.localPort, srtpParameters: sourcePipe.srtpParameters! })).ok);
+      const sent = await sourcePipe.consume({ producerId: producer.id });
+      assert.ok((await pipe.receive('remote-speaker', { producerId: producer.id, kind: 'audio', rtpParameters: sent.rtpParameters, paused: false })).ok);
+      const socket = dgram.createSocket('udp4');
+      sockets.push(socket);
+      let seq = 0;
+      timers.push(setInterval(() => socket.send(rtp(seq++, 7777, 20), plain.tuple.localPort, '127.0.0.1'), 20));
+
+      // Three listeners: the third is past the threshold, on the other worker.
+      const originPid = room.workerPid;
+      const near = [await listener('x1', [producer.id]), await listener('x2', [producer.id])];
+      const far = await listener('x3', [producer.id]);
+      assert.equal(room.peerWorkerPid('x1'), originPid);
+      assert.ok(room.peerWorkerPid('x3') !== originPid && room.workerPids().length === 2, 'the third listener is on the other worker');
+      await waitUntil(() => far.count(far.ssrcs[0]!) >= 20, 5_000, 'piped RTP at the listener on the other worker');
+      await waitUntil(() => near.every((l) => l.count(l.ssrcs[0]!) >= 20), 5_000, 'piped RTP at the listeners on the origin');
+    } finally {
+      other.close();
+    }
   });
 });
