@@ -2,7 +2,8 @@
  * One room over two real mediasoup workers (ADR 0040): listeners past the
  * spread threshold go to a router on the other worker, a speaker's audio
  * reaches them through a pipe, the active speaker is seen whichever router
- * it speaks on, and a worker's death costs only the peers placed on it.
+ * it speaks on, a worker's death costs only the peers placed on it, and a
+ * cascade pipe (on the origin router) reaches listeners on every router.
  * RTP is sent and received by this test's UDP sockets over plain transports.
  */
 import assert from 'node:assert/strict';
