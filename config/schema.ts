@@ -64,6 +64,11 @@ export const configSchema = z
         stageReserve: z.number().int().min(0).max(1_000_000).default(200),
         /** WebRTC transports open at once from one client address (an IPv6 /64 counts as one). */
         transportsPerAddress: z.number().int().min(1).max(100_000).default(40),
+        /**
+         * A room grows a router on another worker once each of its routers carries this many
+         * consumers (a listener of three speakers: three); 0 keeps every room on one worker (ADR 0040).
+         */
+        spreadConsumersPerRouter: z.number().int().min(0).max(1_000_000).default(500),
       })
       .strict()
       .prefault({}),
@@ -206,6 +211,7 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   { name: 'HEARTH_MEDIA_RTC_MAX_PORT', path: ['media', 'rtcMaxPort'], kind: 'int', expected: 'an integer from 1 to 65535' },
   { name: 'HEARTH_MEDIA_MAX_TRANSPORTS', path: ['media', 'maxTransports'], kind: 'int', expected: 'an integer from 1 to 1000000' },
   { name: 'HEARTH_MEDIA_STAGE_RESERVE', path: ['media', 'stageReserve'], kind: 'int', expected: 'an integer from 0 to 1000000, below HEARTH_MEDIA_MAX_TRANSPORTS' },
+  { name: 'HEARTH_MEDIA_SPREAD_CONSUMERS', path: ['media', 'spreadConsumersPerRouter'], kind: 'int', expected: 'an integer from 0 to 1000000 (0: never spread a room)' },
   { name: 'HEARTH_MEDIA_TRANSPORTS_PER_ADDRESS', path: ['media', 'transportsPerAddress'], kind: 'int', expected: 'an integer from 1 to 100000' },
   { name: 'HEARTH_FEDERATION_ALLOW_PRIVATE', path: ['federation', 'allowPrivate'], kind: 'list', expected: 'comma-separated CIDR ranges such as 127.0.0.0/8,::1/128' },
   { name: 'HEARTH_FEDERATION_INBOUND_RATE', path: ['federation', 'inboundPerHostPerMinute'], kind: 'int', expected: 'an integer from 1 to 1000000 (activities per remote host per minute)' },

@@ -15,5 +15,6 @@ export {
   type WorkerSlotStats,
 } from './worker-pool.js';
 export { DEFAULT_PEER_CAPS, RoomMedia, type ConsumerInfo, type MediaOpError, type PeerCaps, type RoomMediaCloseReason, type RoomMediaEvents, type RoomMediaOptions, type TransportInfo } from './room-media.js';
-export { RoomMediaRegistry } from './room-media-registry.js';
+export { RoomMediaRegistry, type RoomMediaRegistryOptions } from './room-media-registry.js';
+export type { SpreadPolicy, WorkerSource } from './room-routers.js';
 export { CascadePipe, type CascadePipeOptions, type PipeEndpoint, type PipedProducer } from './cascade.js';

@@ -1,15 +1,22 @@
 /**
- * One room's media: a mediasoup router on one worker, an audio-level observer
- * for active-speaker events, and every peer's WebRTC transports, producer and
- * consumers. Peers are ids the rooms layer chooses; this class checks that a
- * peer only touches its own transports and consumers, and enforces per-peer
- * caps. Closing it closes the router, which closes everything below (the
- * close cascade); a worker's death closes it with reason `worker_died`.
+ * One room's media: its routers (one, or one per worker once the room is
+ * large: ADR 0040, media/room-routers.ts), an audio-level observer on the
+ * first ("origin") router for active-speaker events, and every peer's
+ * transports, producers and consumers. Each peer is placed on one router of
+ * the room; every producer is piped once to every other router, so a
+ * listener consumes it wherever it is. Peers are ids the rooms layer
+ * chooses; this class checks that a peer only touches its own transports
+ * and consumers, and enforces per-peer caps. Closing it closes the routers,
+ * which close everything below (the close cascade). A worker's death closes
+ * only its router: the peers placed there are reported (`routerLost`) and
+ * must reconnect; when the last router goes, the room's media closes with
+ * reason `worker_died`.
  */
 import type { types } from 'mediasoup';
 import type { Logger } from 'pino';
 import { err, ok, type Result } from '../server/core/result.js';
-import { AUDIO_MEDIA_CODECS } from './codecs.js';
+import { ActiveSpeaker } from './active-speaker.js';
+import { loadOf, openRouter, pipeInto, workerPidOf, type RouterSlot, type SpreadPolicy } from './room-routers.js';
 import { TypedEventEmitter } from './typed-event-emitter.js';
 
 /** Limits per peer; a client that asks for more is refused with `cap_reached`. */
@@ -33,6 +40,8 @@ export interface RoomMediaOptions {
   webRtcServer?: types.WebRtcServer | undefined;
   /** Bits per second a peer may send us (one Opus stream needs ~64 kbit/s). */
   maxIncomingBitrate?: number;
+  /** When and where the room grows routers on other workers; without it the room stays on one router. */
+  spread?: SpreadPolicy | undefined;
   log: Logger;
 }
 
@@ -56,6 +65,13 @@ export type RoomMediaEvents = {
   producerClosed: [{ peerId: string; producerId: string }];
   /** The loudest peer (on change, repeated each second; at most five a second); null on silence. */
   activeSpeaker: [{ peerId: string | null }];
+  /**
+   * One router of the room closed with its worker while others live on: the
+   * peers whose transports were there lost them (and their producers and
+   * consumers) and must open new ones; everyone else keeps flowing.
+   * `origin`: it was the first router (cascade pipes were there).
+   */
+  routerLost: [{ peerIds: string[]; origin: boolean }];
   close: [RoomMediaCloseReason];
 };
 
@@ -78,8 +94,12 @@ export interface ConsumerInfo {
   producerPaused: boolean;
 }
 
+type PeerTransport = types.WebRtcTransport | types.PlainTransport;
+
 interface Peer {
-  transports: Map<string, types.WebRtcTransport>;
+  /** The router this peer's transports go on, once it opened one. */
+  slot: RouterSlot | undefined;
+  transports: Map<string, PeerTransport>;
   /** Transports being created now (counted against limits already). */
   pending: number;
   /** Open producers by id, at most `caps.producers`. */
@@ -87,44 +107,40 @@ interface Peer {
   consumers: Map<string, types.Consumer>;
 }
 
-const ACTIVE_SPEAKER_INTERVAL_MS = 200;
-
 export class RoomMedia extends TypedEventEmitter<RoomMediaEvents> {
-  readonly #router: types.Router;
-  readonly #observer: types.AudioLevelObserver;
+  /** Live routers; the first is the origin (audio-level observer, cascade pipes). */
+  readonly #slots: RouterSlot[] = [];
   readonly #options: RoomMediaOptions;
   readonly #caps: PeerCaps;
   readonly #peers = new Map<string, Peer>();
+  /** The router each producer of the room really lives on (its copies are elsewhere). */
+  readonly #sources = new Map<string, RouterSlot>();
+  readonly #rtpCapabilities: types.RtpCapabilities;
   readonly #log: Logger;
+  readonly #speaker: ActiveSpeaker;
+  #growing: Promise<boolean> | undefined;
   #closed = false;
-  #speaker: string | null = null;
-  #speakerAt = 0;
 
-  private constructor(router: types.Router, observer: types.AudioLevelObserver, options: RoomMediaOptions) {
+  private constructor(origin: RouterSlot, options: RoomMediaOptions) {
     const log = options.log.child({ module: 'media.room' });
     super((error, event) => log.error({ event, error: String(error) }, 'room media listener threw'));
     this.#log = log;
-    this.#router = router;
-    this.#observer = observer;
     this.#options = options;
     this.#caps = options.caps ?? DEFAULT_PEER_CAPS;
-    router.on('workerclose', () => this.#closeWith('worker_died'));
-    router.observer.once('close', () => this.#closeWith('closed'));
-    observer.on('volumes', (volumes) => {
-      const loudest = volumes[0]?.producer.appData.peerId;
-      this.#setSpeaker(typeof loudest === 'string' ? loudest : null);
-    });
-    observer.on('silence', () => this.#setSpeaker(null));
+    this.#rtpCapabilities = origin.router.rtpCapabilities;
+    this.#speaker = new ActiveSpeaker((peerId) => this.emit('activeSpeaker', { peerId }), log);
+    this.#adoptSlot(origin);
   }
 
-  /** Creates the router (Opus only) and its audio-level observer on `worker`. */
+  /** Creates the room's first router (Opus only) and its audio-level observer on `worker`. */
   static async create(worker: types.Worker, options: RoomMediaOptions): Promise<RoomMedia> {
-    const router = await worker.createRouter({ mediaCodecs: AUDIO_MEDIA_CODECS, appData: { workerPid: worker.pid } });
+    const origin = await openRouter(worker, options.webRtcServer);
     try {
-      const observer = await router.createAudioLevelObserver({ maxEntries: 1, threshold: -60, interval: ACTIVE_SPEAKER_INTERVAL_MS });
-      return new RoomMedia(router, observer, options);
+      const media = new RoomMedia(origin, options);
+      await media.#speaker.observeOn(origin.router, origin.producers);
+      return media;
     } catch (e) {
-      router.close();
+      origin.router.close();
       throw e;
     }
   }
@@ -134,13 +150,24 @@ export class RoomMedia extends TypedEventEmitter<RoomMediaEvents> {
   }
 
   get rtpCapabilities(): types.RtpCapabilities {
-    return this.#router.rtpCapabilities;
+    return this.#rtpCapabilities;
   }
 
-  /** The pid of the worker this room's router runs on (tests, metrics). */
+  /** The pid of the worker the room's origin router runs on (tests, metrics). */
   get workerPid(): number | undefined {
-    const pid = (this.#router.appData as { workerPid?: unknown }).workerPid;
-    return typeof pid === 'number' ? pid : undefined;
+    const origin = this.#slots[0];
+    return origin ? workerPidOf(origin) : undefined;
+  }
+
+  /** The pids of the workers of every router of the room, origin first (tests, metrics). */
+  workerPids(): number[] {
+    return this.#slots.map(workerPidOf).filter((pid): pid is number => pid !== undefined);
+  }
+
+  /** The pid of the worker a peer's transports are on (tests, metrics). */
+  peerWorkerPid(peerId: string): number | undefined {
+    const slot = this.#peers.get(peerId)?.slot;
+    return slot ? workerPidOf(slot) : undefined;
   }
 
   /** WebRTC transports open (or being opened) for one peer, or for the whole room. */
@@ -165,14 +192,14 @@ export class RoomMedia extends TypedEventEmitter<RoomMediaEvents> {
   #peer(peerId: string): Peer {
     let peer = this.#peers.get(peerId);
     if (!peer) {
-      peer = { transports: new Map(), pending: 0, producers: new Map(), consumers: new Map() };
+      peer = { slot: undefined, transports: new Map(), pending: 0, producers: new Map(), consumers: new Map() };
       this.#peers.set(peerId, peer);
     }
     return peer;
   }
 
   /** A transport of this peer, or why not. */
-  #transport(peerId: string, transportId: string): Result<types.WebRtcTransport, MediaOpError> {
+  #transport(peerId: string, transportId: string): Result<PeerTransport, MediaOpError> {
     if (this.#closed) return err('media_closed');
     const own = this.#peers.get(peerId)?.transports.get(transportId);
     if (own) return ok(own);
@@ -181,34 +208,153 @@ export class RoomMedia extends TypedEventEmitter<RoomMediaEvents> {
   }
 
   async createTransport(peerId: string): Promise<Result<TransportInfo, MediaOpError>> {
+    const made = await this.#open(peerId, (slot) => {
+      const common = { enableUdp: true, enableTcp: true, preferUdp: true, initialAvailableOutgoingBitrate: 600_000, appData: { peerId } };
+      return slot.router.createWebRtcTransport(slot.webRtcServer
+        ? { ...common, webRtcServer: slot.webRtcServer }
+        : { ...common, listenIps: [{ ip: this.#options.listenIp, ...(this.#options.announcedIp ? { announcedIp: this.#options.announcedIp } : {}) }] });
+    });
+    if (!made.ok) return made;
+    const transport = made.value;
+    if (this.#options.maxIncomingBitrate) await transport.setMaxIncomingBitrate(this.#options.maxIncomingBitrate);
+    return ok({ id: transport.id, iceParameters: transport.iceParameters, iceCandidates: transport.iceCandidates, dtlsParameters: transport.dtlsParameters });
+  }
+
+  /**
+   * A plain RTP transport for a peer, on the router the spread policy puts
+   * the peer on, counted like its other transports: for load generators and
+   * tests, which cannot speak ICE and DTLS. The caller connects it.
+   */
+  createPlainTransport(peerId: string, options: Omit<types.PlainTransportOptions, 'appData'>): Promise<Result<types.PlainTransport, MediaOpError>> {
+    return this.#open(peerId, (slot) => slot.router.createPlainTransport({ ...options, appData: { peerId } }));
+  }
+
+  /** Places the peer (on its first transport), opens a transport on its router and records it. */
+  async #open<T extends PeerTransport>(peerId: string, make: (slot: RouterSlot) => Promise<T>): Promise<Result<T, MediaOpError>> {
     if (this.#closed) return err('media_closed');
     const peer = this.#peer(peerId);
     if (peer.transports.size + peer.pending >= this.#caps.transports) return err('cap_reached');
-    const common = { enableUdp: true, enableTcp: true, preferUdp: true, initialAvailableOutgoingBitrate: 600_000, appData: { peerId } };
-    const server = this.#options.webRtcServer;
     peer.pending++;
-    let transport: types.WebRtcTransport;
+    let transport: T;
     try {
-      transport = await this.#router.createWebRtcTransport(server
-        ? { ...common, webRtcServer: server }
-        : { ...common, listenIps: [{ ip: this.#options.listenIp, ...(this.#options.announcedIp ? { announcedIp: this.#options.announcedIp } : {}) }] });
+      const slot = peer.slot ?? (await this.#place(peerId, peer));
+      if (!slot) return err('media_closed');
+      transport = await make(slot);
+    } catch (e) {
+      // The router closed (its worker died) while the transport was being made.
+      if (this.#closed || this.#peers.get(peerId) !== peer) return err('media_closed');
+      throw e;
     } finally {
       peer.pending--;
     }
-    // The peer left (or the room closed) while the transport was being made: it must not outlive them.
+    // The peer left (or the room or its router closed) while the transport was being made: it must not outlive them.
     if (this.#closed || this.#peers.get(peerId) !== peer) {
       transport.close();
       return err('media_closed');
     }
-    if (this.#options.maxIncomingBitrate) await transport.setMaxIncomingBitrate(this.#options.maxIncomingBitrate);
     peer.transports.set(transport.id, transport);
-    transport.observer.once('close', () => peer.transports.delete(transport.id));
-    return ok({ id: transport.id, iceParameters: transport.iceParameters, iceCandidates: transport.iceCandidates, dtlsParameters: transport.dtlsParameters });
+    (transport as types.Transport).observer.once('close', () => peer.transports.delete(transport.id));
+    return ok(transport);
+  }
+
+  /**
+   * The router for a new peer: the least-loaded of the room's, or a new one
+   * on another worker when every router is past the spread threshold.
+   */
+  async #place(peerId: string, peer: Peer): Promise<RouterSlot | undefined> {
+    let best = this.#leastLoaded();
+    const spread = this.#options.spread;
+    if (best && spread && spread.consumersPerRouter > 0 && this.#load(best) >= spread.consumersPerRouter) {
+      this.#growing ??= this.#grow(spread).finally(() => {
+        this.#growing = undefined;
+      });
+      if (await this.#growing) best = this.#leastLoaded();
+    }
+    if (!best || this.#closed || this.#peers.get(peerId) !== peer) return undefined;
+    // Placed at once, so the next placement counts this peer.
+    peer.slot ??= best;
+    peer.slot.peers.add(peerId);
+    return peer.slot;
+  }
+
+  #leastLoaded(): RouterSlot | undefined {
+    let best: RouterSlot | undefined;
+    let bestLoad = Infinity;
+    for (const slot of this.#slots) {
+      const load = this.#load(slot);
+      if (load < bestLoad) [best, bestLoad] = [slot, load];
+    }
+    return best;
+  }
+
+  #load(slot: RouterSlot): number {
+    return loadOf(slot, (id) => this.#peers.get(id)?.consumers.size ?? 0, this.#sources.size);
+  }
+
+  /** A new router on a worker the room does not use yet; false when there is none. */
+  async #grow(spread: SpreadPolicy): Promise<boolean> {
+    const used = new Set<types.Worker>();
+    for (const slot of this.#slots) if (slot.worker) used.add(slot.worker);
+    const worker = spread.workers.pickWorker(used);
+    if (!worker) return false;
+    let slot: RouterSlot;
+    try {
+      slot = await openRouter(worker, spread.workers.webRtcServerOf(worker));
+    } catch (e) {
+      this.#log.warn({ error: String(e) }, 'could not open another router for the room');
+      return false;
+    }
+    if (this.#closed) {
+      slot.router.close();
+      return false;
+    }
+    this.#adoptSlot(slot);
+    for (const [producerId, from] of this.#sources) void pipeInto(from, slot, producerId);
+    this.#log.info({ routers: this.#slots.length, workerPid: worker.pid }, 'room spread to another worker');
+    return true;
+  }
+
+  /** Takes a router into the room and follows its end. */
+  #adoptSlot(slot: RouterSlot): void {
+    this.#slots.push(slot);
+    let died = false;
+    slot.router.on('workerclose', () => {
+      died = true;
+    });
+    slot.router.observer.once('close', () => this.#onRouterClosed(slot, died));
+  }
+
+  /** A router closed: the last one closes the room's media, another one costs only its own peers. */
+  #onRouterClosed(slot: RouterSlot, died: boolean): void {
+    const index = this.#slots.indexOf(slot);
+    if (index < 0 || this.#closed) return;
+    this.#slots.splice(index, 1);
+    if (this.#slots.length === 0) {
+      this.#closeWith(died ? 'worker_died' : 'closed');
+      return;
+    }
+    const lost: string[] = [];
+    for (const peerId of slot.peers) {
+      const peer = this.#peers.get(peerId);
+      if (peer?.slot !== slot) continue;
+      lost.push(peerId);
+      this.#peers.delete(peerId);
+      for (const p of [...peer.producers.values()]) p.close();
+    }
+    for (const [producerId, from] of [...this.#sources]) if (from === slot) this.#sources.delete(producerId);
+    const origin = index === 0;
+    this.#log.warn({ peers: lost.length, origin, routers: this.#slots.length }, 'a router of the room closed with its worker; the room lives on');
+    if (origin) {
+      const next = this.#slots[0];
+      if (next) this.#speaker.observeOn(next.router, next.producers).catch((e: unknown) => this.#log.warn({ error: String(e) }, 'no audio level observer on the new origin router'));
+    }
+    this.emit('routerLost', { peerIds: lost, origin });
   }
 
   async connectTransport(peerId: string, transportId: string, dtlsParameters: types.DtlsParameters): Promise<Result<null, MediaOpError>> {
     const t = this.#transport(peerId, transportId);
     if (!t.ok) return t;
+    if (!('iceParameters' in t.value)) return err('bad_parameters');
     try {
       await t.value.connect({ dtlsParameters });
     } catch (e) {
@@ -222,6 +368,7 @@ export class RoomMedia extends TypedEventEmitter<RoomMediaEvents> {
   async restartIce(peerId: string, transportId: string): Promise<Result<types.IceParameters, MediaOpError>> {
     const t = this.#transport(peerId, transportId);
     if (!t.ok) return t;
+    if (!('iceParameters' in t.value)) return err('bad_parameters');
     return ok(await t.value.restartIce());
   }
 
@@ -237,25 +384,44 @@ export class RoomMedia extends TypedEventEmitter<RoomMediaEvents> {
       this.#log.debug({ error: String(e) }, 'produce refused');
       return err('bad_parameters');
     }
-    if (this.#closed) return err('media_closed');
-    peer.producers.set(producer.id, producer);
-    producer.observer.once('close', () => {
-      peer.producers.delete(producer.id);
-      this.emit('producerClosed', { peerId, producerId: producer.id });
-    });
-    await this.#observer.addProducer({ producerId: producer.id }).catch((e: unknown) => this.#log.warn({ error: String(e) }, 'audio level observer refused a producer'));
-    this.emit('producerAdded', { peerId, producerId: producer.id });
+    const slot = peer.slot;
+    if (this.#closed || !slot) return err('media_closed');
+    await this.#addProducer(peerId, peer, producer, slot);
     return ok({ id: producer.id });
   }
 
   /**
-   * Cascade links (media/cascade.ts): a PipeTransport on this room's router,
-   * closed with the router. SRTP protects the path between instances, RTX
+   * Records a producer living on `slot`, pipes it to every other router of
+   * the room (before others hear of it, so their consume finds the copy)
+   * and adds it to the audio-level observer.
+   */
+  async #addProducer(peerId: string, peer: Peer, producer: types.Producer, slot: RouterSlot): Promise<void> {
+    const own = Promise.resolve(producer);
+    peer.producers.set(producer.id, producer);
+    slot.producers.set(producer.id, own);
+    this.#sources.set(producer.id, slot);
+    producer.observer.once('close', () => {
+      peer.producers.delete(producer.id);
+      if (slot.producers.get(producer.id) === own) slot.producers.delete(producer.id);
+      if (this.#sources.get(producer.id) === slot) this.#sources.delete(producer.id);
+      this.emit('producerClosed', { peerId, producerId: producer.id });
+    });
+    const copies = this.#slots.filter((s) => s !== slot).map((to) => pipeInto(slot, to, producer.id));
+    await Promise.all(copies);
+    const origin = this.#slots[0];
+    if (origin) await this.#speaker.add(producer.id, origin.producers.get(producer.id));
+    if (!producer.closed) this.emit('producerAdded', { peerId, producerId: producer.id });
+  }
+
+  /**
+   * Cascade links (media/cascade.ts): a PipeTransport on this room's origin
+   * router, closed with it. SRTP protects the path between instances, RTX
    * repairs its losses.
    */
   async createPipeTransport(listenIp: string, announcedIp?: string): Promise<types.PipeTransport> {
-    if (this.#closed) throw new Error('room media closed');
-    return this.#router.createPipeTransport({
+    const origin = this.#slots[0];
+    if (this.#closed || !origin) throw new Error('room media closed');
+    return origin.router.createPipeTransport({
       listenIp: { ip: listenIp, ...(announcedIp ? { announcedIp } : {}) },
       enableSrtp: true,
       enableRtx: true,
@@ -263,24 +429,19 @@ export class RoomMedia extends TypedEventEmitter<RoomMediaEvents> {
   }
 
   /**
-   * Takes a producer made on a cascade pipe as `peerId`'s own: local peers
-   * consume it, mute pauses it and leaving the stage closes it, as for a
-   * producer of a local peer. Not counted against the peer caps (the other
-   * instance checked its own peer's).
+   * Takes a producer made on a cascade pipe (on the origin router) as
+   * `peerId`'s own: local peers consume it (on every router), mute pauses
+   * it and leaving the stage closes it, as for a producer of a local peer.
+   * Not counted against the peer caps (the other instance checked its own
+   * peer's).
    */
   async adoptProducer(peerId: string, producer: types.Producer): Promise<void> {
-    if (this.#closed) {
+    const origin = this.#slots[0];
+    if (this.#closed || !origin) {
       producer.close();
       return;
     }
-    const peer = this.#peer(peerId);
-    peer.producers.set(producer.id, producer);
-    producer.observer.once('close', () => {
-      peer.producers.delete(producer.id);
-      this.emit('producerClosed', { peerId, producerId: producer.id });
-    });
-    await this.#observer.addProducer({ producerId: producer.id }).catch((e: unknown) => this.#log.warn({ error: String(e) }, 'audio level observer refused a producer'));
-    this.emit('producerAdded', { peerId, producerId: producer.id });
+    await this.#addProducer(peerId, this.#peer(peerId), producer, origin);
   }
 
   /** The peer whose producer this is, if it is open in this room. */
@@ -289,30 +450,44 @@ export class RoomMedia extends TypedEventEmitter<RoomMediaEvents> {
     return undefined;
   }
 
-  /** Pauses or resumes a peer's producers server-side (mute). No producer: nothing to do. */
+  /** Pauses or resumes a peer's producers server-side (mute); their copies follow. No producer: nothing to do. */
   async setPaused(peerId: string, paused: boolean): Promise<void> {
     const producers = [...(this.#peers.get(peerId)?.producers.values() ?? [])].filter((p) => !p.closed);
     await Promise.all(producers.map((p) => (paused ? p.pause() : p.resume())));
   }
 
-  /** Closes a peer's producers (it left the stage). */
+  /** Closes a peer's producers (it left the stage); their copies close with them. */
   closeProducer(peerId: string): void {
     for (const producer of [...(this.#peers.get(peerId)?.producers.values() ?? [])]) producer.close();
   }
 
-  /** A consumer (paused until the client resumes it) of `producerId` on the peer's transport. */
+  /** A consumer (paused until the client resumes it) of `producerId` on the peer's transport, from the copy on its router. */
   async consume(peerId: string, transportId: string, producerId: string, rtpCapabilities: types.RtpCapabilities): Promise<Result<ConsumerInfo, MediaOpError>> {
     const t = this.#transport(peerId, transportId);
     if (!t.ok) return t;
     const peer = this.#peer(peerId);
+    const slot = peer.slot;
+    if (!slot) return err('media_closed');
     if (peer.consumers.size >= this.#caps.consumers) return err('cap_reached');
-    let owner: string | undefined;
-    for (const [id, p] of this.#peers) if (p.producers.has(producerId)) owner = id;
+    const owner = this.producerOwner(producerId);
     if (owner === undefined) return err('no_such_producer');
-    if (!this.#router.canConsume({ producerId, rtpCapabilities })) return err('cannot_consume');
-    const consumer = await t.value.consume({ producerId, rtpCapabilities, paused: true, appData: { peerId } });
+    const here = await slot.producers.get(producerId);
+    if (!here || here.closed) return err('no_such_producer');
+    if (!slot.router.canConsume({ producerId, rtpCapabilities })) return err('cannot_consume');
+    let consumer: types.Consumer;
+    try {
+      consumer = await t.value.consume({ producerId, rtpCapabilities, paused: true, appData: { peerId } });
+    } catch (e) {
+      // The producer or the transport closed meanwhile.
+      this.#log.debug({ error: String(e) }, 'consume refused');
+      return err('no_such_producer');
+    }
     peer.consumers.set(consumer.id, consumer);
-    consumer.observer.once('close', () => peer.consumers.delete(consumer.id));
+    slot.consumers++;
+    consumer.observer.once('close', () => {
+      peer.consumers.delete(consumer.id);
+      slot.consumers--;
+    });
     return ok({ id: consumer.id, producerId, peerId: owner, kind: consumer.kind, rtpParameters: consumer.rtpParameters, producerPaused: consumer.producerPaused });
   }
 
@@ -332,34 +507,24 @@ export class RoomMedia extends TypedEventEmitter<RoomMediaEvents> {
     const peer = this.#peers.get(peerId);
     if (!peer) return;
     this.#peers.delete(peerId);
+    peer.slot?.peers.delete(peerId);
     for (const t of peer.transports.values()) t.close();
     // Producers adopted from a cascade pipe live on the pipe, not on the peer's transports.
     for (const p of [...peer.producers.values()]) p.close();
   }
 
-  /** Closes the router and with it every transport, producer and consumer. */
+  /** Closes every router and with them every transport, producer and consumer. */
   close(): void {
     if (this.#closed) return;
-    this.#router.close();
     this.#closeWith('closed');
   }
 
   #closeWith(reason: RoomMediaCloseReason): void {
     if (this.#closed) return;
     this.#closed = true;
+    for (const slot of this.#slots.splice(0)) slot.router.close();
     this.#peers.clear();
+    this.#sources.clear();
     this.emit('close', reason);
-  }
-
-  /**
-   * Emits on a change, and repeats an unchanged speaker once a second so that
-   * newcomers learn it; the observer's 200 ms interval caps it at five a second.
-   */
-  #setSpeaker(peerId: string | null): void {
-    const now = Date.now();
-    if (this.#speaker === peerId && (peerId === null || now - this.#speakerAt < 1_000)) return;
-    this.#speaker = peerId;
-    this.#speakerAt = now;
-    this.emit('activeSpeaker', { peerId });
   }
 }

@@ -167,20 +167,50 @@ export class MediaWorkerPool extends TypedEventEmitter<MediaWorkerPoolEvents> {
   }
 
   /**
-   * The running worker with the fewest open routers. Ties rotate, so rooms
+   * The running worker with the fewest open routers, leaving out `exclude`
+   * (the workers a room already has a router on). Ties rotate, so rooms
    * created at the same moment (before their routers exist) still spread out.
    */
-  leastLoaded(): Result<types.Worker, WorkerPickError> {
+  leastLoaded(exclude?: ReadonlySet<types.Worker>): Result<types.Worker, WorkerPickError> {
     if (this.#closed) return err('pool-closed');
     let best: Slot | undefined;
     for (let i = 0; i < this.#slots.length; i++) {
       const slot = this.#slots[(this.#cursor + i) % this.#slots.length];
-      if (!slot?.current) continue;
+      if (!slot?.current || exclude?.has(slot.current.worker)) continue;
       if (!best?.current || slot.current.routers < best.current.routers) best = slot;
     }
     if (!best?.current) return err('no-worker-alive');
     this.#cursor = (best.index + 1) % this.#slots.length;
     return ok(best.current.worker);
+  }
+
+  /** The running workers, in slot order (benchmarks read their CPU use). */
+  liveWorkers(): types.Worker[] {
+    return this.#slots.flatMap((slot) => (slot.current ? [slot.current.worker] : []));
+  }
+
+  /**
+   * Resolves true as soon as a worker is running (at once if one is), false
+   * after `timeoutMs` without one or when the pool closes. Rooms that lost
+   * every worker wait here for a replacement (ADR 0041).
+   */
+  whenAlive(timeoutMs: number): Promise<boolean> {
+    if (this.#closed) return Promise.resolve(false);
+    if (this.aliveCount() > 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (alive: boolean): void => {
+        clearTimeout(timer);
+        this.off('workerReplaced', onUp);
+        this.off('close', onClose);
+        resolve(alive);
+      };
+      const onUp = (): void => done(true);
+      const onClose = (): void => done(false);
+      const timer = setTimeout(() => done(false), Math.max(0, timeoutMs));
+      timer.unref();
+      this.on('workerReplaced', onUp);
+      this.on('close', onClose);
+    });
   }
 
   /** The WebRtcServer of a worker of this pool, if the pool makes them. */

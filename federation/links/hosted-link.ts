@@ -51,6 +51,10 @@ export class HostedLink {
     if (!this.#participants.has(peerId)) void this.#sendProducer(peerId, producerId);
   };
   readonly #onMediaClose = (): void => this.close(this.#deps.room.ended ? 'room_ended' : 'media_lost');
+  /** The pipe lives on the room's origin router: when that router's worker dies, the linked instance links anew. */
+  readonly #onRouterLost = ({ origin }: { origin: boolean }): void => {
+    if (origin) this.close('media_lost');
+  };
 
   constructor(deps: HostedLinkDeps) {
     this.#deps = deps;
@@ -97,6 +101,7 @@ export class HostedLink {
     const { media } = this.#deps;
     media.on('producerAdded', this.#onProducer);
     media.once('close', this.#onMediaClose);
+    media.on('routerLost', this.#onRouterLost);
     for (const { peerId, producerId } of media.producers()) this.#onProducer({ peerId, producerId });
   }
 
@@ -107,6 +112,7 @@ export class HostedLink {
     const { media, room, pipe } = this.#deps;
     media.off('producerAdded', this.#onProducer);
     media.off('close', this.#onMediaClose);
+    media.off('routerLost', this.#onRouterLost);
     const leaving = [...this.#participants];
     this.#participants.clear();
     for (const [id, link] of leaving) void room.leave(id, link);

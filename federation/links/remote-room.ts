@@ -210,6 +210,12 @@ export class RemoteRoom implements LiveRoomHandle {
       const m = this.#members.get(peerId);
       if (m) void this.#channel?.request({ type: 'unproduce', participantId: m.hostId, producerId });
     });
+    // A worker under a spread room died (ADR 0040): its participants here reconnect; the pipe lived on the origin.
+    media.on('routerLost', ({ peerIds, origin }) => {
+      for (const id of peerIds) this.#members.get(id)?.link.send({ kind: 'mediaMoved', reason: 'worker_died', routerRtpCapabilities: media.rtpCapabilities });
+      const channel = this.#channel;
+      if (origin && channel) this.#onDown(channel, 'lost');
+    });
   }
 
   /** A speaker here produced: the producer goes to the host once, or closes if the host refuses it. */

@@ -9,7 +9,7 @@ import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import pino from 'pino';
 import type { RoomMedia, RoomMediaRegistry } from '../../media/index.js';
-import { ok } from '../core/result.js';
+import { err, ok } from '../core/result.js';
 import type { RoomRecord } from '../store/index.js';
 import type { GrantIssuer } from './grants.js';
 import { LiveRoom } from './live-room.js';
@@ -82,5 +82,47 @@ describe('LiveRoom (media registry FAKED)', () => {
     } finally {
       process.off('unhandledRejection', onUnhandled);
     }
+  });
+
+  it('waits for a replacement worker when every worker died, then tells everyone to reconnect', async () => {
+    const dead = new FakeMedia();
+    const fresh = new FakeMedia();
+    let calls = 0;
+    let workerUp: ((alive: boolean) => void) | undefined;
+    const registry = {
+      getOrCreate: () => {
+        calls++;
+        if (calls === 1) return Promise.resolve(ok({ media: dead as unknown as RoomMedia, created: true }));
+        // No worker alive until the pool replaced one.
+        if (!workerUp || calls === 2) return Promise.resolve(err('no-worker-alive'));
+        return Promise.resolve(ok({ media: fresh as unknown as RoomMedia, created: true }));
+      },
+      whenWorkerAlive: () => new Promise<boolean>((resolve) => (workerUp = resolve)),
+      close: () => Promise.resolve(),
+    } as unknown as RoomMediaRegistry;
+    const room = new LiveRoom(record, {
+      registry, grants, log: pino({ level: 'silent' }), idleMs: 60_000,
+      onIdle: () => undefined, onBan: () => undefined, onEnded: () => Promise.resolve(),
+    });
+    const events: ParticipantEvent[] = [];
+    let moved: (() => void) | undefined;
+    const movedSeen = new Promise<void>((resolve) => (moved = resolve));
+    const link: ParticipantLink = {
+      send: (e) => {
+        events.push(e);
+        if (e.kind === 'mediaMoved') moved?.();
+      },
+      departed: () => undefined,
+    };
+    assert.ok((await room.join({ id: 'guest:b', kind: 'guest', handle: null, displayName: null, hidden: true }, link)).ok);
+    dead.emit('close', 'worker_died');
+    const deadline = Date.now() + 2_000;
+    while (!workerUp && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(workerUp, 'the room waits for a live worker');
+    assert.equal(events.some((e) => e.kind === 'mediaMoved'), false, 'nobody told to reconnect before a worker is back');
+    workerUp(true);
+    await movedSeen;
+    assert.equal(room.media, fresh as unknown as RoomMedia, 'the room runs on the new media');
+    await room.end('server_shutdown');
   });
 });

@@ -50,6 +50,9 @@ export function stateIntervalMs(size: number): number {
   return Math.min(STATE_INTERVAL_MAX_MS, Math.max(STATE_INTERVAL_MIN_MS, Math.round(size / 4)));
 }
 
+/** How long a room whose every media worker died waits for a replacement worker. */
+const RECOVER_WAIT_MS = 60_000;
+
 export class LiveRoom implements LiveRoomHandle {
   readonly stage: RoomStage;
   readonly #links = new Map<string, ParticipantLink>();
@@ -245,6 +248,11 @@ export class LiveRoom implements LiveRoomHandle {
     media.on('producerAdded', ({ peerId, producerId }) => this.#broadcast({ kind: 'producerAdded', producerId, participantId: peerId }, peerId));
     media.on('producerClosed', ({ peerId, producerId }) => this.#broadcast({ kind: 'producerClosed', producerId, participantId: peerId }, peerId));
     media.on('activeSpeaker', ({ peerId }) => this.#broadcast({ kind: 'activeSpeaker', participantId: peerId }));
+    // One router of a spread room died: only the participants placed there reconnect (ADR 0040).
+    media.on('routerLost', ({ peerIds }) => {
+      const moved: ParticipantEvent = { kind: 'mediaMoved', reason: 'worker_died', routerRtpCapabilities: media.rtpCapabilities };
+      for (const id of peerIds) this.#links.get(id)?.send(moved);
+    });
     media.once('close', (reason) => {
       if (reason !== 'worker_died' || this.stage.ended || this.#media !== media) return;
       this.#log.warn('room media lost with its worker; moving the room to a live worker');
@@ -252,12 +260,22 @@ export class LiveRoom implements LiveRoomHandle {
     });
   }
 
-  /** The worker died: a new router on a live worker, and every client is told to reconnect its transports. */
+  /**
+   * The worker died: a new router on a live worker, and every client is told
+   * to reconnect its transports. When every worker died at once, it waits
+   * (bounded) for the pool's replacements (ADR 0041).
+   */
   async #recover(): Promise<void> {
     this.#media = undefined;
-    const media = await this.#ensureMedia();
+    const deadline = Date.now() + RECOVER_WAIT_MS;
+    let media = await this.#ensureMedia();
+    // Each turn waits for a worker to come up; false: the wait timed out or the pool closed.
+    while (!media.ok && !this.stage.ended && (await this.#deps.registry.whenWorkerAlive(deadline - Date.now()))) {
+      media = await this.#ensureMedia();
+    }
+    if (this.stage.ended) return;
     if (!media.ok) {
-      this.#log.error('no live media worker to move the room to');
+      this.#log.error({ waitedMs: RECOVER_WAIT_MS }, 'no live media worker to move the room to');
       return;
     }
     this.#broadcast({ kind: 'mediaMoved', reason: 'worker_died', routerRtpCapabilities: media.value.rtpCapabilities });

@@ -29,7 +29,7 @@ export interface RoomsAuth {
 export interface RoomsDeps {
   publicUrl: string;
   rooms: Config['rooms'];
-  media: Pick<Config['media'], 'listenIp' | 'announcedIp'>;
+  media: Pick<Config['media'], 'listenIp' | 'announcedIp'> & Partial<Pick<Config['media'], 'spreadConsumersPerRouter'>>;
   repositories: { rooms: RoomRepository; personas: RoomPersonas; instance: InstanceRepository };
   pool: MediaWorkerPool;
   log: Logger;
@@ -87,6 +87,7 @@ export function createRooms(deps: RoomsDeps): Rooms {
   const registry = new RoomMediaRegistry(deps.pool, {
     listenIp: deps.media.listenIp,
     announcedIp: deps.media.announcedIp,
+    spreadConsumersPerRouter: deps.media.spreadConsumersPerRouter ?? 0,
     maxIncomingBitrate: MAX_INCOMING_BITRATE,
     log: deps.log,
     ...(deps.options?.peerCaps ? { caps: deps.options.peerCaps } : {}),

@@ -49,3 +49,52 @@ describe('room recovery from a media worker death (real workers)', () => {
     }
   });
 });
+
+describe('a room spread over two workers loses one of them (real workers)', () => {
+  let h: RoomsHarness;
+  // Spread from the first consumer on: the second participant already goes to the other worker.
+  before(async () => (h = await startRoomsHarness({ workers: 2, env: { HEARTH_MEDIA_SPREAD_CONSUMERS: '1' } })));
+  after(() => h.close());
+
+  it('places a listener on the other worker, and its death tells only the participants placed there to reconnect', { timeout: 30_000 }, async () => {
+    const host = await h.person('sp_host');
+    const roomId = String((await host.client.post('/api/v1/rooms', { title: 'Wide', visibility: 'public' })).body.id);
+    const c = await h.signal(host.cookie);
+    const guest = await h.signal();
+    try {
+      const grant = ((await c.ok('join', { roomId })).grant as { token: string }).token;
+      const t = await c.ok('createTransport', { grant, direction: 'send' });
+      const rtpParameters = { codecs: [{ mimeType: 'audio/opus', payloadType: 111, clockRate: 48000, channels: 2 }], encodings: [{ ssrc: 4444 }] };
+      const producerId = String((await c.ok('produce', { grant, transportId: t.id, rtpParameters })).id);
+
+      const joined = await guest.ok('join', { roomId });
+      const guestId = String(joined.participantId);
+      const guestGrant = (joined.grant as { token: string }).token;
+      const rtpCapabilities = joined.routerRtpCapabilities;
+      const recv = await guest.ok('createTransport', { grant: guestGrant, direction: 'recv' });
+      const live = h.rooms.service.live(roomId);
+      const media = live?.media;
+      assert.ok(media);
+      const hostPid = media.workerPid;
+      const guestPid = media.peerWorkerPid(guestId);
+      assert.ok(hostPid && guestPid && hostPid !== guestPid, 'the listener is on the other worker');
+      // The speaker's producer was piped to the listener's router: it consumes it there.
+      const consumed = await guest.ok('consume', { grant: guestGrant, transportId: recv.id, producerId, rtpCapabilities });
+      assert.equal(consumed.producerId, producerId);
+
+      const from = c.events.length;
+      process.kill(guestPid, 'SIGKILL');
+      const told = await guest.event('reconnect', () => true, 5_000);
+      assert.equal(told.data.reason, 'worker_died');
+      assert.equal(c.events.slice(from).some((e) => e.event === 'reconnect'), false, 'the speaker on the surviving worker is not told to reconnect');
+      assert.equal(live.media, media, 'the room keeps its media and its first router');
+      assert.deepEqual(media.workerPids(), [hostPid]);
+      // The listener opens a new transport and hears the speaker again.
+      const again = await guest.ok('createTransport', { grant: guestGrant, direction: 'recv' });
+      assert.equal((await guest.ok('consume', { grant: guestGrant, transportId: again.id, producerId, rtpCapabilities })).producerId, producerId);
+    } finally {
+      c.close();
+      guest.close();
+    }
+  });
+});

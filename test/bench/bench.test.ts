@@ -44,6 +44,7 @@ describe('benchmarks at a tiny size', { timeout: 240_000 }, () => {
       const us = num(p.cpuUsPerPacket);
       assert.ok(us > 0.5 && us < 10_000, `${us} µs per packet`);
       assert.ok(num(p.lossPercent) < 20, `loss ${String(p.lossPercent)} %`);
+      assert.equal(p.routers, 2, `${String(p.variant)}: the room spread over both workers`);
     }
     assert.match(fs.readFileSync(path.join(outDir, 'sfu.svg'), 'utf8'), /^<svg[\s\S]*polyline[\s\S]*<\/svg>/);
   });

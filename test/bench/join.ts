@@ -10,7 +10,7 @@
 import type { types } from 'mediasoup';
 import { MediaWorkerPool, RoomMedia } from '../../media/index.js';
 import { createLogger } from '../../server/core/logging/logger.js';
-import { buildRig, startLoadWorker } from './sfu-rig.js';
+import { buildRig, pair, routerRoom, SRTP, startLoadWorker } from './sfu-rig.js';
 import { percentile, round, sleep, type BenchContext, type BenchResult } from './types.js';
 
 interface Joined {
@@ -18,17 +18,15 @@ interface Joined {
   close(): void;
 }
 
-async function joinOnce(router: types.Router, loadRouter: types.Router, producers: readonly types.Producer[], timeoutMs: number): Promise<Joined> {
+async function joinOnce(router: types.Router, loadRouter: types.Router, producers: readonly string[], timeoutMs: number): Promise<Joined> {
   const t0 = performance.now();
-  const srtp = { listenIp: '127.0.0.1', rtcpMux: true, comedia: false, enableSrtp: true, srtpCryptoSuite: 'AES_CM_128_HMAC_SHA1_80' as const };
-  const out = await router.createPlainTransport(srtp);
-  const inn = await loadRouter.createPlainTransport(srtp);
-  await out.connect({ ip: '127.0.0.1', port: inn.tuple.localPort, srtpParameters: inn.srtpParameters });
-  await inn.connect({ ip: '127.0.0.1', port: out.tuple.localPort, srtpParameters: out.srtpParameters });
+  const out = await router.createPlainTransport(SRTP);
+  const inn = await loadRouter.createPlainTransport(SRTP);
+  await pair(out, inn);
   let resolveFirst: (at: number) => void = () => undefined;
   const first = new Promise<number>((resolve) => { resolveFirst = resolve; });
   for (const p of producers) {
-    const consumer = await out.consume({ producerId: p.id, rtpCapabilities: router.rtpCapabilities });
+    const consumer = await out.consume({ producerId: p, rtpCapabilities: router.rtpCapabilities });
     await consumer.enableTraceEvent(['rtp']);
     consumer.on('trace', (trace) => {
       if (trace.type !== 'rtp' || trace.direction !== 'out') return;
@@ -61,8 +59,8 @@ export async function joinBenchmark(ctx: BenchContext): Promise<BenchResult> {
     const room = await RoomMedia.create(worker, { listenIp: '127.0.0.1', webRtcServer: pool.webRtcServerOf(worker), log });
     if (!router) throw new Error('the room\'s router was not seen');
     const roomRouter = router;
-    const rig = await buildRig({ router: roomRouter, workers: [worker], close: () => Promise.resolve() }, load, 3, audience);
-    const { loadRouter, producers: speakers } = rig;
+    const rig = await buildRig(routerRoom(roomRouter, [worker]), load, 3, audience);
+    const { loadRouter, producerIds: speakers } = rig;
     await sleep(500);
     const seq: number[] = [];
     // Each sequential joiner leaves again, so the room stays at its audience.

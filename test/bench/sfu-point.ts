@@ -3,10 +3,12 @@ export interface SfuPoint {
   variant: 'hearth' | 'bare';
   listeners: number;
   consumers: number;
+  /** Routers (one per worker) the room ran on. */
+  routers: number;
   seconds: number;
   forwardedPerSecond: number;
   cpuUsPerPacket: number;
-  /** Share of the worker's one core in use. */
+  /** Cores' worth of worker CPU in use (the room's workers together). */
   cpuLoad: number;
   lossPercent: number;
   jitterMs: number;

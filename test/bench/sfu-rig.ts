@@ -1,29 +1,42 @@
 /**
- * The SFU rig: a room router under measure (the project's, or a bare
- * mediasoup one) and the load generator, a separate mediasoup worker.
- * Speakers: Opus-sized RTP (32 kb/s, 20 ms packets) sent from Node into the
- * load worker and piped once into the room. Listeners: SRTP plain transports
- * (AES_CM_128_HMAC_SHA1_80) on the room's router, each consuming every
- * speaker, connected over loopback to SRTP plain transports in the load
- * worker whose producers count what arrives (loss, jitter). A light load
- * generator instead of WebRTC peers: reported as such.
+ * The SFU rig: a room under measure (the project's, spread over the workers
+ * of its pool, or a bare mediasoup one spread the same way by hand) and the
+ * load generator, a separate mediasoup worker. Speakers: Opus-sized RTP
+ * (32 kb/s, 20 ms packets) sent from Node into the load worker and carried
+ * over SRTP plain transports into the room, where each is a speaker's
+ * producer. Listeners: SRTP plain transports (AES_CM_128_HMAC_SHA1_80) in the
+ * room, each consuming every speaker, connected over loopback to SRTP plain
+ * transports in the load worker whose producers count what arrives (loss,
+ * jitter). A light load generator instead of WebRTC peers: reported as such.
  */
 import * as mediasoup from 'mediasoup';
 import type { types } from 'mediasoup';
 import { AUDIO_MEDIA_CODECS } from '../../media/index.js';
 import { mapLimit } from './types.js';
 
+/** The SRTP plain transports on both sides. */
+export const SRTP = { listenIp: '127.0.0.1', rtcpMux: true, comedia: false, enableSrtp: true, srtpCryptoSuite: 'AES_CM_128_HMAC_SHA1_80' as const };
+
+/** A room as the rig drives it: peers get plain transports where the room places them. */
 export interface RoomUnderTest {
-  router: types.Router;
   /** The workers whose CPU counts (the room's side). */
   workers: types.Worker[];
+  rtpCapabilities: types.RtpCapabilities;
+  /** An SRTP plain transport for a peer of the room, on the router the room puts it on. */
+  transport(peerId: string, role: 'speaker' | 'listener'): Promise<types.PlainTransport>;
+  /** The speaker's producer, made on its transport; answers its id. */
+  produce(peerId: string, transport: types.PlainTransport, rtpParameters: types.RtpParameters): Promise<string>;
+  /** A running consumer of `producerId` on the listener's transport; answers its RTP parameters. */
+  consume(peerId: string, transport: types.PlainTransport, producerId: string): Promise<types.RtpParameters>;
+  /** Routers the room runs on now. */
+  routers(): number;
   close(): Promise<void>;
 }
 
 export interface Rig {
   listeners: number;
-  /** The speakers' producers in the room's router. */
-  producers: types.Producer[];
+  /** The speakers' producer ids in the room. */
+  producerIds: string[];
   /** The load worker's router (more listeners can attach to it). */
   loadRouter: types.Router;
   /** Packets the speakers sent so far (each forwarded to every listener). */
@@ -43,12 +56,19 @@ export function startLoadWorker(): Promise<types.Worker> {
   return mediasoup.createWorker({ logLevel: 'error', rtcMinPort: 45000, rtcMaxPort: 59999 });
 }
 
+/** Connects a room transport and a load transport to each other over loopback. */
+export async function pair(room: types.PlainTransport, load: types.PlainTransport): Promise<void> {
+  await room.connect({ ip: '127.0.0.1', port: load.tuple.localPort, srtpParameters: load.srtpParameters });
+  await load.connect({ ip: '127.0.0.1', port: room.tuple.localPort, srtpParameters: room.srtpParameters });
+}
+
 /** Builds speakers and listeners between `room` and the load worker. */
-export async function buildRig(room: RoomUnderTest, load: types.Worker, speakers: number, listeners: number, observer?: types.AudioLevelObserver): Promise<Rig> {
+export async function buildRig(room: RoomUnderTest, load: types.Worker, speakers: number, listeners: number): Promise<Rig> {
   const loadRouter = await load.createRouter({ mediaCodecs: AUDIO_MEDIA_CODECS });
   const direct = await loadRouter.createDirectTransport();
   const sources: { producer: types.Producer; ssrc: number; seq: number; ts: number }[] = [];
-  const roomProducers: types.Producer[] = [];
+  const roomProducers: string[] = [];
+  const transports: types.Transport[] = [];
   for (let s = 0; s < speakers; s++) {
     const ssrc = 1000 + s;
     const producer = await direct.produce({
@@ -58,24 +78,24 @@ export async function buildRig(room: RoomUnderTest, load: types.Worker, speakers
         encodings: [{ ssrc }],
       },
     });
-    const piped = await loadRouter.pipeToRouter({ producerId: producer.id, router: room.router });
-    if (!piped.pipeProducer) throw new Error('pipeToRouter gave no producer');
-    roomProducers.push(piped.pipeProducer);
-    if (observer) await observer.addProducer({ producerId: piped.pipeProducer.id });
+    // The speaker's stream leaves the load worker over SRTP and enters the room as the speaker's producer.
+    const out = await loadRouter.createPlainTransport(SRTP);
+    const inn = await room.transport(`speaker-${s}`, 'speaker');
+    transports.push(out);
+    await pair(inn, out);
+    const carried = await out.consume({ producerId: producer.id, rtpCapabilities: loadRouter.rtpCapabilities });
+    roomProducers.push(await room.produce(`speaker-${s}`, inn, carried.rtpParameters));
     sources.push({ producer, ssrc, seq: 0, ts: 0 });
   }
   const receivers: types.Producer[] = [];
-  const transports: types.Transport[] = [];
-  await mapLimit(Array.from({ length: listeners }, (_, i) => i), 32, async () => {
-    const srtp = { listenIp: '127.0.0.1', rtcpMux: true, comedia: false, enableSrtp: true, srtpCryptoSuite: 'AES_CM_128_HMAC_SHA1_80' as const };
-    const out = await room.router.createPlainTransport(srtp);
-    const inn = await loadRouter.createPlainTransport(srtp);
-    transports.push(out, inn);
-    await out.connect({ ip: '127.0.0.1', port: inn.tuple.localPort, srtpParameters: inn.srtpParameters });
-    await inn.connect({ ip: '127.0.0.1', port: out.tuple.localPort, srtpParameters: out.srtpParameters });
+  await mapLimit(Array.from({ length: listeners }, (_, i) => i), 32, async (i) => {
+    const out = await room.transport(`listener-${i}`, 'listener');
+    const inn = await loadRouter.createPlainTransport(SRTP);
+    transports.push(inn);
+    await pair(out, inn);
     for (const p of roomProducers) {
-      const consumer = await out.consume({ producerId: p.id, rtpCapabilities: room.router.rtpCapabilities });
-      receivers.push(await inn.produce({ kind: 'audio', rtpParameters: consumer.rtpParameters }));
+      const rtpParameters = await room.consume(`listener-${i}`, out, p);
+      receivers.push(await inn.produce({ kind: 'audio', rtpParameters }));
     }
   });
   let sent = 0;
@@ -97,7 +117,7 @@ export async function buildRig(room: RoomUnderTest, load: types.Worker, speakers
   }, 20);
   return {
     listeners,
-    producers: roomProducers,
+    producerIds: roomProducers,
     loadRouter,
     sent: () => sent,
     pause: () => { paused = true; },
@@ -132,4 +152,17 @@ export async function workersCpuMs(workers: readonly types.Worker[]): Promise<nu
     total += ru.ru_utime + ru.ru_stime;
   }
   return total;
+}
+
+/** A room that is one router (the rig's peers go straight onto it), for benchmarks of one router. */
+export function routerRoom(router: types.Router, workers: types.Worker[]): RoomUnderTest {
+  return {
+    workers,
+    rtpCapabilities: router.rtpCapabilities,
+    transport: () => router.createPlainTransport(SRTP),
+    produce: async (_peerId, t, rtpParameters) => (await t.produce({ kind: 'audio', rtpParameters })).id,
+    consume: async (_peerId, t, producerId) => (await t.consume({ producerId, rtpCapabilities: router.rtpCapabilities })).rtpParameters,
+    routers: () => 1,
+    close: () => Promise.resolve(),
+  };
 }

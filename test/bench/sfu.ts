@@ -1,20 +1,21 @@
 import type { SfuPoint } from './sfu-point.js';
 /**
  * Benchmark 1, SFU forwarding (and the per-listener part of benchmark 6):
- * worker CPU µs per forwarded packet from the room worker's own resource
- * usage, loss and jitter at the listeners, for growing audiences; the same
- * load through a bare mediasoup router of the same version and worker binary
- * in the same run. See sfu-rig.ts for the load generator.
+ * worker CPU µs per forwarded packet from the room workers' own resource
+ * usage, loss and jitter at the listeners, for growing audiences, the room
+ * spread over two workers (ADR 0040); the same load through bare mediasoup
+ * of the same version and worker binary, spread the same way by hand, in the
+ * same run. See sfu-rig.ts for the load generator.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import * as mediasoup from 'mediasoup';
 import type { types } from 'mediasoup';
-import { AUDIO_MEDIA_CODECS, MediaWorkerPool, RoomMedia } from '../../media/index.js';
+import { AUDIO_MEDIA_CODECS, MediaWorkerPool, RoomMediaRegistry } from '../../media/index.js';
 import { createLogger } from '../../server/core/logging/logger.js';
 import { sfuChart } from './chart.js';
 import { rssBytes } from './machine.js';
-import { buildRig, startLoadWorker, workersCpuMs, type RoomUnderTest } from './sfu-rig.js';
+import { buildRig, SRTP, startLoadWorker, workersCpuMs, type RoomUnderTest } from './sfu-rig.js';
 import { round, sleep, type BenchContext, type BenchResult } from './types.js';
 
 const SPEAKERS = 3;
@@ -22,38 +23,94 @@ const PORTS = { rtcMinPort: 20000, rtcMaxPort: 44999 };
 
 export type { SfuPoint } from './sfu-point.js';
 
-/** The project's room: its worker pool (WebRtcServer per worker) and RoomMedia (router + audio-level observer). */
-async function hearthRoom(): Promise<RoomUnderTest & { observer: types.AudioLevelObserver }> {
+/** Workers the room spreads over: both cores of the reference machine. */
+const ROOM_WORKERS = 2;
+/**
+ * The project's spread threshold for the benchmark: one listener's worth of
+ * consumers, so listeners alternate between the routers from the start (the
+ * production default, 500, spreads a room only once it is large).
+ */
+const SPREAD_CONSUMERS = SPEAKERS;
+
+/**
+ * The project's room: its worker pool (WebRtcServer per worker) and a
+ * RoomMedia from its registry, which places each peer on a router of the
+ * room and pipes every speaker to every router; `workers: 1` is the layout
+ * before rooms spread (one router on one worker).
+ */
+export async function hearthRoom(workers = ROOM_WORKERS): Promise<RoomUnderTest> {
   const log = createLogger({ level: 'silent', logIpAddresses: false });
-  const pool = new MediaWorkerPool({ size: 1, logLevel: 'warn', ...PORTS, log, webRtcServer: { listenIp: '127.0.0.1' } });
+  const pool = new MediaWorkerPool({ size: workers, logLevel: 'warn', ...PORTS, log, webRtcServer: { listenIp: '127.0.0.1' } });
   await pool.start();
-  const picked = pool.leastLoaded();
-  if (!picked.ok) throw new Error(`no media worker: ${picked.error}`);
-  const worker = picked.value;
-  let router: types.Router | undefined;
-  let observer: types.AudioLevelObserver | undefined;
-  worker.observer.once('newrouter', (r: types.Router) => {
-    router = r;
-    r.observer.once('newrtpobserver', (o: types.RtpObserver) => { observer = o as types.AudioLevelObserver; });
-  });
-  const room = await RoomMedia.create(worker, { listenIp: '127.0.0.1', webRtcServer: pool.webRtcServerOf(worker), log });
-  if (!router || !observer) throw new Error('the room\'s router was not seen');
-  return { router, observer, workers: [worker], close: async () => { room.close(); await pool.close(); } };
+  const registry = new RoomMediaRegistry(pool, { listenIp: '127.0.0.1', log, caps: { transports: 2, producers: 1, consumers: 100 }, spreadConsumersPerRouter: SPREAD_CONSUMERS });
+  const got = await registry.getOrCreate('bench-room');
+  if (!got.ok) throw new Error(`no media worker: ${got.error}`);
+  const room = got.value.media;
+  const must = <T>(r: { ok: true; value: T } | { ok: false; error: string }, what: string): T => {
+    if (!r.ok) throw new Error(`${what}: ${r.error}`);
+    return r.value;
+  };
+  return {
+    workers: pool.liveWorkers(),
+    rtpCapabilities: room.rtpCapabilities,
+    transport: async (peerId) => must(await room.createPlainTransport(peerId, SRTP), 'plain transport'),
+    produce: async (peerId, t, rtpParameters) => must(await room.produce(peerId, t.id, rtpParameters, false), 'produce').id,
+    async consume(peerId, t, producerId) {
+      const c = must(await room.consume(peerId, t.id, producerId, room.rtpCapabilities), 'consume');
+      must(await room.resumeConsumer(peerId, c.id), 'resume');
+      return c.rtpParameters;
+    },
+    routers: () => room.workerPids().length,
+    close: async () => { room.close(); await pool.close(); },
+  };
 }
 
-/** A bare mediasoup worker and router, same version, same worker binary, same codecs. */
-async function bareRoom(): Promise<RoomUnderTest> {
-  const worker = await mediasoup.createWorker({ logLevel: 'warn', ...PORTS });
-  const router = await worker.createRouter({ mediaCodecs: AUDIO_MEDIA_CODECS });
-  return { router, workers: [worker], close: () => { worker.close(); return Promise.resolve(); } };
+/**
+ * Bare mediasoup of the same version, worker binary and codecs, spread over
+ * the same number of workers by hand: speakers on the first router, piped
+ * once to each other one; listeners take the routers in turn.
+ */
+async function bareRoom(workers = ROOM_WORKERS): Promise<RoomUnderTest> {
+  const all: types.Worker[] = [];
+  const routers: types.Router[] = [];
+  for (let i = 0; i < workers; i++) {
+    const worker = await mediasoup.createWorker({ logLevel: 'warn', rtcMinPort: PORTS.rtcMinPort + i * 1000, rtcMaxPort: PORTS.rtcMinPort + i * 1000 + 999 });
+    all.push(worker);
+    routers.push(await worker.createRouter({ mediaCodecs: AUDIO_MEDIA_CODECS }));
+  }
+  const home = new Map<string, types.Router>();
+  let turn = 0;
+  const first = routers[0]!;
+  return {
+    workers: all,
+    rtpCapabilities: first.rtpCapabilities,
+    async transport(peerId, role) {
+      const router = role === 'speaker' ? first : routers[turn++ % routers.length]!;
+      const t = await router.createPlainTransport(SRTP);
+      home.set(t.id, router);
+      return t;
+    },
+    async produce(_peerId, t, rtpParameters) {
+      const producer = await t.produce({ kind: 'audio', rtpParameters });
+      for (const other of routers.slice(1)) await first.pipeToRouter({ producerId: producer.id, router: other, enableSctp: false });
+      return producer.id;
+    },
+    async consume(_peerId, t, producerId) {
+      const consumer = await t.consume({ producerId, rtpCapabilities: (home.get(t.id) ?? first).rtpCapabilities });
+      return consumer.rtpParameters;
+    },
+    routers: () => routers.length,
+    close: () => { for (const w of all) w.close(); return Promise.resolve(); },
+  };
 }
 
-async function measurePoint(variant: SfuPoint['variant'], load: types.Worker, listeners: number, windowS: number, onRoom: (room: RoomUnderTest) => void): Promise<SfuPoint> {
-  const room = variant === 'hearth' ? await hearthRoom() : await bareRoom();
+/** One point: `workers` is the number of workers the room spreads over (1: the layout before rooms spread). */
+export async function measurePoint(variant: SfuPoint['variant'], load: types.Worker, listeners: number, windowS: number, onRoom: (room: RoomUnderTest) => void, workers = ROOM_WORKERS): Promise<SfuPoint> {
+  const room = variant === 'hearth' ? await hearthRoom(workers) : await bareRoom(workers);
   onRoom(room);
-  const pid = room.workers[0]?.pid ?? 0;
-  const idleRss = rssBytes(pid) ?? 0;
-  const rig = await buildRig(room, load, SPEAKERS, listeners, 'observer' in room ? (room as { observer: types.AudioLevelObserver }).observer : undefined);
+  const rss = (): number => room.workers.reduce((sum, w) => sum + (rssBytes(w.pid) ?? 0), 0);
+  const idleRss = rss();
+  const rig = await buildRig(room, load, SPEAKERS, listeners);
   try {
     await sleep(1000); // transports settle, first RTCP
     // Counters are read while the speakers pause, so nothing is in flight.
@@ -80,13 +137,13 @@ async function measurePoint(variant: SfuPoint['variant'], load: types.Worker, li
     const forwarded = (sent1 - sent0) * listeners * (1 - (Number.isFinite(loss) ? loss : 0));
     const cpuMs = cpu1 - cpu0;
     return {
-      variant, listeners, consumers: listeners * SPEAKERS, seconds: round(seconds, 2),
+      variant, listeners, consumers: listeners * SPEAKERS, routers: room.routers(), seconds: round(seconds, 2),
       forwardedPerSecond: round(forwarded / seconds, 0),
       cpuUsPerPacket: forwarded > 0 ? round((cpuMs * 1000) / forwarded, 2) : Number.NaN,
       cpuLoad: round(cpuMs / 1000 / seconds, 3),
       lossPercent: round(loss * 100, 3),
       jitterMs: round(r1.jitterMs, 2),
-      workerRssMb: round((rssBytes(pid) ?? 0) / 2 ** 20, 1),
+      workerRssMb: round(rss() / 2 ** 20, 1),
       workerIdleRssMb: round(idleRss / 2 ** 20, 1),
     };
   } finally {
@@ -154,7 +211,7 @@ export async function sfuBenchmark(ctx: BenchContext): Promise<BenchResult> {
     figures: {
       stoppedBy,
       loadGenerator: 'SRTP plain transports (AES_CM_128_HMAC_SHA1_80) in a separate mediasoup worker on the same machine, not WebRTC peers',
-      placement: 'one room = one router on one worker (the project today); the bare baseline likewise',
+      placement: `one room spread over ${ROOM_WORKERS} workers: the project places listeners on the least-loaded router of the room (spread threshold ${SPREAD_CONSUMERS} consumers) and pipes each speaker once to every router; the bare baseline spreads the same way by hand`,
       speakers: SPEAKERS, windowSeconds: windowS, points, cpuRatio: ratio, capacity: { hearth: capH, bare: capB },
       workerRssPerListenerKb: perListenerKb,
     },
@@ -170,7 +227,7 @@ export async function sfuBenchmark(ctx: BenchContext): Promise<BenchResult> {
         benchmark: '1 SFU capacity at ≤ 0.5 % loss', target: '≥ 1,000 listeners, or ≥ 0.9 × bare capacity',
         measured: `${capH} listeners`, baseline: `${capB} listeners`,
         met: capH >= 1000 || (capB > 0 && capH >= 0.9 * capB),
-        note: 'one worker per room; load generator on the same 2 cores',
+        note: `the room spread over ${ROOM_WORKERS} workers; load generator on the same cores`,
       },
     ],
   };
