@@ -77,6 +77,9 @@ export interface AudioStats {
   bytesReceived: number;
   totalAudioEnergy: number;
   consumers: number;
+  /** RTP packets received and lost (by sequence number), over every consumer. */
+  packetsReceived: number;
+  packetsLost: number;
 }
 
 export function audioStats(page: Page): Promise<AudioStats> {
@@ -84,7 +87,7 @@ export function audioStats(page: Page): Promise<AudioStats> {
 }
 
 /** Polls until the page receives audio with energy beyond `after` (bytes and energy both grow). */
-export async function waitForAudio(page: Page, timeoutMs: number, after: AudioStats = { bytesReceived: 0, totalAudioEnergy: 0, consumers: 0 }): Promise<AudioStats> {
+export async function waitForAudio(page: Page, timeoutMs: number, after: Pick<AudioStats, 'bytesReceived' | 'totalAudioEnergy'> = { bytesReceived: 0, totalAudioEnergy: 0 }): Promise<AudioStats> {
   const deadline = Date.now() + timeoutMs;
   let last: AudioStats | undefined;
   while (Date.now() < deadline) {
