@@ -4,6 +4,11 @@ import type { ClaimedDeliveryJob, DeliveryOutcome, DeliveryRepository } from '..
 import { judgeAttempt, nextAttemptAt, parseRetryAfter } from './schedule.js';
 import type { Clock, DeliveryHttpClient, DeliveryOptions, DeliverySigner } from './types.js';
 
+/** Hosts remembered as answering, at most (the oldest is forgotten first). */
+const MAX_PROVEN_HOSTS = 10_000;
+/** Extra queries per fill for hosts behind ones passed over (see fill). */
+const MAX_PASSES = 4;
+
 /** What deliveries are sent as. */
 const ACTIVITY_CONTENT_TYPE = 'application/activity+json';
 
@@ -24,7 +29,8 @@ export interface RunnerDeps {
 
 /**
  * Takes due jobs from the repository and posts them, at most `maxInFlight`
- * at once and `maxPerHost` per host. Each claim leases the jobs in the store,
+ * at once and `maxPerHost` per host (one for a host that has not answered
+ * yet or last failed, see capOf). Each claim leases the jobs in the store,
  * so a job whose runner died is claimed again once its lease runs out
  * (at-least-once). One pump at a time fills the free slots; it runs on
  * start, on `kick()` (enqueue, a finished attempt) and every poll interval.
@@ -38,6 +44,8 @@ export class DeliveryRunner {
   private lastHousekeeping = Number.NEGATIVE_INFINITY;
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly perHost = new Map<string, number>();
+  /** Hosts whose last attempt was answered (2xx or a final 4xx), most recent last. */
+  private readonly proven = new Map<string, true>();
 
   constructor(private readonly deps: RunnerDeps) {}
 
@@ -111,20 +119,61 @@ export class DeliveryRunner {
       this.lastHousekeeping = now.getTime();
       free -= await this.housekeeping(now, free);
     }
-    while (free > 0 && this.running) {
-      const exclude = [...this.perHost].filter(([, n]) => n >= options.maxPerHost).map(([host]) => host);
+    // Hosts passed over for the unproven share: asked for again without them, a few times per fill,
+    // so a healthy host behind many hostile ones is still reached.
+    const passedOver: string[] = [];
+    for (let pass = 0; free > 0 && this.running && pass < MAX_PASSES; ) {
+      const exclude = [...[...this.perHost].filter(([host, n]) => n >= this.capOf(host)).map(([host]) => host), ...passedOver];
       const hosts = await repository.dueHosts({ now, exclude, limit: free });
+      if (hosts.length === 0) break;
       let claimed = 0;
+      let skipped = 0;
       for (const host of hosts) {
-        const room = Math.min(free, options.maxPerHost - (this.perHost.get(host) ?? 0));
-        if (room <= 0 || !this.running) continue;
+        let room = Math.min(free, this.capOf(host) - (this.perHost.get(host) ?? 0));
+        if (!this.proven.has(host)) room = Math.min(room, this.unprovenCap() - this.unprovenInFlight());
+        if (room <= 0 || !this.running) {
+          passedOver.push(host);
+          skipped += 1;
+          continue;
+        }
         const jobs = await repository.claim({ host, now, limit: room, leaseUntil: this.leaseUntil(now), claim: randomUUID() });
         for (const job of jobs) this.launch(job, false);
         claimed += jobs.length;
         free -= jobs.length;
       }
-      if (claimed === 0) break;
+      if (claimed === 0 && skipped === 0) break;
+      if (claimed === 0) pass += 1;
     }
+  }
+
+  /**
+   * Slow start (ADR 0043): a host gets `maxPerHost` posts at once only after
+   * it answered one; until then, or again after a timeout, network error or
+   * 5xx, it gets one. Hosts in that state share at most half of
+   * `maxInFlight`, so hosts that hang or crawl can never hold every slot.
+   */
+  private capOf(host: string): number {
+    return this.proven.has(host) ? this.deps.options.maxPerHost : 1;
+  }
+
+  private unprovenCap(): number {
+    return Math.max(1, Math.floor(this.deps.options.maxInFlight / 2));
+  }
+
+  private unprovenInFlight(): number {
+    let n = 0;
+    for (const [host, count] of this.perHost) if (!this.proven.has(host)) n += count;
+    return n;
+  }
+
+  private setProven(host: string, proven: boolean): void {
+    this.proven.delete(host);
+    if (!proven) return;
+    if (this.proven.size >= MAX_PROVEN_HOSTS) {
+      const oldest = this.proven.keys().next();
+      if (!oldest.done) this.proven.delete(oldest.value);
+    }
+    this.proven.set(host, true);
   }
 
   /** Expires old jobs, purges old rows, probes unavailable hosts; answers the slots the probes took. */
@@ -203,16 +252,20 @@ export class DeliveryRunner {
     const now = clock.now();
     switch (verdict.kind) {
       case 'delivered':
+        this.setProven(job.host, true);
         await this.settle(job, { state: 'delivered', at: now, status: verdict.status, error: null });
         log.debug({ ...fields, status: verdict.status }, 'delivered');
         await this.hostAnswered(job.host, now);
         return;
       case 'rejected':
+        // A final answer read in full (a status), not one cut off for its size.
+        if (verdict.hostAnswered && verdict.status !== null) this.setProven(job.host, true);
         await this.settle(job, { state: 'failed', at: now, status: verdict.status, error: verdict.error });
         log.info({ ...fields, status: verdict.status, error: verdict.error }, 'delivery failed permanently');
         if (verdict.hostAnswered) await this.hostAnswered(job.host, now);
         return;
       case 'retry': {
+        this.setProven(job.host, false);
         const retryAfterMs = parseRetryAfter(verdict.retryAfter, now);
         const next = nextAttemptAt(job, now, options.retry, this.deps.random, retryAfterMs);
         const outcome: DeliveryOutcome = next === undefined
