@@ -64,6 +64,26 @@ describe('DeliveryQueue runner: concurrency, host health, restarts', () => {
     assert.ok(hanging.reduce((n, h) => n + h.meter.current, 0) <= 2, 'hanging hosts hold at most half the slots');
   });
 
+  it('backs a failing host off as a whole: after a 500, none of its other due jobs is posted until its cool-down has passed', async () => {
+    const peer = await startInbox(() => ({ status: 500 }));
+    bed.servers.push(peer);
+    const q = queue();
+    for (let i = 0; i < 5; i++) await send(q, [peer.inbox]);
+    q.start();
+    await waitFor('first attempt', () => peer.posts.length >= 1);
+    await bed.passOver(q);
+    assert.equal(peer.posts.length, 1, 'the other jobs of a host that just failed were posted at once');
+    // One second later (the first cool-down), one more attempt; then two seconds.
+    bed.clock.advance(1_000);
+    q.wake();
+    await waitFor('second attempt', () => peer.posts.length === 2);
+    await bed.passOver(q);
+    assert.equal(peer.posts.length, 2);
+    bed.clock.advance(2_000);
+    q.wake();
+    await waitFor('third attempt', () => peer.posts.length === 3);
+  });
+
   it('marks a host unavailable after failures on 3 distinct days, skips it, probes it, and restores it on success', async () => {
     const peer = await startInbox(() => ({ status: 503 }));
     bed.servers.push(peer);
