@@ -7,7 +7,7 @@
  * else: deliveries to a healthy host on time, signed activities from a
  * healthy host accepted within their normal latency, a live room's audio
  * reaching a listener in Chromium, resident memory within a bound, and the
- * bad hosts backed off (bounded attempts, at most `maxPerHost` at once).
+ * bad hosts backed off (bounded attempts, one post at a time).
  * Figures and bounds: docs/reliability.md, "Peer faults".
  */
 import assert from 'node:assert/strict';
@@ -16,16 +16,16 @@ import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { signRequest } from '../../federation/signatures/index.js';
-import { audioStats, HAVE_CHROMIUM, waitForAudio, type AudioStats } from '../helpers/browser.js';
+import { audioDelta, audioStats, HAVE_CHROMIUM, waitForAudio } from '../helpers/browser.js';
 import { FakeRemote, newKeyPair, type FakeActor } from '../helpers/fake-remote.js';
 import { HOSTILE_MODES, HostilePeer } from '../helpers/hostile-peer.js';
 import { clusterAgent, TestClient } from '../helpers/http-client.js';
 import { startInstances, type InstanceCluster, type TestInstance } from '../helpers/instances.js';
 import { waitFor } from '../helpers/server-process.js';
 import { stressSize } from '../helpers/stress.js';
-import { launchWebBrowser, type WebBrowser } from '../helpers/web-browser.js';
+import { launchWebBrowser, signInContext, type WebBrowser } from '../helpers/web-browser.js';
 
 const AS = 'https://www.w3.org/ns/activitystreams';
 /** Hostile hosts per kind of misbehaviour. */
@@ -36,12 +36,20 @@ const WINDOW_MS = stressSize(20_000, 60_000);
 const DELIVERY_BOUND_MS = 3_000;
 const RSS_BOUND_MB = 100;
 const LOSS_BOUND = 0.005;
-/** The delivery runner's default per-host cap. */
-const MAX_PER_HOST = 4;
+/**
+ * Posts open at once at a host that never answered: one (the runner's slow start, ADR 0043), plus one whose
+ * close this process had not seen yet when the next arrived (its event loop also runs the hostile servers).
+ */
+const MAX_OPEN_AT_BAD_HOST = 2;
 
 const percentile = (values: number[], p: number): number => {
   const sorted = [...values].sort((x, y) => x - y);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+};
+const countBy = (values: number[]): Record<string, number> => {
+  const out: Record<string, number> = {};
+  for (const v of values) out[v] = (out[v] ?? 0) + 1;
+  return out;
 };
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -118,7 +126,7 @@ describe('peer faults: hostile remote instances do not hurt anyone else', () => 
       const roomId = room.body.url.split('/').pop() ?? '';
       web = await launchWebBrowser(a.url, { 'a.hearth.test': '127.0.0.2' });
       const speaker = await web.person(a.url);
-      await signIn(speaker.context, client, a.url);
+      await signInContext(speaker.context, client.cookieHeader(), a.url);
       await speaker.page.goto(`/rooms/${roomId}`);
       await speaker.page.getByRole('button', { name: 'Join and listen' }).click();
       await speaker.page.getByRole('button', { name: 'Mute microphone' }).waitFor({ timeout: 15_000 });
@@ -136,7 +144,8 @@ describe('peer faults: hostile remote instances do not hurt anyone else', () => 
     let n = 0;
     const healthyInboxRound = async (): Promise<{ status: number; ms: number }> => {
       n += 1;
-      const actor = n % 2 === 0 ? known : healthy.addActor(`new${n}`, 'mastodon', { keyPair });
+      // A new actor (a key fetch) one time in ten: within the healthy host's own key-fetch budget (30 a minute).
+      const actor = n % 10 === 0 ? healthy.addActor(`new${n}`, 'mastodon', { keyPair }) : known;
       return post(actor, { id: `${actor.id}#f${n}`, type: 'Follow', actor: actor.id, object: owl });
     };
     const baseline: number[] = [];
@@ -194,17 +203,17 @@ describe('peer faults: hostile remote instances do not hurt anyone else', () => 
         await sleep(200);
       }
     })();
-    // Every hostile host sends signed activities from actors whose keys A must fetch from it: two at a time each.
+    // Every hostile host sends signed activities from actors whose keys A must fetch from it, four a second each.
     let ghosts = 0;
-    const attack = peers.flatMap((p) => [0, 1].map(async () => {
+    const attack = peers.map(async (p) => {
       while (Date.now() < windowEnds) {
         ghosts += 1;
         const id = `${p.origin}/users/ghost${ghosts}`;
         const r = await post({ id, keyId: `${id}#main-key`, privateKeyPem: keyPair.privateKey }, { id: `${id}#follow`, type: 'Follow', actor: id, object: owl });
         attackStatuses.set(r.status, (attackStatuses.get(r.status) ?? 0) + 1);
-        await sleep(50);
+        await sleep(250);
       }
-    }));
+    });
     await Promise.all([sampleRss, fanOut, healthyInbox, ...attack]);
     lag.disable();
     const audioAfter = listener ? await audioStats(listener) : undefined;
@@ -215,6 +224,7 @@ describe('peer faults: hostile remote instances do not hurt anyone else', () => 
       updates,
       deliveryMs: { p50: percentile(deliveryMs, 50), p95: percentile(deliveryMs, 95), max: Math.max(...deliveryMs) },
       inboxBaselineMs: { p50: percentile(baseline, 50), p95: percentile(baseline, 95), max: Math.max(...baseline) },
+      inboxStatuses: countBy(inboxStatuses),
       inboxDuringMs: { n: inboxMs.length, p50: percentile(inboxMs, 50), p95: percentile(inboxMs, 95), max: Math.max(...inboxMs) },
       healthzDuringMs: { p50: percentile(healthMs, 50), p95: percentile(healthMs, 95) },
       testLoopLagMs: { p99: Math.round(lag.percentile(99) / 1e6), max: Math.round(lag.max / 1e6) },
@@ -247,7 +257,7 @@ describe('peer faults: hostile remote instances do not hurt anyone else', () => 
     for (const [i, p] of peers.entries()) {
       const h = hostileHosts[i]?.host;
       assert.ok(p.posts >= 1, `${h} was never tried`);
-      assert.ok(p.maxOpenPosts <= MAX_PER_HOST, `${h} had ${p.maxOpenPosts} deliveries open at once`);
+      assert.ok(p.maxOpenPosts <= MAX_OPEN_AT_BAD_HOST, `${h} had ${p.maxOpenPosts} deliveries open at once`);
       assert.ok(p.posts <= 3 * updates, `${h} got ${p.posts} posts for ${updates} updates: a retry storm`);
     }
     const db = new Database(path.join(a.dataDir, 'hearth.sqlite'), { readonly: true });
@@ -262,16 +272,3 @@ describe('peer faults: hostile remote instances do not hurt anyone else', () => 
     assert.equal((await client.get(`${a.url}/healthz`)).status, 200);
   });
 });
-
-function audioDelta(before: AudioStats, after: AudioStats): { packets: number; lost: number; loss: number } {
-  const packets = after.packetsReceived - before.packetsReceived;
-  const lost = after.packetsLost - before.packetsLost;
-  return { packets, lost, loss: packets + lost > 0 ? Math.max(0, lost) / (packets + lost) : 1 };
-}
-
-async function signIn(context: BrowserContext, client: TestClient, base: string): Promise<void> {
-  await context.addCookies(client.cookieHeader().split('; ').map((kv) => {
-    const i = kv.indexOf('=');
-    return { name: kv.slice(0, i), value: kv.slice(i + 1), url: base };
-  }));
-}
