@@ -5,7 +5,7 @@ import WebSocket, { WebSocketServer } from 'ws';
 import { watchLiveness } from './heartbeat.js';
 
 /** A WebSocket server on loopback whose peers answer pings or not. */
-async function server(autoPong: boolean): Promise<{ url: string; close(): Promise<void> }> {
+async function server(autoPong: boolean): Promise<{ url: string; close: () => Promise<void> }> {
   const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', autoPong });
   await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
   return {
@@ -34,7 +34,7 @@ describe('control channel liveness', () => {
 
   it('finds a peer that stops answering pings within two intervals, once', async () => {
     const silent = await server(false);
-    closers.push(silent.close);
+    closers.push(() => silent.close());
     const ws = await open(silent.url);
     let calls = 0;
     const began = Date.now();
@@ -51,7 +51,7 @@ describe('control channel liveness', () => {
 
   it('leaves a peer that answers alone', async () => {
     const answering = await server(true);
-    closers.push(answering.close);
+    closers.push(() => answering.close());
     const ws = await open(answering.url);
     let pongs = 0;
     ws.on('pong', () => (pongs += 1));
