@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import type { DeliveryQueue, DeliveryQueueDeps } from './index.js';
 import {
   ConcurrencyMeter,
+  type InboxServer,
   startInbox,
   testKeys,
   waitFor,
@@ -39,6 +40,48 @@ describe('DeliveryQueue runner: concurrency, host health, restarts', () => {
     assert.ok(bed.servers.some((s) => s.meter.max === 2), 'the per-host cap was never reached');
     assert.ok(overall.max > 2, `only ${overall.max} in flight overall`);
     assert.ok(overall.max <= 6, `global cap exceeded: ${overall.max} at once`);
+  });
+
+  it('gives hosts that hang one slot each and at most half of all slots: a host that answers is still served at once', async () => {
+    const healthy = await startInbox(() => ({ status: 202 }));
+    const hanging: InboxServer[] = [];
+    for (let i = 0; i < 3; i++) hanging.push(await startInbox(() => 'hang'));
+    bed.servers.push(healthy, ...hanging);
+    const q = queue({ options: { maxInFlight: 4, maxPerHost: 2, stopTimeoutMs: 100 } });
+    q.start();
+    // The healthy host answered once: it has its full share from then on.
+    await send(q, [healthy.inbox]);
+    await waitFor('first delivery', () => healthy.posts.length === 1);
+    // Older jobs to three hosts that never answer are due first: without the caps they would take every slot.
+    for (let i = 0; i < 3; i++) await send(q, hanging.map((h) => h.inbox));
+    await waitFor('hanging hosts tried', () => hanging.filter((h) => h.posts.length > 0).length >= 2);
+    const began = Date.now();
+    await send(q, [healthy.inbox]);
+    await send(q, [healthy.inbox]);
+    await waitFor('the healthy host served while the others hang', () => healthy.posts.length === 3, 2_000);
+    assert.ok(Date.now() - began < 2_000);
+    for (const h of hanging) assert.ok(h.meter.max <= 1, `a hanging host had ${h.meter.max} posts at once`);
+    assert.ok(hanging.reduce((n, h) => n + h.meter.current, 0) <= 2, 'hanging hosts hold at most half the slots');
+  });
+
+  it('backs a failing host off as a whole: after a 500, none of its other due jobs is posted until its cool-down has passed', async () => {
+    const peer = await startInbox(() => ({ status: 500 }));
+    bed.servers.push(peer);
+    const q = queue();
+    for (let i = 0; i < 5; i++) await send(q, [peer.inbox]);
+    q.start();
+    await waitFor('first attempt', () => peer.posts.length >= 1);
+    await bed.passOver(q);
+    assert.equal(peer.posts.length, 1, 'the other jobs of a host that just failed were posted at once');
+    // One second later (the first cool-down), one more attempt; then two seconds.
+    bed.clock.advance(1_000);
+    q.wake();
+    await waitFor('second attempt', () => peer.posts.length === 2);
+    await bed.passOver(q);
+    assert.equal(peer.posts.length, 2);
+    bed.clock.advance(2_000);
+    q.wake();
+    await waitFor('third attempt', () => peer.posts.length === 3);
   });
 
   it('marks a host unavailable after failures on 3 distinct days, skips it, probes it, and restores it on success', async () => {

@@ -4,6 +4,17 @@ import type { ClaimedDeliveryJob, DeliveryOutcome, DeliveryRepository } from '..
 import { judgeAttempt, nextAttemptAt, parseRetryAfter } from './schedule.js';
 import type { Clock, DeliveryHttpClient, DeliveryOptions, DeliverySigner } from './types.js';
 
+/** Hosts remembered as answering, at most (the oldest is forgotten first). */
+const MAX_PROVEN_HOSTS = 10_000;
+/** Extra queries per fill for hosts behind ones passed over (see fill). */
+const MAX_PASSES = 4;
+/** A post unanswered this long is stuck: it stops counting against `maxInFlight` (up to as many again) and its host gets one slot. */
+const STUCK_MS = 3_000;
+/** A host whose attempt failed (timeout, network error, 5xx) waits this long before its next one, doubling per failure... */
+const HOST_COOLDOWN_MS = 1_000;
+/** ...up to this. */
+const MAX_HOST_COOLDOWN_MS = 60_000;
+
 /** What deliveries are sent as. */
 const ACTIVITY_CONTENT_TYPE = 'application/activity+json';
 
@@ -24,7 +35,8 @@ export interface RunnerDeps {
 
 /**
  * Takes due jobs from the repository and posts them, at most `maxInFlight`
- * at once and `maxPerHost` per host. Each claim leases the jobs in the store,
+ * at once and `maxPerHost` per host (one for a host that has not answered
+ * yet or last failed, see capOf). Each claim leases the jobs in the store,
  * so a job whose runner died is claimed again once its lease runs out
  * (at-least-once). One pump at a time fills the free slots; it runs on
  * start, on `kick()` (enqueue, a finished attempt) and every poll interval.
@@ -38,6 +50,12 @@ export class DeliveryRunner {
   private lastHousekeeping = Number.NEGATIVE_INFINITY;
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly perHost = new Map<string, number>();
+  /** Hosts whose last attempt was answered (2xx or a final 4xx), most recent last. */
+  private readonly proven = new Map<string, true>();
+  /** When each post in flight began, and to which host (by the same key as inFlight). */
+  private readonly began = new Map<string, { host: string; at: number }>();
+  /** Hosts whose last attempt failed: not tried again before `until`. */
+  private readonly coolDown = new Map<string, { until: number; failures: number }>();
 
   constructor(private readonly deps: RunnerDeps) {}
 
@@ -106,25 +124,95 @@ export class DeliveryRunner {
   private async fill(): Promise<void> {
     const { repository, options, clock } = this.deps;
     const now = clock.now();
-    let free = options.maxInFlight - this.inFlight.size;
+    // Stuck posts (hanging or crawling hosts) make room for others, up to twice maxInFlight in all.
+    const stuck = this.stuckHosts(now.getTime());
+    const fresh = this.inFlight.size - [...stuck.values()].reduce((n, c) => n + c, 0);
+    let free = Math.min(options.maxInFlight - fresh, 2 * options.maxInFlight - this.inFlight.size);
     if (now.getTime() - this.lastHousekeeping >= options.housekeepingIntervalMs) {
       this.lastHousekeeping = now.getTime();
       free -= await this.housekeeping(now, free);
     }
-    while (free > 0 && this.running) {
-      const exclude = [...this.perHost].filter(([, n]) => n >= options.maxPerHost).map(([host]) => host);
+    // Hosts passed over for the unproven share: asked for again without them, a few times per fill,
+    // so a healthy host behind many hostile ones is still reached.
+    const passedOver: string[] = [];
+    for (let pass = 0; free > 0 && this.running && pass < MAX_PASSES; ) {
+      const exclude = [
+        ...[...this.perHost].filter(([host, n]) => n >= this.capOf(host, stuck)).map(([host]) => host),
+        ...[...this.coolDown].filter(([, c]) => c.until > now.getTime()).map(([host]) => host),
+        ...passedOver,
+      ];
       const hosts = await repository.dueHosts({ now, exclude, limit: free });
+      if (hosts.length === 0) break;
       let claimed = 0;
+      let skipped = 0;
       for (const host of hosts) {
-        const room = Math.min(free, options.maxPerHost - (this.perHost.get(host) ?? 0));
-        if (room <= 0 || !this.running) continue;
+        let room = Math.min(free, this.capOf(host, stuck) - (this.perHost.get(host) ?? 0));
+        if (!this.proven.has(host)) room = Math.min(room, this.unprovenCap() - this.unprovenInFlight());
+        if (room <= 0 || !this.running) {
+          passedOver.push(host);
+          skipped += 1;
+          continue;
+        }
         const jobs = await repository.claim({ host, now, limit: room, leaseUntil: this.leaseUntil(now), claim: randomUUID() });
         for (const job of jobs) this.launch(job, false);
         claimed += jobs.length;
         free -= jobs.length;
       }
-      if (claimed === 0) break;
+      if (claimed === 0 && skipped === 0) break;
+      if (claimed === 0) pass += 1;
     }
+  }
+
+  /**
+   * Slow start (ADR 0043): a host gets `maxPerHost` posts at once only after
+   * it answered one; until then, or again after a timeout, network error or
+   * 5xx, or while one of its posts is stuck, it gets one. Hosts in that
+   * state share at most half of `maxInFlight`, so hosts that hang or crawl
+   * can never hold every slot.
+   */
+  private capOf(host: string, stuck: ReadonlyMap<string, number>): number {
+    return this.proven.has(host) && !stuck.has(host) ? this.deps.options.maxPerHost : 1;
+  }
+
+  /** Hosts with posts in flight for longer than STUCK_MS, and how many. */
+  private stuckHosts(now: number): Map<string, number> {
+    const stuck = new Map<string, number>();
+    for (const { host, at } of this.began.values()) if (now - at >= STUCK_MS) stuck.set(host, (stuck.get(host) ?? 0) + 1);
+    return stuck;
+  }
+
+  /** A failed attempt: the host waits before its next one (all its jobs, not each on its own). */
+  private hostFailed(host: string, now: Date): void {
+    const failures = (this.coolDown.get(host)?.failures ?? 0) + 1;
+    this.coolDown.delete(host);
+    if (this.coolDown.size >= MAX_PROVEN_HOSTS) {
+      const oldest = this.coolDown.keys().next();
+      if (!oldest.done) this.coolDown.delete(oldest.value);
+    }
+    const wait = Math.min(MAX_HOST_COOLDOWN_MS, HOST_COOLDOWN_MS * 2 ** Math.min(failures - 1, 16));
+    this.coolDown.set(host, { until: now.getTime() + wait, failures });
+    this.setProven(host, false);
+  }
+
+  private unprovenCap(): number {
+    return Math.max(1, Math.floor(this.deps.options.maxInFlight / 2));
+  }
+
+  private unprovenInFlight(): number {
+    let n = 0;
+    for (const [host, count] of this.perHost) if (!this.proven.has(host)) n += count;
+    return n;
+  }
+
+  private setProven(host: string, proven: boolean): void {
+    this.proven.delete(host);
+    if (proven) this.coolDown.delete(host);
+    if (!proven) return;
+    if (this.proven.size >= MAX_PROVEN_HOSTS) {
+      const oldest = this.proven.keys().next();
+      if (!oldest.done) this.proven.delete(oldest.value);
+    }
+    this.proven.set(host, true);
   }
 
   /** Expires old jobs, purges old rows, probes unavailable hosts; answers the slots the probes took. */
@@ -166,6 +254,7 @@ export class DeliveryRunner {
     this.perHost.set(job.host, (this.perHost.get(job.host) ?? 0) + 1);
     // Keyed by claim too: a job whose lease ran out under a stuck post may be claimed again alongside it.
     const key = `${job.id}:${job.claim}`;
+    this.began.set(key, { host: job.host, at: this.deps.clock.now().getTime() });
     const done = this.attempt(job, probe)
       .catch((error: unknown) => {
         // After stop() the store may be closed under a late post: the lease covers that job.
@@ -174,6 +263,7 @@ export class DeliveryRunner {
       })
       .finally(() => {
         this.inFlight.delete(key);
+        this.began.delete(key);
         const left = (this.perHost.get(job.host) ?? 1) - 1;
         if (left > 0) this.perHost.set(job.host, left);
         else this.perHost.delete(job.host);
@@ -203,16 +293,20 @@ export class DeliveryRunner {
     const now = clock.now();
     switch (verdict.kind) {
       case 'delivered':
+        this.setProven(job.host, true);
         await this.settle(job, { state: 'delivered', at: now, status: verdict.status, error: null });
         log.debug({ ...fields, status: verdict.status }, 'delivered');
         await this.hostAnswered(job.host, now);
         return;
       case 'rejected':
+        // A final answer read in full (a status), not one cut off for its size.
+        if (verdict.hostAnswered && verdict.status !== null) this.setProven(job.host, true);
         await this.settle(job, { state: 'failed', at: now, status: verdict.status, error: verdict.error });
         log.info({ ...fields, status: verdict.status, error: verdict.error }, 'delivery failed permanently');
         if (verdict.hostAnswered) await this.hostAnswered(job.host, now);
         return;
       case 'retry': {
+        this.hostFailed(job.host, now);
         const retryAfterMs = parseRetryAfter(verdict.retryAfter, now);
         const next = nextAttemptAt(job, now, options.retry, this.deps.random, retryAfterMs);
         const outcome: DeliveryOutcome = next === undefined

@@ -17,6 +17,8 @@ export interface InboxKeyLimits {
   maxEntries: number;
   /** A key that failed verification is refetched at most once per this window. */
   refreshWindowMs: number;
+  /** How long a host whose signature verified stays exempt from the global budget. */
+  trustedHostTtlMs: number;
 }
 
 export const DEFAULT_INBOX_KEY_LIMITS: InboxKeyLimits = {
@@ -26,6 +28,7 @@ export const DEFAULT_INBOX_KEY_LIMITS: InboxKeyLimits = {
   unverifiedTtlMs: 10 * 60_000,
   maxEntries: 2_000,
   refreshWindowMs: 60_000,
+  trustedHostTtlMs: 24 * 60 * 60_000,
 };
 
 /** What one inbox request learned about its key: a fetched actor to keep if it verifies, or a throttle. */
@@ -73,7 +76,10 @@ class ExpiringMap<V> {
  *   without a fetch; a refetch for key rotation happens at most once per
  *   key per `refreshWindowMs`;
  * - any fetch is first counted against the keyId's host and a global
- *   budget; over either, the request is answered 429 and nothing is fetched;
+ *   budget; over either, the request is answered 429 and nothing is fetched.
+ *   A host whose signature verified here lately counts only against its own
+ *   budget: many hostile hosts exhausting the global one do not lock out
+ *   the instances this server already talks to (peer faults, ADR 0043);
  * - a keyId URL that could not be fetched (404, refused address, bad
  *   document) is not tried again for `failureTtlMs`;
  * - a fetched actor is stored only after a signature made with its key
@@ -86,6 +92,7 @@ export class InboxKeys {
   private readonly failures: ExpiringMap<true>;
   private readonly unverified: ExpiringMap<ApexObject>;
   private readonly lastRefresh: ExpiringMap<true>;
+  private readonly trusted: ExpiringMap<true>;
 
   constructor(
     private readonly remote: RemoteActors,
@@ -99,11 +106,13 @@ export class InboxKeys {
     this.failures = new ExpiringMap(limits.maxEntries, now);
     this.unverified = new ExpiringMap(limits.maxEntries, now);
     this.lastRefresh = new ExpiringMap(limits.maxEntries, now);
+    this.trusted = new ExpiringMap(limits.maxEntries, now);
   }
 
   /** A resolver for one request. */
   lookup(): KeyLookup {
     let fetched: { url: string; actor: ApexObject } | undefined;
+    let keyHost: string | undefined;
     let throttled: number | undefined;
 
     const fetchActor = async (url: string): Promise<ApexObject | null> => {
@@ -119,7 +128,7 @@ export class InboxKeys {
         throttled = this.hosts.retryAfterSeconds(host);
         return null;
       }
-      if (!this.all.take('*')) {
+      if (!this.trusted.get(host) && !this.all.take('*')) {
         throttled = this.all.retryAfterSeconds('*');
         return null;
       }
@@ -134,6 +143,11 @@ export class InboxKeys {
 
     const resolveKey: KeyResolver = async (keyId, { refresh }) => {
       const url = keyId.split('#')[0] ?? keyId;
+      try {
+        keyHost = new URL(url).host;
+      } catch {
+        keyHost = undefined;
+      }
       if (!refresh) {
         const stored = await this.remote.stored(url);
         if (stored) return RemoteActors.keyOf(stored, keyId);
@@ -163,6 +177,7 @@ export class InboxKeys {
       resolveKey,
       throttledForSeconds: () => throttled,
       verified: async () => {
+        if (keyHost !== undefined) this.trusted.set(keyHost, true, this.limits.trustedHostTtlMs);
         if (!fetched) return;
         this.unverified.delete(fetched.url);
         await this.remote.save(fetched.actor);

@@ -12,6 +12,7 @@ import type WebSocket from 'ws';
 import type { CascadePipe, RoomMedia } from '../../media/index.js';
 import { canPublish, type LeaveReason, type LiveRoom, type ParticipantEvent, type ParticipantLink, type StageCommand } from '../../server/rooms/index.js';
 import { err, ok, type Result } from '../../server/core/result.js';
+import { backlogged, watchLiveness } from './heartbeat.js';
 import { LINK_CLOSE_CODES, linkMessage, type LinkAction, type LinkCloseReason, type LinkErrorCode, type LinkMessage } from './link-protocol.js';
 
 /** What a link asks of the rooms (and of federation for remote actors). */
@@ -98,6 +99,8 @@ export class HostedLink {
     ws.on('message', (data: Buffer, isBinary: boolean) => void this.#receive(data, isBinary));
     ws.on('close', () => this.close('link_idle'));
     ws.on('error', () => undefined);
+    // A linked instance that stalls keeps its connection open: it is found by the heartbeat.
+    watchLiveness(ws, () => this.#unresponsive());
     const { media } = this.#deps;
     media.on('producerAdded', this.#onProducer);
     media.once('close', this.#onMediaClose);
@@ -127,6 +130,12 @@ export class HostedLink {
   async removeAll(reason: LeaveReason, close: LinkCloseReason): Promise<void> {
     for (const id of [...this.#participants.keys()]) await this.#deps.room.apply((stage) => stage.leave(id, reason));
     this.close(close);
+  }
+
+  /** The linked instance stopped answering pings or reading: its link goes, nobody else's. */
+  #unresponsive(): void {
+    this.close('unresponsive');
+    this.#ws?.terminate();
   }
 
   async #sendProducer(peerId: string, producerId: string): Promise<void> {
@@ -247,6 +256,11 @@ export class HostedLink {
   }
 
   #send(message: unknown): void {
-    if (this.#ws && this.#ws.readyState === 1) this.#ws.send(JSON.stringify(message));
+    if (!this.#ws || this.#ws.readyState !== 1) return;
+    if (backlogged(this.#ws)) {
+      if (!this.#closed) this.#unresponsive();
+      return;
+    }
+    this.#ws.send(JSON.stringify(message));
   }
 }

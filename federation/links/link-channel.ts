@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { CascadePipe, type PipedProducer, type RoomMedia } from '../../media/index.js';
 import { err, ok, type Result } from '../../server/core/result.js';
 import type { RoomOpError } from '../../server/rooms/index.js';
+import { watchLiveness } from './heartbeat.js';
 import { LINK_CLOSE_CODES, pipeEndpoint, pipedProducer, type LinkCloseReason, type LinkMessage, type LinkRequest } from './link-protocol.js';
 
 /** Events of the host on the control channel. */
@@ -111,10 +112,16 @@ export class LinkChannel {
     this.#ws = ws;
     ws.on('error', () => undefined);
     ws.on('message', (data: Buffer) => this.#receive(data));
+    let unresponsive = false;
     ws.on('close', (code) => {
       for (const resolve of this.#pending.values()) resolve(err({ code: 'link_lost', message: 'the link closed' }));
       this.#pending.clear();
-      if (!this.#closed) this.#deps.onDown(REASONS.get(code) ?? 'lost');
+      if (!this.#closed) this.#deps.onDown(unresponsive ? 'unresponsive' : REASONS.get(code) ?? 'lost');
+    });
+    // A host that stalls keeps the connection open: the heartbeat finds it, and the room opens a new link.
+    watchLiveness(ws, () => {
+      unresponsive = true;
+      ws.terminate();
     });
     return ok(null);
   }

@@ -210,7 +210,8 @@ export class LinkHost {
     setTimeout(() => {
       if (this.#tokens.has(id)) link.close('link_idle');
     }, CONTROL_TOKEN_TTL_MS).unref();
-    this.#log.info({ link: id, roomId, origin }, 'cascade link opened');
+    // The pipe's local port (never the linked instance's address): what an operator's firewall must let through.
+    this.#log.info({ link: id, roomId, origin, pipePort: pipe.local.port }, 'cascade link opened');
     const wsBase = this.#deps.publicUrl.replace(/^http/, 'ws');
     const answer: LinkAnswer = { type: 'LinkAnswer', link: id, control: `${wsBase}${LINK_CONTROL_PATH}${id}`, token, pipe: pipe.local };
     return { status: 201, body: answer };

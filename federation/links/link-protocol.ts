@@ -93,7 +93,7 @@ export const linkMessage = z.discriminatedUnion('type', [
 export type LinkMessage = z.infer<typeof linkMessage>;
 
 /** Why the host closed a link (sent as the WebSocket close reason and a `closed` event). */
-export type LinkCloseReason = 'room_ended' | 'replaced' | 'blocked' | 'link_idle' | 'media_lost' | 'server_shutdown' | 'refused';
+export type LinkCloseReason = 'room_ended' | 'replaced' | 'blocked' | 'link_idle' | 'unresponsive' | 'media_lost' | 'server_shutdown' | 'refused';
 
 /** WebSocket close codes of the control channel. */
 export const LINK_CLOSE_CODES: Record<LinkCloseReason, number> = {
@@ -101,6 +101,7 @@ export const LINK_CLOSE_CODES: Record<LinkCloseReason, number> = {
   replaced: 4001,
   blocked: 4003,
   link_idle: 4008,
+  unresponsive: 4009,
   media_lost: 4011,
   server_shutdown: 1001,
   refused: 4401,

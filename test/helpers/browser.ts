@@ -77,14 +77,24 @@ export interface AudioStats {
   bytesReceived: number;
   totalAudioEnergy: number;
   consumers: number;
+  /** RTP packets received and lost (by sequence number), over every consumer. */
+  packetsReceived: number;
+  packetsLost: number;
 }
 
 export function audioStats(page: Page): Promise<AudioStats> {
   return page.evaluate(() => (window as unknown as { hearth: { audioStats(): Promise<AudioStats> } }).hearth.audioStats());
 }
 
+/** Packets received and lost between two readings, and the loss ratio (lost / expected). */
+export function audioDelta(before: AudioStats, after: AudioStats): { packets: number; lost: number; loss: number } {
+  const packets = after.packetsReceived - before.packetsReceived;
+  const lost = Math.max(0, after.packetsLost - before.packetsLost);
+  return { packets, lost, loss: packets + lost > 0 ? lost / (packets + lost) : 1 };
+}
+
 /** Polls until the page receives audio with energy beyond `after` (bytes and energy both grow). */
-export async function waitForAudio(page: Page, timeoutMs: number, after: AudioStats = { bytesReceived: 0, totalAudioEnergy: 0, consumers: 0 }): Promise<AudioStats> {
+export async function waitForAudio(page: Page, timeoutMs: number, after: Pick<AudioStats, 'bytesReceived' | 'totalAudioEnergy'> = { bytesReceived: 0, totalAudioEnergy: 0 }): Promise<AudioStats> {
   const deadline = Date.now() + timeoutMs;
   let last: AudioStats | undefined;
   while (Date.now() < deadline) {

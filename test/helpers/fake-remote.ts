@@ -9,7 +9,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { FEDIFY_ACTOR, MASTODON_ACTOR } from '../../federation/jsonld/test-fixtures/actors.js';
 import type { TestCa } from './test-ca.js';
 
@@ -50,6 +50,8 @@ export class FakeRemote {
   readonly received: ReceivedRequest[] = [];
   private readonly actors = new Map<string, FakeActor>();
   private readonly routes: Route[] = [];
+  /** The TCP sockets under the TLS ones, by client port (to reset a connection). */
+  private readonly tcp = new Map<number, Socket>();
   private server!: https.Server;
   origin = '';
 
@@ -64,6 +66,12 @@ export class FakeRemote {
       req.setEncoding('utf8');
       req.on('data', (c: string) => (body += c));
       req.on('end', () => remote.handle(req, res, body));
+    });
+    remote.server.on('connection', (socket: Socket) => {
+      const port = socket.remotePort;
+      if (port === undefined) return;
+      remote.tcp.set(port, socket);
+      socket.once('close', () => remote.tcp.delete(port));
     });
     await new Promise<void>((resolve) => remote.server.listen(0, ip, () => resolve()));
     remote.origin = `https://${host}:${(remote.server.address() as AddressInfo).port}`;
@@ -135,6 +143,13 @@ export class FakeRemote {
       attachment: [],
       ...(actor.noSharedInbox ? {} : { endpoints: { sharedInbox: `${this.origin}/inbox` } }),
     };
+  }
+
+  /** Resets the TCP connection a request came on (RST, no TLS close). */
+  reset(req: IncomingMessage): void {
+    const tcp = req.socket.remotePort === undefined ? undefined : this.tcp.get(req.socket.remotePort);
+    if (tcp) tcp.resetAndDestroy();
+    else req.socket.destroy();
   }
 
   /** A custom route, tried before the built-in ones; return true when handled. */

@@ -69,6 +69,14 @@ export async function launchWebBrowser(baseUrl: string, hosts: Record<string, st
   };
 }
 
+/** Gives a browser context the session cookies a test client signed in with. */
+export async function signInContext(context: BrowserContext, cookieHeader: string, baseUrl: string): Promise<void> {
+  await context.addCookies(cookieHeader.split('; ').map((kv) => {
+    const i = kv.indexOf('=');
+    return { name: kv.slice(0, i), value: kv.slice(i + 1), url: baseUrl };
+  }));
+}
+
 interface AxeResult { violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[] }
 
 /** axe-core inside the page (evaluated, so the page's CSP does not apply to it): no serious or critical violation. */

@@ -299,7 +299,7 @@ export class RoomConnection {
   }
 
   inbound() {
-    return this.media?.inbound() ?? Promise.resolve({ bytesReceived: 0, totalAudioEnergy: 0, consumers: 0 });
+    return this.media?.inbound() ?? Promise.resolve({ bytesReceived: 0, totalAudioEnergy: 0, consumers: 0, packetsReceived: 0, packetsLost: 0 });
   }
 
   outbound() {

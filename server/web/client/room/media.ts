@@ -143,17 +143,21 @@ export class RoomMedia {
   }
 
   /** What the consumers received (tests read it through window.hearth). */
-  async inbound(): Promise<{ bytesReceived: number; totalAudioEnergy: number; consumers: number }> {
+  async inbound(): Promise<{ bytesReceived: number; totalAudioEnergy: number; consumers: number; packetsReceived: number; packetsLost: number }> {
     let bytesReceived = 0;
     let totalAudioEnergy = 0;
+    let packetsReceived = 0;
+    let packetsLost = 0;
     for (const { consumer } of this.consumers.values()) {
-      (await consumer.getStats()).forEach((s: { type?: string; bytesReceived?: number; totalAudioEnergy?: number }) => {
+      (await consumer.getStats()).forEach((s: { type?: string; bytesReceived?: number; totalAudioEnergy?: number; packetsReceived?: number; packetsLost?: number }) => {
         if (s.type !== 'inbound-rtp') return;
         bytesReceived += s.bytesReceived ?? 0;
         totalAudioEnergy += s.totalAudioEnergy ?? 0;
+        packetsReceived += s.packetsReceived ?? 0;
+        packetsLost += s.packetsLost ?? 0;
       });
     }
-    return { bytesReceived, totalAudioEnergy, consumers: this.consumers.size };
+    return { bytesReceived, totalAudioEnergy, consumers: this.consumers.size, packetsReceived, packetsLost };
   }
 
   /** What left this browser for the server (RTP bytes and packets of the microphone). */
