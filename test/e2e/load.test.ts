@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import type { types } from 'mediasoup';
 import { prepareFollows } from '../bench/inbox-load.js';
 import { startRemoteHost, type RemoteHost } from '../bench/remote-hosts.js';
-import { buildRig, startLoadWorker, type Rig } from '../bench/sfu-rig.js';
+import { buildRig, routerRoom, startLoadWorker, type Rig } from '../bench/sfu-rig.js';
 import { percentile, sleep } from '../bench/types.js';
 import { startRoomsHarness, type RoomsHarness } from '../helpers/rooms-harness.js';
 import type { SignalClient } from '../helpers/signal-client.js';
@@ -62,7 +62,7 @@ describe(`load: ${JOINS} joins in ${JOIN_SECONDS} s while the inbox takes ${INBO
     const hostConn = await h.signal(host.cookie);
     open.push(hostConn);
     await hostConn.ok('join', { roomId });
-    rig = await buildRig({ router: await routerSeen, workers: [worker.value], close: () => Promise.resolve() }, load, SPEAKERS, LISTENERS);
+    rig = await buildRig(routerRoom(await routerSeen, [worker.value]), load, SPEAKERS, LISTENERS);
     await sleep(1000);
     const counters = async (): Promise<{ packets: number; sent: number }> => {
       rig!.pause();
