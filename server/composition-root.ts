@@ -21,7 +21,7 @@ import type { Logger } from './core/logging/logger.js';
 import { createModeration, type Moderation } from './moderation/index.js';
 import { createRooms, type Rooms, type RoomsOptions } from './rooms/index.js';
 import { createSignaling, type Signaling, type SignalLimits } from './signaling/index.js';
-import { openStore, type Store } from './store/index.js';
+import { openStore, type SqliteConnection, type Store } from './store/index.js';
 import { webClientRoutes } from './web/web.controller.js';
 
 /** What tests may change; production passes none. */
@@ -40,6 +40,8 @@ export interface InstanceOverrides {
   personaFederation?: PersonaFederation;
   /** Moderation tuning: how often blocks and suspensions made with the command line are re-read. */
   moderation?: { refreshMs?: number };
+  /** Handed the SQLite store's own connection once opened (store-fault tests make it refuse writes with `PRAGMA query_only`). */
+  onSqliteConnection?: (db: SqliteConnection) => void;
 }
 
 /** The assembled modules, not yet attached to a server. */
@@ -91,6 +93,7 @@ export async function buildInstance(config: Config, deps: BuildDeps): Promise<Bu
       dataDir: config.storage.dataDir,
       ...(config.storage.mongodbUrl ? { mongodbUrl: config.storage.mongodbUrl } : {}),
       log,
+      onSqliteConnection: overrides.onSqliteConnection,
     });
     undo.push(() => store.close());
 

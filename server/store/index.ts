@@ -2,6 +2,7 @@
  * Storage: the only entry point other folders import. `openStore` picks the
  * adapter; everything else works against the {@link Store} port.
  */
+import type { Database } from 'better-sqlite3';
 import type { Logger } from '../core/logging/logger.js';
 import { MongoStore } from './mongo/mongo-store.js';
 import type { Store } from './port.js';
@@ -70,7 +71,16 @@ export interface OpenStoreOptions {
   mongodbUrl?: string | undefined;
   /** The store logs through children of this logger. */
   log: Logger;
+  /**
+   * Tests only (the composition root's overrides; production passes none):
+   * called once with the SQLite store's own connection after it is opened,
+   * so a test can make that connection refuse writes (`PRAGMA query_only`).
+   */
+  onSqliteConnection?: ((db: SqliteConnection) => void) | undefined;
 }
+
+/** The SQLite store's connection, as {@link OpenStoreOptions.onSqliteConnection} receives it. */
+export type SqliteConnection = Database;
 
 /**
  * Opens the configured store: MongoDB when `mongodbUrl` is set, else SQLite
@@ -83,5 +93,5 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   if (options.mongodbUrl) {
     return MongoStore.open({ url: options.mongodbUrl, log: options.log });
   }
-  return SqliteStore.open({ dataDir: options.dataDir, log: options.log });
+  return SqliteStore.open({ dataDir: options.dataDir, log: options.log, onConnection: options.onSqliteConnection });
 }

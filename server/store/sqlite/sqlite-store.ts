@@ -48,12 +48,15 @@ export class SqliteStore implements Store {
 
   /**
    * Opens `<dataDir>/hearth.sqlite`, creating the directory and the database
-   * as needed and applying pending migrations.
+   * as needed and applying pending migrations. `onConnection` (tests only)
+   * is handed the opened connection.
    * @throws StoreUnavailableError when the directory or the database cannot be used.
    */
-  static open(options: { dataDir: string; log: Logger }): SqliteStore {
+  static open(options: { dataDir: string; log: Logger; onConnection?: ((db: Database) => void) | undefined }): SqliteStore {
     const log = options.log.child({ module: 'store.sqlite' });
-    return new SqliteStore(openSqliteDatabase(options.dataDir, MIGRATIONS, log), log, options.log);
+    const db = openSqliteDatabase(options.dataDir, MIGRATIONS, log);
+    options.onConnection?.(db);
+    return new SqliteStore(db, log, options.log);
   }
 
   ping(): Promise<boolean> {
