@@ -23,7 +23,7 @@ import { buildWeb, typecheckWeb } from './build-web.mjs';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const STAMP = path.join(ROOT, 'node_modules', '.hearth-install-stamp');
 /** The suites `npm run stress` runs at full size (docs/reliability.md). */
-const STRESS_TESTS = ['crash-safety.test.js', 'store-faults.test.js', 'fuzz.test.js', 'load.test.js', 'peer-faults.test.js', 'cascade-faults.test.js'];
+const STRESS_TESTS = ['crash-safety.test.js', 'store-faults.test.js', 'store-readonly.test.js', 'fuzz.test.js', 'load.test.js', 'peer-faults.test.js', 'cascade-faults.test.js'];
 /** System packages only the test suite needs. */
 const TEST_PACKAGES = ['chromium'];
 

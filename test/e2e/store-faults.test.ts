@@ -5,7 +5,8 @@
  * stored is lost or corrupted, and writes work again by themselves once
  * space is freed. (Read-only cannot be made this way: Linux refuses to
  * remount a file system read-only while the server has files open on it for
- * writing; see docs/reliability.md.)
+ * writing. store-readonly.test.ts shows it by a fault injected at the SQLite
+ * store's connection; see docs/reliability.md.)
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
