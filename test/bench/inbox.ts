@@ -33,8 +33,8 @@ async function startHearth(ctx: BenchContext, dataDir: string): Promise<Target &
       HEARTH_HOST: '127.0.0.1', HEARTH_PORT: String(port), HEARTH_PUBLIC_URL: base, HEARTH_DATA_DIR: dataDir,
       HEARTH_LOG_LEVEL: 'warn', HEARTH_MEDIA_WORKERS: '1', HEARTH_FEDERATION_ALLOW_PRIVATE: '127.0.0.0/8',
       HEARTH_FEDERATION_INBOUND_RATE: '1000000', HEARTH_FEDERATION_KEY_FETCH_RATE: '100000',
-      ...(ctx.cpuProfileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${ctx.cpuProfileDir}` } : {}),
     },
+    ...(ctx.cpuProfileDir ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${ctx.cpuProfileDir}`] } : {}),
   });
   const stop = async (): Promise<void> => {
     if (proc.child.exitCode === null && proc.child.signalCode === null) {
