@@ -26,7 +26,8 @@ const DAY = 24 * 60 * MINUTE;
 
 /** The defaults of {@link DeliveryOptions}. */
 export const DEFAULT_DELIVERY_OPTIONS: DeliveryOptions = {
-  maxInFlight: 32,
+  // Posts mostly wait on the network (tens of ms each): many at once cost little here.
+  maxInFlight: 128,
   maxPerHost: 4,
   leaseMs: 2 * MINUTE,
   pollIntervalMs: 1000,

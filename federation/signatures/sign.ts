@@ -1,5 +1,6 @@
 import { createPrivateKey, sign as cryptoSign, type KeyObject } from 'node:crypto';
 import { digestHeader } from './digest.js';
+import { KeyCache } from './key-cache.js';
 
 /** What {@link signRequest} signs. */
 export interface SignRequestInput {
@@ -73,31 +74,17 @@ export function createRequestSigner(options: { keyId: string; privateKeyPem: str
   };
 }
 
-/** Parsed keys kept, newest last; a bound so rotated or deleted keys age out. */
-const KEY_CACHE_SIZE = 512;
-const parsedKeys = new Map<string, KeyObject>();
+/** Private keys parsed once each; bounded so rotated or deleted keys age out. */
+const privateKeys = new KeyCache(512, createPrivateKey);
 
 /**
  * The private key of a PEM, parsed once and kept: parsing an RSA key costs
  * about as much as the signature itself, and outbound deliveries carry the
- * PEM of a few local actors over and over. Bounded (least recently used
- * out), and a key that fails to parse is never kept.
+ * PEM of a few local actors over and over.
  * @throws Error when the PEM is not a private key
  */
 export function privateKeyObject(pem: string): KeyObject {
-  const cached = parsedKeys.get(pem);
-  if (cached) {
-    parsedKeys.delete(pem);
-    parsedKeys.set(pem, cached);
-    return cached;
-  }
-  const key = createPrivateKey(pem);
-  parsedKeys.set(pem, key);
-  if (parsedKeys.size > KEY_CACHE_SIZE) {
-    const oldest = parsedKeys.keys().next().value;
-    if (oldest !== undefined) parsedKeys.delete(oldest);
-  }
-  return key;
+  return privateKeys.get(pem);
 }
 
 function quote(value: string): string {
