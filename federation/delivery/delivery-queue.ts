@@ -1,7 +1,7 @@
 import { err, ok, type Result } from '../../server/core/result.js';
 import type { Logger } from '../../server/core/logging/logger.js';
 import type { DeliveryRepository, NewDeliveryJob } from '../../server/store/index.js';
-import { privateKeyObject, signRequest } from '../signatures/index.js';
+import { privateKeyObject, signRequestAsync } from '../signatures/index.js';
 import { normalizeInbox } from './inboxes.js';
 import { buildReceipt, isReceiptId, newReceiptId } from './receipt.js';
 import { DeliveryRunner } from './runner.js';
@@ -26,7 +26,8 @@ const DAY = 24 * 60 * MINUTE;
 
 /** The defaults of {@link DeliveryOptions}. */
 export const DEFAULT_DELIVERY_OPTIONS: DeliveryOptions = {
-  maxInFlight: 32,
+  // Posts mostly wait on the network (tens of ms each): many at once cost little here.
+  maxInFlight: 128,
   maxPerHost: 4,
   leaseMs: 2 * MINUTE,
   pollIntervalMs: 1000,
@@ -49,7 +50,7 @@ export interface DeliveryQueueDeps {
   readonly clock?: Clock;
   /** Uniform in [0, 1), for the retry jitter. Default: Math.random. */
   readonly random?: () => number;
-  /** Default: `signRequest` (draft-cavage, rsa-sha256, `(request-target) host date digest`). */
+  /** Default: `signRequestAsync` (draft-cavage, signed on the thread pool, rsa-sha256, `(request-target) host date digest`). */
   readonly sign?: DeliverySigner;
   readonly options?: Partial<Omit<DeliveryOptions, 'retry'>> & { retry?: Partial<RetryPolicy> };
   /** Hosts moderators cut off: nothing is queued for them, and queued jobs are failed instead of sent. */
@@ -105,7 +106,7 @@ export class DeliveryQueue {
     this.runner = new DeliveryRunner({
       repository: deps.repository,
       http: deps.http,
-      sign: deps.sign ?? signRequest,
+      sign: deps.sign ?? signRequestAsync,
       clock: this.clock,
       random: deps.random ?? Math.random,
       log: this.log,

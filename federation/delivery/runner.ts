@@ -283,7 +283,7 @@ export class DeliveryRunner {
       return;
     }
     try {
-      Object.assign(headers, sign({ method: 'POST', url: job.inbox, headers, body: job.body, keyId: job.keyId, privateKeyPem: job.privateKeyPem, now: clock.now() }));
+      Object.assign(headers, await sign({ method: 'POST', url: job.inbox, headers, body: job.body, keyId: job.keyId, privateKeyPem: job.privateKeyPem, now: clock.now() }));
     } catch (error) {
       log.error({ ...fields, err: error }, 'cannot sign delivery; giving it up');
       await this.settle(job, { state: 'failed', at: clock.now(), status: null, error: 'signing failed' });

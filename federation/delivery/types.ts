@@ -22,8 +22,8 @@ export interface DeliveryHttpClient {
   ): Promise<Result<{ status: number; headers: Readonly<Record<string, string>> }, FetchError>>;
 }
 
-/** Signs one POST with the job's own key; `signRequest` of federation/signatures by default. */
-export type DeliverySigner = (input: SignRequestInput) => Record<string, string>;
+/** Signs one POST with the job's own key; `signRequestAsync` of federation/signatures by default. */
+export type DeliverySigner = (input: SignRequestInput) => Record<string, string> | Promise<Record<string, string>>;
 
 /** The retry schedule (see {@link DEFAULT_RETRY_POLICY}). */
 export interface RetryPolicy {

@@ -3,7 +3,7 @@
  * expects (draft-cavage, rsa-sha256) and verifying inbound ones (draft-cavage
  * rsa-sha256/hs2019, and RFC 9421).
  */
-export { signRequest, createRequestSigner, privateKeyObject, type SignRequestInput } from './sign.js';
+export { signRequest, signRequestAsync, createRequestSigner, privateKeyObject, type SignRequestInput } from './sign.js';
 export { verifyRequest } from './verify.js';
 export { digestHeader } from './digest.js';
 export {

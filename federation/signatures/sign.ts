@@ -1,5 +1,6 @@
 import { createPrivateKey, sign as cryptoSign, type KeyObject } from 'node:crypto';
 import { digestHeader } from './digest.js';
+import { KeyCache } from './key-cache.js';
 
 /** What {@link signRequest} signs. */
 export interface SignRequestInput {
@@ -29,6 +30,29 @@ export interface SignRequestInput {
  * @throws Error when the key is not an RSA private key (a configuration error)
  */
 export function signRequest(input: SignRequestInput): Record<string, string> {
+  const prepared = prepare(input);
+  return prepared.finish(cryptoSign('sha256', prepared.signingString, prepared.key));
+}
+
+/**
+ * {@link signRequest} with the RSA operation on libuv's thread pool: the
+ * event loop keeps serving while a fan-out's hundreds of signatures (about
+ * a millisecond of CPU each) are made, on every core.
+ *
+ * Rejects when the key is not an RSA private key (a configuration error).
+ */
+export function signRequestAsync(input: SignRequestInput): Promise<Record<string, string>> {
+  return new Promise((resolve, reject) => {
+    const prepared = prepare(input);
+    cryptoSign('sha256', prepared.signingString, prepared.key, (error, signature) => {
+      if (error) reject(error);
+      else resolve(prepared.finish(signature));
+    });
+  });
+}
+
+/** Everything but the RSA signature: the headers to add, the signing string, and how to finish. */
+function prepare(input: SignRequestInput): { key: KeyObject; signingString: Buffer; finish(signature: Buffer): Record<string, string> } {
   const key = typeof input.privateKeyPem === 'string' ? privateKeyObject(input.privateKeyPem) : input.privateKeyPem;
   if (key.asymmetricKeyType !== 'rsa') throw new Error('signRequest: only RSA keys are supported (rsa-sha256)');
   const url = new URL(input.url);
@@ -54,10 +78,15 @@ export function signRequest(input: SignRequestInput): Record<string, string> {
   const signingString = covered
     .map((name) => (name === '(request-target)' ? `${name}: ${requestTarget}` : `${name}: ${lower[name] ?? ''}`))
     .join('\n');
-  const signature = cryptoSign('sha256', Buffer.from(signingString, 'utf8'), key).toString('base64');
-  added['Signature'] =
-    `keyId="${quote(input.keyId)}",algorithm="rsa-sha256",headers="${covered.join(' ')}",signature="${signature}"`;
-  return added;
+  return {
+    key,
+    signingString: Buffer.from(signingString, 'utf8'),
+    finish: (signature) => {
+      added['Signature'] =
+        `keyId="${quote(input.keyId)}",algorithm="rsa-sha256",headers="${covered.join(' ')}",signature="${signature.toString('base64')}"`;
+      return added;
+    },
+  };
 }
 
 /**
@@ -73,31 +102,17 @@ export function createRequestSigner(options: { keyId: string; privateKeyPem: str
   };
 }
 
-/** Parsed keys kept, newest last; a bound so rotated or deleted keys age out. */
-const KEY_CACHE_SIZE = 512;
-const parsedKeys = new Map<string, KeyObject>();
+/** Private keys parsed once each; bounded so rotated or deleted keys age out. */
+const privateKeys = new KeyCache(512, createPrivateKey);
 
 /**
  * The private key of a PEM, parsed once and kept: parsing an RSA key costs
  * about as much as the signature itself, and outbound deliveries carry the
- * PEM of a few local actors over and over. Bounded (least recently used
- * out), and a key that fails to parse is never kept.
+ * PEM of a few local actors over and over.
  * @throws Error when the PEM is not a private key
  */
 export function privateKeyObject(pem: string): KeyObject {
-  const cached = parsedKeys.get(pem);
-  if (cached) {
-    parsedKeys.delete(pem);
-    parsedKeys.set(pem, cached);
-    return cached;
-  }
-  const key = createPrivateKey(pem);
-  parsedKeys.set(pem, key);
-  if (parsedKeys.size > KEY_CACHE_SIZE) {
-    const oldest = parsedKeys.keys().next().value;
-    if (oldest !== undefined) parsedKeys.delete(oldest);
-  }
-  return key;
+  return privateKeys.get(pem);
 }
 
 function quote(value: string): string {

@@ -5,6 +5,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { err, ok, type Result } from '../../server/core/result.js';
 import { checkContentDigestHeader, checkDigestHeader } from './digest.js';
+import { KeyCache } from './key-cache.js';
 import {
   MAX_CLOCK_SKEW_MS,
   MAX_SIGNATURE_AGE_MS,
@@ -83,10 +84,16 @@ export async function verifyWithKey(
   return safeVerify(refreshed.publicKeyPem, verify) ? ok(refreshed) : err({ kind: 'bad-signature' });
 }
 
+/**
+ * Remote actors' public keys, parsed once each: parsing took longer than the
+ * RSA verification itself. Bounded; an unparsable PEM is never kept.
+ */
+const publicKeys = new KeyCache(4096, (pem) => createPublicKey(pem));
+
 /** An unparsable key or a crypto error is a failed verification, never a crash. */
 function safeVerify(publicKeyPem: string, verify: (key: KeyObject) => boolean): boolean {
   try {
-    return verify(createPublicKey(publicKeyPem));
+    return verify(publicKeys.get(publicKeyPem));
   } catch {
     return false;
   }

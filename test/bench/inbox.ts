@@ -34,6 +34,7 @@ async function startHearth(ctx: BenchContext, dataDir: string): Promise<Target &
       HEARTH_LOG_LEVEL: 'warn', HEARTH_MEDIA_WORKERS: '1', HEARTH_FEDERATION_ALLOW_PRIVATE: '127.0.0.0/8',
       HEARTH_FEDERATION_INBOUND_RATE: '1000000', HEARTH_FEDERATION_KEY_FETCH_RATE: '100000',
     },
+    ...(ctx.cpuProfileDir ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${ctx.cpuProfileDir}`] } : {}),
   });
   const stop = async (): Promise<void> => {
     if (proc.child.exitCode === null && proc.child.signalCode === null) {

@@ -4,7 +4,11 @@
  * the README's summary table. `npm test` runs them at a tiny size through
  * {@link runBenchmarks} (test/bench/bench.test.ts).
  *
- *   node dist/test/bench/run.js [--size tiny|full] [--only sfu,inbox,...] [--out dir] [--no-readme]
+ *   node dist/test/bench/run.js [--size tiny|full] [--only sfu,inbox,...] [--out dir] [--no-readme] [--cpu-prof dir]
+ *
+ * `--cpu-prof dir` makes the server processes the benchmarks start write V8
+ * CPU profiles into dir; run the runner itself under `node --cpu-prof` to
+ * profile what runs in-process (fan-out).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -41,6 +45,8 @@ export interface RunOptions {
   outDir?: string;
   readme?: boolean;
   quiet?: boolean;
+  /** Directory for V8 CPU profiles of the server processes started. */
+  cpuProfileDir?: string;
 }
 
 /** Runs the chosen benchmarks in turn; a benchmark that throws is recorded as failed, the others still run. */
@@ -60,7 +66,7 @@ export async function runBenchmarks(options: RunOptions): Promise<{ results: Ben
       const t0 = Date.now();
       let result: BenchResult;
       try {
-        result = await bench({ size: options.size, scratch, outDir, say });
+        result = await bench({ size: options.size, scratch, outDir, say, ...(options.cpuProfileDir ? { cpuProfileDir: options.cpuProfileDir } : {}) });
       } catch (e) {
         const reason = e instanceof Error ? e.message : String(e);
         say(`${name}: failed: ${reason}`);
@@ -95,6 +101,7 @@ function parseArgs(argv: string[]): RunOptions {
     } else if (a === '--only') options.only = value().split(',').filter(Boolean);
     else if (a === '--out') options.outDir = path.resolve(value());
     else if (a === '--no-readme') options.readme = false;
+    else if (a === '--cpu-prof') options.cpuProfileDir = path.resolve(value());
     else throw new Error(`unknown argument ${a}`);
   }
   // Only a full run of everything speaks for the README.

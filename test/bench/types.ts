@@ -41,6 +41,8 @@ export interface BenchContext {
   outDir: string;
   /** Progress lines (stderr). */
   say(message: string): void;
+  /** When set, server processes a benchmark starts write V8 CPU profiles here (`--cpu-prof`). */
+  cpuProfileDir?: string;
 }
 
 /** Percentile (0..100) of numbers, nearest-rank; NaN when empty. */

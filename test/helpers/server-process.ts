@@ -58,8 +58,8 @@ function baseEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-export function startServerProcess(options: { env?: NodeJS.ProcessEnv; args?: string[] } = {}): ServerProcess {
-  const child = spawn(process.execPath, [MAIN_JS, ...(options.args ?? [])], {
+export function startServerProcess(options: { env?: NodeJS.ProcessEnv; args?: string[]; nodeArgs?: string[] } = {}): ServerProcess {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), MAIN_JS, ...(options.args ?? [])], {
     cwd: REPO_ROOT,
     // Every test client signs up from a loopback address: a sign-up limit per address would stop the tests.
     env: { ...baseEnv(), HEARTH_SIGNUP_PER_CLIENT: '10000', ...options.env },
