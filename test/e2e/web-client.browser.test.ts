@@ -12,7 +12,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { audioStats, HAVE_CHROMIUM, waitForAudio } from '../helpers/browser.js';
 import { freePort, startServerProcess, tempDir, type ServerProcess } from '../helpers/server-process.js';
 import { checkPage, createPersonaOnPage, launchWebBrowser, PAGE_PASSWORD as PASSWORD, signUpOnPage, type WebBrowser } from '../helpers/web-browser.js';
@@ -287,6 +287,57 @@ describe('web client in the browser (Chromium, real server, real WebRTC)', skip,
     await page.getByRole('region', { name: /^Receipt / }).nth(1).waitFor();
     await page.getByRole('link', { name: 'Back to the start page' }).waitFor();
     assert.deepEqual(web.problems, [], 'no foreign request, no CSP violation, no page error');
+  });
+
+  it('works with the keyboard alone: sign up, save the codes, create a persona, start a room, speak, mute, leave', { timeout: 120_000 }, async () => {
+    const { page } = await web.person();
+    /** Presses Tab until `target` has the focus (it must be reachable in at most 40 steps), as a keyboard user moves. */
+    const tabTo = async (target: Locator): Promise<void> => {
+      await target.waitFor();
+      for (let i = 0; i < 40; i++) {
+        if (await target.evaluate((el) => el === document.activeElement)) return;
+        await page.keyboard.press('Tab');
+      }
+      throw new Error(`not reachable with Tab: ${target.toString()}`);
+    };
+    const typeInto = async (target: Locator, text: string): Promise<void> => {
+      await tabTo(target);
+      await page.keyboard.type(text);
+    };
+    await page.goto('/');
+    await typeInto(page.getByLabel('Username'), 'keyboarder');
+    await typeInto(page.getByLabel('Password'), PASSWORD);
+    await tabTo(page.getByRole('button', { name: 'Create account' }));
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Save your recovery codes' }).waitFor();
+    await tabTo(page.getByLabel('I have saved my recovery codes'));
+    await page.keyboard.press('Space');
+    await tabTo(page.getByRole('link', { name: 'Continue: create your first persona' }));
+    await page.keyboard.press('Enter');
+    await typeInto(page.getByLabel('Handle'), 'keys');
+    await typeInto(page.getByLabel('Display name'), 'Kay Board');
+    await tabTo(page.getByRole('button', { name: 'Create persona' }));
+    await page.keyboard.press('Enter');
+    await page.getByText('Created @keys.').waitFor();
+    await tabTo(page.getByRole('link', { name: 'Hallway' }));
+    await page.keyboard.press('Enter');
+    await typeInto(page.getByLabel('Title'), 'Typed talk');
+    await tabTo(page.getByRole('button', { name: 'Start room now' }));
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Typed talk', level: 1 }).waitFor();
+    await tabTo(page.getByRole('button', { name: 'Join and listen' }));
+    await page.keyboard.press('Enter');
+    await page.getByRole('status').filter({ hasText: 'You are on stage' }).waitFor();
+    await waitForSending(page, 10_000);
+    await tabTo(page.getByRole('button', { name: 'Mute microphone' }));
+    await page.keyboard.press('Enter');
+    await tabTo(page.getByRole('button', { name: 'Unmute microphone' }));
+    const muted = await sendStats(page);
+    assert.equal(muted.trackEnabled, false, 'muted from the keyboard: the microphone track is off');
+    await tabTo(page.getByRole('button', { name: 'Leave', exact: true }));
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: 'Join again' }).waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Mute microphone' }).count(), 0, 'left: no microphone controls');
   });
 
   it('serves every page with a Content-Security-Policy that allows no inline script, and a favicon', async () => {
