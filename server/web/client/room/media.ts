@@ -21,6 +21,10 @@ export class RoomMedia {
   private producing: Promise<void> | undefined;
   private localMuted = false;
   private readonly consumers = new Map<string, { consumer: types.Consumer; audio: HTMLAudioElement }>();
+  /** Producers to hear: kept while the receiving transport is still being made, so none announced meanwhile is missed. */
+  private readonly wanted = new Set<string>();
+  /** Consumes under way (a producer announced twice, in the join answer and as an event, is consumed once). */
+  private readonly consuming = new Set<string>();
   private closed = false;
 
   constructor(private readonly request: Requester, private readonly grant: () => string, private readonly sink: HTMLElement) {}
@@ -33,8 +37,9 @@ export class RoomMedia {
   async start(routerRtpCapabilities: types.RtpCapabilities, producers: { producerId: string }[]): Promise<void> {
     this.device = new Device();
     await this.device.load({ routerRtpCapabilities });
+    for (const p of producers) this.wanted.add(p.producerId);
     this.recv = await this.openTransport('recv');
-    for (const p of producers) await this.consume(p.producerId);
+    for (const id of [...this.wanted]) await this.consume(id);
   }
 
   private async openTransport(direction: 'send' | 'recv'): Promise<types.Transport> {
@@ -60,9 +65,23 @@ export class RoomMedia {
   }
 
   async consume(producerId: string): Promise<void> {
-    if (!this.recv || !this.device || this.consumers.has(producerId) || this.closed) return;
-    const info = await this.request('consume', this.withGrant({ transportId: this.recv.id, producerId, rtpCapabilities: this.device.rtpCapabilities }));
-    const consumer = await this.recv.consume({ id: String(info.id), producerId, kind: 'audio', rtpParameters: info.rtpParameters as types.RtpParameters });
+    if (this.closed) return;
+    this.wanted.add(producerId);
+    // Not ready yet: start() consumes every wanted producer once the receiving transport exists.
+    if (!this.recv || !this.device || this.consumers.has(producerId) || this.consuming.has(producerId)) return;
+    this.consuming.add(producerId);
+    try {
+      await this.consumeNow(this.recv, this.device, producerId);
+    } finally {
+      this.consuming.delete(producerId);
+    }
+  }
+
+  private async consumeNow(recv: types.Transport, device: Device, producerId: string): Promise<void> {
+    const info = await this.request('consume', this.withGrant({ transportId: recv.id, producerId, rtpCapabilities: device.rtpCapabilities }));
+    // Gone meanwhile (the speaker left, or the page left): the server's consumer stays paused until the transport closes.
+    if (this.closed || !this.wanted.has(producerId)) return;
+    const consumer = await recv.consume({ id: String(info.id), producerId, kind: 'audio', rtpParameters: info.rtpParameters as types.RtpParameters });
     const audio = document.createElement('audio');
     audio.autoplay = true;
     audio.srcObject = new MediaStream([consumer.track]);
@@ -73,6 +92,7 @@ export class RoomMedia {
   }
 
   dropConsumer(producerId: string): void {
+    this.wanted.delete(producerId);
     const c = this.consumers.get(producerId);
     if (!c) return;
     c.consumer.close();
