@@ -4,35 +4,17 @@
  * reaction to losing its media must never become an unhandled rejection.
  */
 import assert from 'node:assert/strict';
-import { EventEmitter } from 'node:events';
 import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import pino from 'pino';
 import type { RoomMedia, RoomMediaRegistry } from '../../media/index.js';
 import { err, ok } from '../core/result.js';
-import type { RoomRecord } from '../store/index.js';
-import type { GrantIssuer } from './grants.js';
+import { FakeMedia, fakeGrants, fakeRoomRecord } from '../../test/helpers/live-room-fakes.js';
 import { LiveRoom } from './live-room.js';
 import type { ParticipantEvent, ParticipantLink } from './ports.js';
 
-/** Just enough of RoomMedia for joins and a worker death. */
-class FakeMedia extends EventEmitter {
-  closed = false;
-  rtpCapabilities = { codecs: [] };
-  producers(): [] {
-    return [];
-  }
-  closePeer(): void {}
-}
-
-const record: RoomRecord = {
-  id: 'room1', hostPersonaId: 'host', title: 'T', description: '', visibility: 'public', state: 'live', maxSpeakers: 5,
-  createdAt: new Date(), startedAt: new Date(), scheduledFor: null, endedAt: null,
-};
-
-const grants = {
-  issue: (g: { role: string }) => Promise.resolve({ token: 't', grant: { ...g, canPublish: false, canSubscribe: true, exp: 0 } }),
-} as unknown as GrantIssuer;
+const record = fakeRoomRecord;
+const grants = fakeGrants;
 
 describe('LiveRoom (media registry FAKED)', () => {
   it('a failed move to a live worker is logged, not an unhandled rejection', async () => {
