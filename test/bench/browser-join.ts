@@ -10,9 +10,9 @@
  */
 import type { Page } from 'playwright-core';
 import { HAVE_CHROMIUM } from '../helpers/browser.js';
-import { startInstances, type TestInstance } from '../helpers/instances.js';
+import { clusterClient, startInstances, type TestInstance } from '../helpers/instances.js';
 import { launchWebBrowser, type WebBrowser } from '../helpers/web-browser.js';
-import { clusterClient, clusterHosts, createRoom, signUp, speakInChromium } from './live-room.js';
+import { createRoom, signUp, speakInChromium } from './live-room.js';
 import { percentile, round, type BenchContext, type BenchResult } from './types.js';
 
 const TARGET = 'p50 ≤ 400 ms (headless Chromium, loopback)';
@@ -53,7 +53,7 @@ export async function browserJoinBenchmark(ctx: BenchContext): Promise<BenchResu
     const client = clusterClient(cluster);
     await signUp(client, a.url, 'host', 'owl');
     const room = await createRoom(client, a.url, 'Browser bench');
-    web = await launchWebBrowser(a.url, clusterHosts(cluster));
+    web = await launchWebBrowser(a.url, cluster.hosts);
     await speakInChromium(web, client, a.url, room.id);
     const times: number[] = [];
     for (let i = 0; i < rounds; i++) {

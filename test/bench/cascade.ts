@@ -18,11 +18,11 @@ import dgram from 'node:dgram';
 import path from 'node:path';
 import { HAVE_CHROMIUM } from '../helpers/browser.js';
 import type { TestClient } from '../helpers/http-client.js';
-import { startInstances, type InstanceCluster, type TestInstance } from '../helpers/instances.js';
+import { clusterClient, startInstances, type InstanceCluster, type TestInstance } from '../helpers/instances.js';
 import { REPO_ROOT, waitFor } from '../helpers/server-process.js';
 import type { SignalClient } from '../helpers/signal-client.js';
 import { launchWebBrowser, type WebBrowser } from '../helpers/web-browser.js';
-import { ask, clusterClient, clusterHosts, createRoom, signalTo, signUp, speakInChromium } from './live-room.js';
+import { ask, createRoom, signalTo, signUp, speakInChromium } from './live-room.js';
 import { mapLimit, percentile, round, sleep, type BenchContext, type BenchResult, type TargetRow } from './types.js';
 
 const DIST = path.join(REPO_ROOT, 'dist', 'test');
@@ -182,7 +182,7 @@ async function runCluster(ctx: BenchContext, links: number, steps: readonly numb
     const room = await createRoom(hostClient, origin.url, 'Cascade bench');
     await Promise.all(linked.map((inst, i) => waitFor(async () => (await fans[i]!.get<{ rooms: { id: string }[] }>(`${inst.url}/api/v1/rooms`)).body.rooms?.some((r) => r.id === room.url), 15_000, 'the room known on the linked instance')));
 
-    web = await launchWebBrowser(origin.url, clusterHosts(cluster));
+    web = await launchWebBrowser(origin.url, cluster.hosts);
     await speakInChromium(web, hostClient, origin.url, room.id);
     const speaker = await waitFor(async () => (await readStats(probes[0]!)).producers.find((p) => p.transport === 'WebRtcTransport' && p.packets > 0), 10_000, 'the speaker\'s producer on the origin');
     ctx.say(`cascade: ${links} linked, speaker producing`);

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { Client } from '../helpers/accounts-harness.js';
-import { childPids, freePortOn, REPO_ROOT, startServerProcess, waitFor, type ServerProcess } from '../helpers/server-process.js';
+import { childPids, REPO_ROOT, startLoopbackServer, stoppedWith, type ServerProcess } from '../helpers/server-process.js';
 import { rssBytes } from './machine.js';
 import { prepareFollows, runInboxLoad, type InboxLoadResult } from './inbox-load.js';
 import { startRemoteHost, type RemoteHost } from './remote-hosts.js';
@@ -26,27 +26,13 @@ interface Target {
 
 /** The real server (dist/server/main.js) over plain HTTP on loopback, with one persona. */
 async function startHearth(ctx: BenchContext, dataDir: string): Promise<Target & { proc: ServerProcess; idleRssMb: number; workerRssMb: number }> {
-  const port = await freePortOn('127.0.0.1');
-  const base = `http://127.0.0.1:${port}`;
-  const proc = startServerProcess({
-    env: {
-      HEARTH_HOST: '127.0.0.1', HEARTH_PORT: String(port), HEARTH_PUBLIC_URL: base, HEARTH_DATA_DIR: dataDir,
-      HEARTH_LOG_LEVEL: 'warn', HEARTH_MEDIA_WORKERS: '1', HEARTH_FEDERATION_ALLOW_PRIVATE: '127.0.0.0/8',
-      HEARTH_FEDERATION_INBOUND_RATE: '1000000', HEARTH_FEDERATION_KEY_FETCH_RATE: '100000',
-    },
+  const server = await startLoopbackServer({
+    dataDir,
+    env: { HEARTH_FEDERATION_ALLOW_PRIVATE: '127.0.0.0/8', HEARTH_FEDERATION_INBOUND_RATE: '1000000', HEARTH_FEDERATION_KEY_FETCH_RATE: '100000' },
     ...(ctx.cpuProfileDir ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${ctx.cpuProfileDir}`] } : {}),
   });
-  const stop = async (): Promise<void> => {
-    if (proc.child.exitCode === null && proc.child.signalCode === null) {
-      proc.kill('SIGTERM');
-      await proc.exited;
-    }
-  };
+  const { base, proc, stop } = server;
   try {
-    await waitFor(async () => {
-      if (proc.child.exitCode !== null) throw new Error(`the server exited (${proc.child.exitCode})`);
-      return (await fetch(`${base}/healthz`).catch(() => undefined))?.ok;
-    }, 30_000, 'the server to answer /healthz');
     const client = new Client(base);
     const account = await client.post('/api/v1/accounts', { username: 'bench', password: 'a long bench password' });
     if (account.status !== 201) throw new Error(`sign-up failed: ${account.status}`);
@@ -62,8 +48,7 @@ async function startHearth(ctx: BenchContext, dataDir: string): Promise<Target &
       workerRssMb: round(rss.slice(1).reduce((a, b) => a + b, 0) / 2 ** 20, 1),
     };
   } catch (e) {
-    await stop();
-    throw new Error(`${e instanceof Error ? e.message : String(e)}; server stderr: ${proc.stderr().slice(-2000)}`);
+    throw await stoppedWith(server, e);
   }
 }
 

@@ -1,24 +1,14 @@
 /**
  * What the browser and cascade benchmarks share: instances as processes
- * over HTTPS (test/helpers/instances.ts), a persona signed up over HTTP, and
+ * over HTTPS (test/helpers/instances.ts, with its clients), a persona signed up over HTTP, and
  * a speaker in headless Chromium whose fake microphone plays a tone.
  */
-import fs from 'node:fs';
 import type { Page } from 'playwright-core';
-import { clusterAgent, TestClient } from '../helpers/http-client.js';
+import type { TestClient } from '../helpers/http-client.js';
 import type { InstanceCluster } from '../helpers/instances.js';
 import { waitFor } from '../helpers/server-process.js';
 import { SignalClient } from '../helpers/signal-client.js';
 import type { WebBrowser } from '../helpers/web-browser.js';
-
-/** The test host names of a cluster, name → loopback address (as startInstances assigns them). */
-export function clusterHosts(cluster: InstanceCluster): Record<string, string> {
-  return Object.fromEntries(cluster.instances.map((i, n) => [i.host.split(':')[0] ?? '', `127.0.0.${n + 2}`]));
-}
-
-export function clusterClient(cluster: InstanceCluster): TestClient {
-  return new TestClient(clusterAgent(cluster.ca.caCertFile, clusterHosts(cluster)));
-}
 
 /** An account with one persona; answers the persona's actor id. */
 export async function signUp(client: TestClient, base: string, username: string, handle: string): Promise<string> {
@@ -60,9 +50,9 @@ export async function speakInChromium(web: WebBrowser, client: TestClient, base:
 /** A signaling connection to an instance of the cluster (TLS with the run's CA); without a cookie, a guest's. */
 export function signalTo(cluster: InstanceCluster, base: string, cookie?: string): Promise<SignalClient> {
   const host = new URL(base).hostname;
-  const ip = clusterHosts(cluster)[host];
+  const ip = cluster.hosts[host];
   if (!ip) throw new Error(`${host} is not an instance of the cluster`);
-  return SignalClient.connect(base, cookie, {}, { ca: fs.readFileSync(cluster.ca.caCertFile, 'utf8'), ip });
+  return SignalClient.connect(base, cookie, {}, { ca: cluster.caPem, ip });
 }
 
 /** A signaling request that must succeed, with a wait long enough for a loaded server (the client's default is 5 s). */

@@ -14,10 +14,10 @@
  *   room worker with connected SRTP transports stays in sfu.json.
  */
 import os from 'node:os';
-import { startInstances, type TestInstance } from '../helpers/instances.js';
+import { clusterClient, startInstances, type TestInstance } from '../helpers/instances.js';
 import { childPids } from '../helpers/server-process.js';
 import type { SignalClient } from '../helpers/signal-client.js';
-import { ask, clusterClient, createRoom, signalTo, signUp } from './live-room.js';
+import { ask, createRoom, signalTo, signUp } from './live-room.js';
 import { rssBytes } from './machine.js';
 import { mapLimit, round, sleep, type BenchContext, type BenchResult } from './types.js';
 

@@ -8,7 +8,7 @@
  */
 import WebSocket from 'ws';
 import { Client } from '../helpers/accounts-harness.js';
-import { freePortOn, startServerProcess, waitFor, type ServerProcess } from '../helpers/server-process.js';
+import { startLoopbackServer } from '../helpers/server-process.js';
 import { mapLimit, percentile, round, sleep } from './types.js';
 
 /** A bare guest: one socket, requests by id, bytes of events counted. */
@@ -74,34 +74,6 @@ export interface SignalingStormFigures {
   earlyListener: { bytesPerSecond: number; eventsPerSecond: number };
 }
 
-/** The server process with limits opened for one client address holding every guest. */
-async function startServer(dataDir: string): Promise<{ base: string; proc: ServerProcess; stop(): Promise<void> }> {
-  const port = await freePortOn('127.0.0.1');
-  const base = `http://127.0.0.1:${port}`;
-  const proc = startServerProcess({
-    env: {
-      HEARTH_HOST: '127.0.0.1', HEARTH_PORT: String(port), HEARTH_PUBLIC_URL: base, HEARTH_DATA_DIR: dataDir,
-      HEARTH_LOG_LEVEL: 'warn', HEARTH_MEDIA_WORKERS: '1', HEARTH_CONNECTIONS_PER_ADDRESS: '100000',
-    },
-  });
-  const stop = async (): Promise<void> => {
-    if (proc.child.exitCode === null && proc.child.signalCode === null) {
-      proc.kill('SIGTERM');
-      await proc.exited;
-    }
-  };
-  try {
-    await waitFor(async () => {
-      if (proc.child.exitCode !== null) throw new Error(`the server exited (${proc.child.exitCode})`);
-      return (await fetch(`${base}/healthz`).catch(() => undefined))?.ok;
-    }, 30_000, 'the server to answer /healthz');
-  } catch (e) {
-    await stop();
-    throw new Error(`${e instanceof Error ? e.message : String(e)}; server stderr: ${proc.stderr().slice(-2000)}`);
-  }
-  return { base, proc, stop };
-}
-
 /** Signs up a host and creates a public room (live at once); answers its id. */
 export async function livePublicRoom(base: string): Promise<string> {
   const host = new Client(base);
@@ -121,7 +93,8 @@ export async function livePublicRoom(base: string): Promise<string> {
  * absent). `stormSeconds`: the storm's joins arrive evenly over it.
  */
 export async function signalingStorm(options: { dataDir: string; sequential: number; burst: number; storm: number; stormSeconds: number; say(m: string): void }): Promise<SignalingStormFigures> {
-  const server = await startServer(options.dataDir);
+  // Limits opened for one client address holding every guest.
+  const server = await startLoopbackServer({ dataDir: options.dataDir, env: { HEARTH_CONNECTIONS_PER_ADDRESS: '100000' } });
   const guests: Guest[] = [];
   try {
     const roomId = await livePublicRoom(server.base);

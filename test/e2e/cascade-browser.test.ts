@@ -15,7 +15,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { audioStats, HAVE_CHROMIUM, waitForAudio } from '../helpers/browser.js';
 import { clusterAgent, TestClient } from '../helpers/http-client.js';
-import { startInstances, type InstanceCluster, type TestInstance } from '../helpers/instances.js';
+import { signUp, startInstances, type InstanceCluster, type TestInstance } from '../helpers/instances.js';
 import { waitFor } from '../helpers/server-process.js';
 import { SignalClient } from '../helpers/signal-client.js';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -24,14 +24,6 @@ import { checkPage, launchWebBrowser, type WebBrowser } from '../helpers/web-bro
 const skip = HAVE_CHROMIUM ? {} : { skip: 'no /usr/bin/chromium (npm test installs it when run as root)' };
 type Person = { id: string; handle: string | null };
 
-async function signUp(client: TestClient, base: string, username: string, handle: string): Promise<string> {
-  const account = await client.post(`${base}/api/v1/accounts`, { username, password: `${username} has a long password` });
-  assert.equal(account.status, 201, account.text);
-  const persona = await client.post<{ actorId: string }>(`${base}/api/v1/personas`, { handle, displayName: handle.toUpperCase(), summary: '' });
-  assert.equal(persona.status, 201, persona.text);
-  return persona.body.actorId;
-}
-
 describe('rooms across instances in Chromium (three instances)', skip, () => {
   let cluster: InstanceCluster;
   let a: TestInstance;
@@ -39,7 +31,6 @@ describe('rooms across instances in Chromium (three instances)', skip, () => {
   let c: TestInstance;
   let web: WebBrowser;
   let host: SignalClient | undefined;
-  const hosts = { 'a.hearth.test': '127.0.0.2', 'b.hearth.test': '127.0.0.3', 'c.hearth.test': '127.0.0.4' };
   const signIn = async (context: BrowserContext, client: TestClient, base: string): Promise<void> => {
     await context.addCookies(client.cookieHeader().split('; ').map((kv) => {
       const i = kv.indexOf('=');
@@ -59,7 +50,7 @@ describe('rooms across instances in Chromium (three instances)', skip, () => {
   before(async () => {
     cluster = await startInstances(['a', 'b', 'c']);
     [a, b, c] = cluster.instances as [TestInstance, TestInstance, TestInstance];
-    web = await launchWebBrowser(b.url, hosts);
+    web = await launchWebBrowser(b.url, cluster.hosts);
   });
   after(async () => {
     host?.close();
@@ -68,15 +59,15 @@ describe('rooms across instances in Chromium (three instances)', skip, () => {
   });
 
   it('B\'s persona joins A\'s room from B\'s hallway; handles are full; the browser talks only to B', { timeout: 90_000 }, async () => {
-    const onA = new TestClient(clusterAgent(cluster.ca.caCertFile, hosts));
-    const onB = new TestClient(clusterAgent(cluster.ca.caCertFile, hosts));
+    const onA = new TestClient(clusterAgent(cluster.ca.caCertFile, cluster.hosts));
+    const onB = new TestClient(clusterAgent(cluster.ca.caCertFile, cluster.hosts));
     const owl = await signUp(onA, a.url, 'alice', 'owl');
     const foxActor = await signUp(onB, b.url, 'bob', 'fox');
     assert.equal((await onB.post(`${b.url}/api/v1/personas/fox/follow`, { target: owl })).status, 200);
     await waitFor(async () => (await onB.get<{ following: string[] }>(`${b.url}/api/v1/personas/fox/export`)).body.following?.includes(owl), 10_000, 'fox to follow owl');
     const room = await onA.post<{ url: string }>(`${a.url}/api/v1/rooms`, { title: 'Across the river', visibility: 'public' });
     assert.equal(room.status, 201, room.text);
-    host = await SignalClient.connect(a.url, onA.cookieHeader(), {}, { ca: fs.readFileSync(cluster.ca.caCertFile, 'utf8'), ip: hosts['a.hearth.test'] });
+    host = await SignalClient.connect(a.url, onA.cookieHeader(), {}, { ca: cluster.caPem, ip: cluster.hosts['a.hearth.test'] ?? '' });
     await host.ok('join', { roomId: room.body.url.split('/').pop() });
 
     const { context, page } = await web.person();
@@ -105,7 +96,7 @@ describe('rooms across instances in Chromium (three instances)', skip, () => {
   });
 
   it('listeners on B and C hear A\'s speaker through one pipe per instance; a B speaker is heard on A and C; C removed, B keeps listening; B restarts and its listeners hear again within 5 s', { timeout: 240_000 }, async () => {
-    const agent = clusterAgent(cluster.ca.caCertFile, hosts);
+    const agent = clusterAgent(cluster.ca.caCertFile, cluster.hosts);
     const owlA = new TestClient(agent);
     const [heron, wren, ant] = [new TestClient(agent), new TestClient(agent), new TestClient(agent)];
     const owl = await signUp(owlA, a.url, 'olga', 'hostowl');
@@ -173,7 +164,7 @@ describe('rooms across instances in Chromium (three instances)', skip, () => {
 
     // A never learned the browsers' address: the kernel's source address towards B and C, as a connection from here shows.
     const browserIp = await new Promise<string>((resolve, reject) => {
-      const socket = net.connect({ host: hosts['b.hearth.test'], port: Number(new URL(b.url).port) }, () => {
+      const socket = net.connect({ host: cluster.hosts['b.hearth.test'], port: Number(new URL(b.url).port) }, () => {
         resolve(socket.localAddress ?? '');
         socket.destroy();
       });

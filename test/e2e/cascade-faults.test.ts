@@ -23,7 +23,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { audioDelta, audioStats, HAVE_CHROMIUM, waitForAudio, type AudioStats } from '../helpers/browser.js';
 import { clusterAgent, TestClient } from '../helpers/http-client.js';
-import { startInstances, type InstanceCluster, type TestInstance } from '../helpers/instances.js';
+import { signUp, startInstances, type InstanceCluster, type TestInstance } from '../helpers/instances.js';
 import { childPids, waitFor, type LogLine } from '../helpers/server-process.js';
 import { stressSize } from '../helpers/stress.js';
 import { launchWebBrowser, signInContext, type WebBrowser } from '../helpers/web-browser.js';
@@ -34,14 +34,6 @@ const FLOOD_MS = stressSize(5_000, 20_000);
 /** Bounds (docs/reliability.md). */
 const LOSS_BOUND = 0.005;
 const LINK_CLOSED_BOUND_MS = 12_000;
-
-async function signUp(client: TestClient, base: string, username: string, handle: string): Promise<string> {
-  const account = await client.post(`${base}/api/v1/accounts`, { username, password: `${username} has a long password` });
-  assert.equal(account.status, 201, account.text);
-  const persona = await client.post<{ actorId: string }>(`${base}/api/v1/personas`, { handle, displayName: handle.toUpperCase(), summary: '' });
-  assert.equal(persona.status, 201, persona.text);
-  return persona.body.actorId;
-}
 
 /** Whether a UDP socket is bound to ip:port (from /proc/net/udp). */
 function udpSocketOn(ip: string, port: number): boolean {
@@ -72,12 +64,11 @@ describe('cascade links under peer faults: a linked instance that floods, stalls
   let b: TestInstance;
   let c: TestInstance;
   let web: WebBrowser;
-  const hosts = { 'a.hearth.test': '127.0.0.2', 'b.hearth.test': '127.0.0.3', 'c.hearth.test': '127.0.0.4' };
 
   before(async () => {
     cluster = await startInstances(['a', 'b', 'c']);
     [a, b, c] = cluster.instances as [TestInstance, TestInstance, TestInstance];
-    web = await launchWebBrowser(a.url, hosts);
+    web = await launchWebBrowser(a.url, cluster.hosts);
   });
   after(async () => {
     // A stopped process would never see the SIGTERM of the clean-up.
@@ -87,7 +78,7 @@ describe('cascade links under peer faults: a linked instance that floods, stalls
   });
 
   it('flood, stall and death of B leave A\'s and C\'s listeners hearing; A closes only B\'s link', { timeout: 300_000 }, async () => {
-    const agent = clusterAgent(cluster.ca.caCertFile, hosts);
+    const agent = clusterAgent(cluster.ca.caCertFile, cluster.hosts);
     const [owlA, heron, ant] = [new TestClient(agent), new TestClient(agent), new TestClient(agent)];
     const owl = await signUp(owlA, a.url, 'olga', 'owl');
     for (const [client, inst, user, handle] of [[heron, b, 'hana', 'heron'], [ant, c, 'anna', 'ant']] as const) {

@@ -8,15 +8,15 @@
  * acting for participants it does not own.
  */
 import assert from 'node:assert/strict';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import WebSocket from 'ws';
 import { signRequest } from '../../federation/signatures/index.js';
 import { FakeRemote, type FakeActor } from '../helpers/fake-remote.js';
-import { clusterAgent, TestClient } from '../helpers/http-client.js';
-import { startInstances, type InstanceCluster, type TestInstance } from '../helpers/instances.js';
+import { controlSocket, fakePipe, ForgedControl, requestLink } from '../helpers/forged-link.js';
+import type { TestClient } from '../helpers/http-client.js';
+import { clusterClient, signUp, startInstances, type InstanceCluster, type TestInstance } from '../helpers/instances.js';
 import { waitFor } from '../helpers/server-process.js';
 import { SignalClient } from '../helpers/signal-client.js';
 
@@ -25,14 +25,6 @@ type Stage = { id: string; handle: string | null; role: string; muted: boolean }
 /** The loopback address B's clients connect from (the instances listen on 127.0.0.2 and .3). */
 const B_CLIENT_IP = '127.0.0.77';
 const FAKE_RTP = { codecs: [{ mimeType: 'audio/opus', payloadType: 100, clockRate: 48000, channels: 2 }], encodings: [{ ssrc: 4242 }] };
-
-async function signUp(client: TestClient, base: string, username: string, handle: string): Promise<string> {
-  const account = await client.post(`${base}/api/v1/accounts`, { username, password: `${username} has a long password` });
-  assert.equal(account.status, 201, account.text);
-  const persona = await client.post<{ actorId: string }>(`${base}/api/v1/personas`, { handle, displayName: handle.toUpperCase(), summary: '' });
-  assert.equal(persona.status, 201, persona.text);
-  return persona.body.actorId;
-}
 
 describe('cascade links: joining and speaking in another instance\'s room (processes over HTTPS)', () => {
   let cluster: InstanceCluster;
@@ -64,25 +56,17 @@ describe('cascade links: joining and speaking in another instance\'s room (proce
     return res.body;
   };
   /** A link request signed by the fake peer's actor. */
-  const fediLink = async (joinEndpoint: string, body: Record<string, unknown>, signer: FakeActor | null = ana) => {
-    const text = JSON.stringify(body);
-    const headers = { 'content-type': 'application/json' };
-    const signed = signer ? signRequest({ method: 'POST', url: joinEndpoint, headers, body: text, keyId: signer.keyId, privateKeyPem: signer.privateKeyPem }) : {};
-    return onA.request('POST', joinEndpoint, text, { ...headers, ...signed });
-  };
-  const fakePipe = () => ({ ip: '127.0.0.9', port: 40999, srtpParameters: { cryptoSuite: 'AEAD_AES_256_GCM', keyBase64: randomBytes(44).toString('base64') } });
+  const fediLink = (joinEndpoint: string, body: Record<string, unknown>, signer: FakeActor | null = ana) => requestLink(onA, joinEndpoint, body, signer);
 
   before(async () => {
     cluster = await startInstances(['a', 'b'], { extraHosts: { 'fedi.hearth.test': '127.0.0.9' }, env: { HEARTH_LINK_GRACE_SECONDS: '1', HEARTH_LINKS_PER_ROOM: '1' } });
     [a, b] = cluster.instances as [TestInstance, TestInstance];
-    const hosts = { 'a.hearth.test': '127.0.0.2', 'b.hearth.test': '127.0.0.3', 'fedi.hearth.test': '127.0.0.9' };
-    const ca = fs.readFileSync(cluster.ca.caCertFile, 'utf8');
-    tlsA = { ca, ip: '127.0.0.2' };
+    tlsA = { ca: cluster.caPem, ip: '127.0.0.2' };
     // B's clients connect from an address of their own: A must never learn it.
-    tlsB = { ca, ip: '127.0.0.3', localAddress: B_CLIENT_IP };
-    onA = new TestClient(clusterAgent(cluster.ca.caCertFile, hosts));
-    fox = new TestClient(clusterAgent(cluster.ca.caCertFile, hosts, B_CLIENT_IP));
-    vole = new TestClient(clusterAgent(cluster.ca.caCertFile, hosts, B_CLIENT_IP));
+    tlsB = { ca: cluster.caPem, ip: '127.0.0.3', localAddress: B_CLIENT_IP };
+    onA = clusterClient(cluster);
+    fox = clusterClient(cluster, B_CLIENT_IP);
+    vole = clusterClient(cluster, B_CLIENT_IP);
     owl = await signUp(onA, a.url, 'alice', 'owl');
     foxActor = await signUp(fox, b.url, 'bob', 'fox');
     await signUp(vole, b.url, 'carol', 'vole');
@@ -205,29 +189,15 @@ describe('cascade links: joining and speaking in another instance\'s room (proce
     assert.equal(accepted.status, 201, accepted.text);
     const answer = accepted.body as { control: string; token: string; pipe: { srtpParameters: unknown } };
     assert.ok(answer.pipe.srtpParameters, 'the answer carries the host\'s SRTP parameters');
-    const ws = new WebSocket(answer.control, { headers: { authorization: `Bearer ${answer.token}` }, ca: tlsA.ca, lookup: ((_h: string, o: { all?: boolean }, cb: (...args: unknown[]) => void) => (o.all ? cb(null, [{ address: tlsA.ip, family: 4 }]) : cb(null, tlsA.ip, 4))) as never });
-    const replies = new Map<string, { ok: boolean; error?: { code: string } }>();
-    const departures: { participantId: string; reason: string }[] = [];
-    ws.on('message', (d: Buffer) => {
-      const m = JSON.parse(d.toString()) as { id?: string; ok?: boolean; error?: { code: string }; event?: string; data?: { participantId: string; reason: string } };
-      if (m.id) replies.set(m.id, { ok: m.ok ?? false, ...(m.error ? { error: m.error } : {}) });
-      if (m.event === 'departed' && m.data) departures.push(m.data);
-    });
-    await new Promise((resolve, reject) => {
-      ws.once('open', resolve);
-      ws.once('error', reject);
-    });
+    const control = await ForgedControl.open(answer, tlsA);
     // The peer holds this room's only link (HEARTH_LINKS_PER_ROOM=1): B's request is refused with a clear code.
     await inHallway('Guarded');
     const capped = await (await connect(b.url, fox, tlsB)).request('join', { roomId: room.url });
     assert.equal(capped.ok ? 'joined' : capped.error.code, 'remote_refused');
     assert.match(capped.ok ? '' : capped.error.message, /link_cap_reached/);
-    const ask = async (id: string, msg: Record<string, unknown>) => {
-      ws.send(JSON.stringify({ id, ...msg }));
-      return waitFor(() => replies.get(id), 3_000, `answer ${id}`);
-    };
+    const ask = (id: string, msg: Record<string, unknown>) => control.ask(id, msg);
     // The token opens one channel only.
-    const again = new WebSocket(answer.control, { headers: { authorization: `Bearer ${answer.token}` }, ca: tlsA.ca, lookup: ((_h: string, o: { all?: boolean }, cb: (...args: unknown[]) => void) => (o.all ? cb(null, [{ address: tlsA.ip, family: 4 }]) : cb(null, tlsA.ip, 4))) as never });
+    const again = controlSocket(answer.control, answer.token, tlsA);
     const refusedStatus = await new Promise<number>((resolve) => again.once('unexpected-response', (_q, res) => resolve(res.statusCode ?? 0)));
     assert.equal(refusedStatus, 401);
 
@@ -259,8 +229,8 @@ describe('cascade links: joining and speaking in another instance\'s room (proce
     const posted = await onA.request('POST', inbox, del, { ...delHeaders, ...signRequest({ method: 'POST', url: inbox, headers: delHeaders, body: del, keyId: ana.keyId, privateKeyPem: ana.privateKeyPem }) });
     assert.ok(posted.status < 300, posted.text);
     await host.room((r) => ![...(r.stage as Stage[]), ...(r.audience as Stage[])].some((p) => p.id === ana.id), 5_000);
-    await waitFor(() => departures.find((d) => d.participantId === ana.id && d.reason === 'persona_deleted'), 3_000, 'ana departed over the link');
-    ws.close();
+    await waitFor(() => control.departures().find((d) => d.participantId === ana.id && d.reason === 'persona_deleted'), 3_000, 'ana departed over the link');
+    control.close();
 
     // A flood of link requests from one host is cut off with 429.
     let limited = 0;
@@ -373,20 +343,16 @@ describe('cascade link admin settings (links refused both ways)', () => {
   });
 
   it('refuses incoming link requests with 403 links_refused and opens no outgoing link (links_stopped)', { timeout: 30_000 }, async () => {
-    const client = new TestClient(clusterAgent(cluster.ca.caCertFile, { 'a.hearth.test': '127.0.0.2' }));
+    const client = clusterClient(cluster);
     await signUp(client, a.url, 'alice', 'owl');
     const room = await client.post<RoomView>(`${a.url}/api/v1/rooms`, { title: 'Closed doors', visibility: 'public' });
     assert.equal(room.status, 201, room.text);
     const ana = fedi.addActor('ana', 'fedify');
-    const text = JSON.stringify({ type: 'LinkRequest', room: room.body.url, actor: ana.id, pipe: { ip: '127.0.0.9', port: 40999, srtpParameters: { cryptoSuite: 'AEAD_AES_256_GCM', keyBase64: randomBytes(44).toString('base64') } } });
-    const join = `${room.body.url}/join`;
-    const headers = { 'content-type': 'application/json' };
-    const signed = signRequest({ method: 'POST', url: join, headers, body: text, keyId: ana.keyId, privateKeyPem: ana.privateKeyPem });
-    const refused = await client.request('POST', join, text, { ...headers, ...signed });
+    const refused = await requestLink(client, `${room.body.url}/join`, { type: 'LinkRequest', room: room.body.url, actor: ana.id, pipe: fakePipe() }, ana);
     assert.equal(refused.status, 403, refused.text);
     assert.equal(refused.body.error, 'links_refused');
 
-    const socket = await SignalClient.connect(a.url, client.cookieHeader(), {}, { ca: fs.readFileSync(cluster.ca.caCertFile, 'utf8'), ip: '127.0.0.2' });
+    const socket = await SignalClient.connect(a.url, client.cookieHeader(), {}, { ca: cluster.caPem, ip: '127.0.0.2' });
     try {
       const answer = await socket.request('join', { roomId: 'https://b.hearth.test/rooms/elsewhere' });
       assert.equal(answer.ok, false);

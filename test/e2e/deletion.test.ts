@@ -12,8 +12,8 @@ import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { signRequest } from '../../federation/signatures/index.js';
 import { FakeRemote, type FakeActor } from '../helpers/fake-remote.js';
-import { clusterAgent, TestClient } from '../helpers/http-client.js';
-import { startInstances, type InstanceCluster, type TestInstance } from '../helpers/instances.js';
+import type { TestClient } from '../helpers/http-client.js';
+import { clusterClient, queryStore, startInstances, type InstanceCluster, type TestInstance } from '../helpers/instances.js';
 import { waitFor } from '../helpers/server-process.js';
 
 const AS = 'https://www.w3.org/ns/activitystreams';
@@ -26,15 +26,6 @@ function diskBytes(instance: TestInstance): Buffer {
   return Buffer.concat(fs.readdirSync(instance.dataDir).filter((f) => f.startsWith('hearth.sqlite')).map((f) => fs.readFileSync(path.join(instance.dataDir, f))));
 }
 
-function query<T>(instance: TestInstance, sql: string, ...args: unknown[]): T[] {
-  const db = new Database(path.join(instance.dataDir, 'hearth.sqlite'), { readonly: true });
-  try {
-    return db.prepare(sql).all(...args) as T[];
-  } finally {
-    db.close();
-  }
-}
-
 describe('deletion (HTTP, real instance, remote follower)', () => {
   let cluster: InstanceCluster;
   let a: TestInstance;
@@ -43,7 +34,7 @@ describe('deletion (HTTP, real instance, remote follower)', () => {
   let seq = 0;
   const clients: TestClient[] = [];
   const client = (): TestClient => {
-    const c = new TestClient(clusterAgent(cluster.ca.caCertFile, { 'a.hearth.test': '127.0.0.2' }));
+    const c = clusterClient(cluster);
     clients.push(c);
     return c;
   };
@@ -129,7 +120,7 @@ describe('deletion (HTTP, real instance, remote follower)', () => {
 
     const room = await host.post<{ id: string }>(`${a.url}/api/v1/rooms`, { title: 'room-title-marker', description: 'room-description-marker', visibility: 'public' });
     assert.equal(room.status, 201, room.text);
-    const [stored] = query<{ doc: string }>(a, 'SELECT doc FROM apex_objects WHERE id = ?', `${a.url}/u/heron`);
+    const [stored] = queryStore<{ doc: string }>(a, 'SELECT doc FROM apex_objects WHERE id = ?', `${a.url}/u/heron`);
     const privateKey = (JSON.parse(stored?.doc ?? '{}') as { _meta?: { privateKey?: string } })._meta?.privateKey ?? '';
     assert.match(privateKey, /BEGIN PRIVATE KEY/, 'the private key survived the profile edit');
     const keyLine = privateKey.split('\n')[5] ?? '';
@@ -156,7 +147,7 @@ describe('deletion (HTTP, real instance, remote follower)', () => {
       const bytes = diskBytes(a);
       return markers.every((m) => !bytes.includes(Buffer.from(m)));
     }, 5_000, 'the database and its WAL to hold nothing of the deleted persona');
-    const queued = query<{ n: number }>(a, 'SELECT count(*) AS n FROM delivery_jobs WHERE body LIKE ?', `%${summary}%`);
+    const queued = queryStore<{ n: number }>(a, 'SELECT count(*) AS n FROM delivery_jobs WHERE body LIKE ?', `%${summary}%`);
     assert.equal(queued[0]?.n, 0, 'no queued body carries the profile');
   });
 

@@ -4,11 +4,9 @@
  * and block across them, and a deleted persona disappears from the other side.
  */
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import Database from 'better-sqlite3';
 import { clusterAgent, TestClient } from '../helpers/http-client.js';
-import { startInstances, type InstanceCluster, type TestInstance } from '../helpers/instances.js';
+import { clusterClient, queryStore, signUp, startInstances, type InstanceCluster, type TestInstance } from '../helpers/instances.js';
 import { waitFor } from '../helpers/server-process.js';
 
 const AP = { accept: 'application/activity+json' };
@@ -43,31 +41,13 @@ async function relationships(client: TestClient, base: string, handle: string): 
 
 /** Reads an instance's database directly, read-only: what it has cached of a remote actor. */
 function cachedActor(instance: TestInstance, actorId: string): Record<string, unknown> | undefined {
-  const db = new Database(path.join(instance.dataDir, 'hearth.sqlite'), { readonly: true });
-  try {
-    const row = db.prepare('SELECT doc FROM apex_objects WHERE id = ?').get(actorId) as { doc: string } | undefined;
-    return row ? (JSON.parse(row.doc) as Record<string, unknown>) : undefined;
-  } finally {
-    db.close();
-  }
+  const row = queryStore<{ doc: string }>(instance, 'SELECT doc FROM apex_objects WHERE id = ?', actorId)[0];
+  return row ? (JSON.parse(row.doc) as Record<string, unknown>) : undefined;
 }
 
 /** Whether an instance still stores an activity (read-only look at its database). */
 function storedActivity(instance: TestInstance, activityId: string): boolean {
-  const db = new Database(path.join(instance.dataDir, 'hearth.sqlite'), { readonly: true });
-  try {
-    return db.prepare('SELECT 1 FROM apex_streams WHERE id = ?').get(activityId) !== undefined;
-  } finally {
-    db.close();
-  }
-}
-
-async function signUp(client: TestClient, base: string, username: string, handle: string): Promise<string> {
-  const account = await client.post(`${base}/api/v1/accounts`, { username, password: `${username} has a long password` });
-  assert.equal(account.status, 201, account.text);
-  const persona = await client.post<{ actorId: string }>(`${base}/api/v1/personas`, { handle, displayName: handle.toUpperCase(), summary: '' });
-  assert.equal(persona.status, 201, persona.text);
-  return persona.body.actorId;
+  return queryStore(instance, 'SELECT 1 FROM apex_streams WHERE id = ?', activityId).length > 0;
 }
 
 describe('federation between two instances over HTTPS', () => {
@@ -82,7 +62,7 @@ describe('federation between two instances over HTTPS', () => {
   before(async () => {
     cluster = await startInstances(['a', 'b']);
     [a, b] = cluster.instances as [TestInstance, TestInstance];
-    const agent = clusterAgent(cluster.ca.caCertFile, { 'a.hearth.test': '127.0.0.2', 'b.hearth.test': '127.0.0.3' });
+    const agent = clusterAgent(cluster.ca.caCertFile, cluster.hosts);
     onA = new TestClient(agent);
     onB = new TestClient(agent);
     owl = await signUp(onA, a.url, 'alice', 'owl');
@@ -216,7 +196,7 @@ describe('federation between two instances over HTTPS', () => {
     assert.equal(await publicCount(onB, `${fox}/following`), 0);
 
     // The receipt keeps working for whoever holds its id, with no session at all.
-    const anonymous = new TestClient(clusterAgent(cluster.ca.caCertFile, { 'a.hearth.test': '127.0.0.2' }));
+    const anonymous = clusterClient(cluster);
     assert.equal((await anonymous.get(`${a.url}/api/v1/deletions/${receiptId}`)).status, 200);
   });
 });

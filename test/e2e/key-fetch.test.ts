@@ -12,8 +12,8 @@ import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { signRequest } from '../../federation/signatures/index.js';
 import { FakeRemote, type FakeActor } from '../helpers/fake-remote.js';
-import { clusterAgent, TestClient, type JsonResponse } from '../helpers/http-client.js';
-import { startInstances, type InstanceCluster, type TestInstance } from '../helpers/instances.js';
+import type { JsonResponse, TestClient } from '../helpers/http-client.js';
+import { clusterClient, signUp, startInstances, type InstanceCluster, type TestInstance } from '../helpers/instances.js';
 
 const AS = 'https://www.w3.org/ns/activitystreams';
 const KEY_FETCHES_PER_HOST = 5;
@@ -55,11 +55,8 @@ describe('inbox key fetching (amplification and growth)', () => {
     a = cluster.instances[0] as TestInstance;
     remote = await FakeRemote.start(cluster.ca, 'remote.hearth.test', '127.0.0.9');
     flood = await FakeRemote.start(cluster.ca, 'flood.hearth.test', '127.0.0.10');
-    client = new TestClient(clusterAgent(cluster.ca.caCertFile, { 'a.hearth.test': '127.0.0.2' }));
-    assert.equal((await client.post(`${a.url}/api/v1/accounts`, { username: 'alice', password: 'alice has a long password' })).status, 201);
-    const persona = await client.post<{ actorId: string }>(`${a.url}/api/v1/personas`, { handle: 'owl', displayName: 'Owl' });
-    assert.equal(persona.status, 201, persona.text);
-    owl = persona.body.actorId;
+    client = clusterClient(cluster);
+    owl = await signUp(client, a.url, 'alice', 'owl', 'Owl');
   });
   after(async () => {
     await remote?.close();

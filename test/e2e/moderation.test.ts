@@ -14,14 +14,11 @@
  * persona on stage.
  */
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import Database from 'better-sqlite3';
 import { signRequest } from '../../federation/signatures/index.js';
 import { FakeRemote, type FakeActor } from '../helpers/fake-remote.js';
 import { clusterAgent, TestClient } from '../helpers/http-client.js';
-import { startInstances, type InstanceCluster, type TestInstance } from '../helpers/instances.js';
+import { queryStore, signUp, startInstances, type InstanceCluster, type TestInstance } from '../helpers/instances.js';
 import { waitFor } from '../helpers/server-process.js';
 import { SignalClient } from '../helpers/signal-client.js';
 
@@ -30,24 +27,7 @@ const AS = 'https://www.w3.org/ns/activitystreams';
 type Listener = { id: string; handle: string | null };
 const audienceIds = (room: Record<string, unknown>): string[] => (room.audience as Listener[]).map((p) => p.id);
 
-function query<T>(instance: TestInstance, sql: string, ...args: unknown[]): T[] {
-  const db = new Database(path.join(instance.dataDir, 'hearth.sqlite'), { readonly: true });
-  try {
-    return db.prepare(sql).all(...args) as T[];
-  } finally {
-    db.close();
-  }
-}
-
-const cached = (instance: TestInstance, id: string): boolean => query(instance, 'SELECT id FROM apex_objects WHERE id = ?', id).length > 0;
-
-async function signUp(client: TestClient, base: string, username: string, handle: string): Promise<string> {
-  const account = await client.post(`${base}/api/v1/accounts`, { username, password: `${username} has a long password` });
-  assert.equal(account.status, 201, account.text);
-  const persona = await client.post<{ actorId: string }>(`${base}/api/v1/personas`, { handle, displayName: handle.toUpperCase() });
-  assert.equal(persona.status, 201, persona.text);
-  return persona.body.actorId;
-}
+const cached = (instance: TestInstance, id: string): boolean => queryStore(instance, 'SELECT id FROM apex_objects WHERE id = ?', id).length > 0;
 
 async function relationships(client: TestClient, base: string, handle: string): Promise<{ followers: string[]; following: string[] }> {
   const res = await client.get<{ followers: string[]; following: string[] }>(`${base}/api/v1/personas/${handle}/export`);
@@ -82,9 +62,8 @@ describe('moderation across instances over HTTPS', () => {
     [a, b, c] = cluster.instances as [TestInstance, TestInstance, TestInstance];
     remote = await FakeRemote.start(cluster.ca, 'evil.hearth.test', '127.0.0.9');
     mallory = remote.addActor('mallory');
-    const ips = { 'a.hearth.test': '127.0.0.2', 'b.hearth.test': '127.0.0.3', 'c.hearth.test': '127.0.0.4', 'evil.hearth.test': '127.0.0.9' };
-    agent = clusterAgent(cluster.ca.caCertFile, ips);
-    tls = { ca: fs.readFileSync(cluster.ca.caCertFile, 'utf8'), ips };
+    agent = clusterAgent(cluster.ca.caCertFile, cluster.hosts);
+    tls = { ca: cluster.caPem, ips: cluster.hosts };
     alice = new TestClient(agent);
     dora = new TestClient(agent);
     onB = new TestClient(agent);
@@ -175,14 +154,14 @@ describe('moderation across instances over HTTPS', () => {
     assert.equal(byUrl.status, 403, 'an actor URL in another spelling');
     const since = new Date().toISOString();
     assert.equal((await alice.request('PATCH', `${a.url}/api/v1/personas/owl`, { displayName: 'Owl, updated' })).status, 200);
-    await waitFor(() => query<{ doc: string }>(b, 'SELECT doc FROM apex_objects WHERE id = ?', owl)[0]?.doc.includes('Owl, updated') || undefined, 10_000, 'B to get the update');
-    const toC = query(a, 'SELECT id FROM delivery_jobs WHERE host = ? AND created_at >= ?', c.host, Date.parse(since));
+    await waitFor(() => queryStore<{ doc: string }>(b, 'SELECT doc FROM apex_objects WHERE id = ?', owl)[0]?.doc.includes('Owl, updated') || undefined, 10_000, 'B to get the update');
+    const toC = queryStore(a, 'SELECT id FROM delivery_jobs WHERE host = ? AND created_at >= ?', c.host, Date.parse(since));
     assert.deepEqual(toC, [], 'no delivery to C queued after the block');
 
     // C -> A: C still has owl cached and tries to follow again; A answers 403.
     const fromC = await onC.post<{ followId: string }>(`${c.url}/api/v1/personas/cat/follow`, { target: owl });
     assert.equal(fromC.status, 200, fromC.text);
-    const job = await waitFor(() => query<{ state: string; last_status: number | null }>(c, 'SELECT state, last_status FROM delivery_jobs WHERE activity_id = ? AND host = ?', fromC.body.followId, a.host)
+    const job = await waitFor(() => queryStore<{ state: string; last_status: number | null }>(c, 'SELECT state, last_status FROM delivery_jobs WHERE activity_id = ? AND host = ?', fromC.body.followId, a.host)
       .find((j) => j.last_status !== null), 10_000, 'C\'s delivery to be answered');
     assert.deepEqual(job, { state: 'failed', last_status: 403 });
     assert.ok(!(await relationships(alice, a.url, 'owl')).followers.includes(cat));

@@ -6,14 +6,11 @@
  * never leave A; the peer receives a signed Create(Event).
  */
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import fs from 'node:fs';
-import Database from 'better-sqlite3';
 import { signRequest, verifyRequest } from '../../federation/signatures/index.js';
 import { FakeRemote, type FakeActor } from '../helpers/fake-remote.js';
 import { clusterAgent, TestClient } from '../helpers/http-client.js';
-import { startInstances, type InstanceCluster, type TestInstance } from '../helpers/instances.js';
+import { clusterClient, queryStore, signUp, startInstances, type InstanceCluster, type TestInstance } from '../helpers/instances.js';
 import { waitFor } from '../helpers/server-process.js';
 import { SignalClient } from '../helpers/signal-client.js';
 
@@ -21,21 +18,8 @@ const AP = { accept: 'application/activity+json' };
 
 interface RoomView { id: string; url: string; title: string; state: string; remote: boolean; origin: string; visibility: string; host: { handle: string | null }; speakerCount: number }
 
-async function signUp(client: TestClient, base: string, username: string, handle: string): Promise<string> {
-  const account = await client.post(`${base}/api/v1/accounts`, { username, password: `${username} has a long password` });
-  assert.equal(account.status, 201, account.text);
-  const persona = await client.post<{ actorId: string }>(`${base}/api/v1/personas`, { handle, displayName: handle.toUpperCase(), summary: '' });
-  assert.equal(persona.status, 201, persona.text);
-  return persona.body.actorId;
-}
-
 function remoteRoomIds(instance: TestInstance): string[] {
-  const db = new Database(path.join(instance.dataDir, 'hearth.sqlite'), { readonly: true });
-  try {
-    return (db.prepare('SELECT id FROM remote_rooms').all() as { id: string }[]).map((r) => r.id);
-  } finally {
-    db.close();
-  }
+  return queryStore<{ id: string }>(instance, 'SELECT id FROM remote_rooms').map((r) => r.id);
 }
 
 describe('rooms across instances (two processes over HTTPS and a Fedify-shaped peer)', () => {
@@ -64,7 +48,7 @@ describe('rooms across instances (two processes over HTTPS and a Fedify-shaped p
   before(async () => {
     cluster = await startInstances(['a', 'b'], { extraHosts: { 'fedi.hearth.test': '127.0.0.9' } });
     [a, b] = cluster.instances as [TestInstance, TestInstance];
-    const agent = clusterAgent(cluster.ca.caCertFile, { 'a.hearth.test': '127.0.0.2', 'b.hearth.test': '127.0.0.3' });
+    const agent = clusterAgent(cluster.ca.caCertFile, cluster.hosts);
     onA = new TestClient(agent);
     fox = new TestClient(agent);
     vole = new TestClient(agent);
@@ -160,9 +144,9 @@ describe('rooms across instances (two processes over HTTPS and a Fedify-shaped p
     assert.ok(room);
     const roomId = room.url.split('/').pop() ?? '';
     assert.equal(room.speakerCount, 0, 'nobody on stage before anyone joined');
-    const tls = { ca: fs.readFileSync(cluster.ca.caCertFile, 'utf8'), ip: '127.0.0.2' };
+    const tls = { ca: cluster.caPem, ip: '127.0.0.2' };
     const hostSocket = await SignalClient.connect(a.url, onA.cookieHeader(), {}, tls);
-    const speaker = new TestClient(clusterAgent(cluster.ca.caCertFile, { 'a.hearth.test': '127.0.0.2' }));
+    const speaker = clusterClient(cluster);
     await signUp(speaker, a.url, 'dora', 'wren');
     const speakerSocket = await SignalClient.connect(a.url, speaker.cookieHeader(), {}, tls);
     try {
@@ -201,7 +185,7 @@ describe('rooms across instances (two processes over HTTPS and a Fedify-shaped p
     assert.equal(notARoom.body.error, 'not_a_room');
     const missing = await lookup(`${a.url}/rooms/doesnotexist`);
     assert.equal(missing.status, 502, missing.text);
-    const anonymous = new TestClient(clusterAgent(cluster.ca.caCertFile, { 'b.hearth.test': '127.0.0.3' }));
+    const anonymous = clusterClient(cluster);
     assert.equal((await anonymous.get(`${b.url}/api/v1/rooms/lookup?url=${encodeURIComponent(room.url)}`)).status, 401, 'no anonymous fetching through B');
   });
 

@@ -3,8 +3,11 @@
  * (mapped to its own loopback address by the test resolver) and real HTTPS
  * with a certificate authority generated for the test run.
  */
+import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
+import { clusterAgent, TestClient } from './http-client.js';
 import { createTestCa, type TestCa } from './test-ca.js';
 import { freePortOn, REPO_ROOT, startServerProcess, tempDir, type ServerProcess } from './server-process.js';
 
@@ -29,6 +32,10 @@ export interface InstanceCluster {
   /** Folder of the run: CA, data directories, and each instance's log after stop(). */
   root: string;
   ca: TestCa;
+  /** The CA certificate (PEM), for clients that take it as text (WebSocket, TLS sockets). */
+  caPem: string;
+  /** Every host name of the run (instances and extra hosts) → its loopback address. */
+  hosts: Record<string, string>;
   instances: TestInstance[];
   /** Environment every process that talks to the instances needs (the CA, the resolver). */
   clientEnv: NodeJS.ProcessEnv;
@@ -116,10 +123,36 @@ export async function startInstances(names: readonly string[], options: ClusterO
   return {
     root,
     ca,
+    caPem: fs.readFileSync(ca.caCertFile, 'utf8'),
+    hosts: Object.fromEntries([...hosts.map((h): [string, string] => [h.host, h.ip]), ...Object.entries(options.extraHosts ?? {})]),
     instances,
     clientEnv,
     async stop() {
       await Promise.all(instances.map((i) => i.stop()));
     },
   };
+}
+
+/** A cookie-keeping client of its own that trusts the cluster's CA and resolves its host names (from `localAddress` when given). */
+export function clusterClient(cluster: InstanceCluster, localAddress?: string): TestClient {
+  return new TestClient(clusterAgent(cluster.ca.caCertFile, cluster.hosts, localAddress));
+}
+
+/** Signs up an account on `base` with the client and creates a persona; answers the persona's actor id. */
+export async function signUp(client: TestClient, base: string, username: string, handle: string, displayName = handle.toUpperCase()): Promise<string> {
+  const account = await client.post(`${base}/api/v1/accounts`, { username, password: `${username} has a long password` });
+  assert.equal(account.status, 201, account.text);
+  const persona = await client.post<{ actorId: string }>(`${base}/api/v1/personas`, { handle, displayName, summary: '' });
+  assert.equal(persona.status, 201, persona.text);
+  return persona.body.actorId;
+}
+
+/** Rows of a read-only query on an instance's SQLite database (a look at what it stored). */
+export function queryStore<T>(instance: TestInstance, sql: string, ...args: unknown[]): T[] {
+  const db = new Database(path.join(instance.dataDir, 'hearth.sqlite'), { readonly: true });
+  try {
+    return db.prepare(sql).all(...args) as T[];
+  } finally {
+    db.close();
+  }
 }

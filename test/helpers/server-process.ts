@@ -170,3 +170,56 @@ export async function startLocalServer(): Promise<{ proc: ServerProcess; base: s
   await proc.waitForLog((l) => l.msg === 'listening', 30_000);
   return { proc, base: `http://127.0.0.1:${port}`, host };
 }
+
+/** A server process on loopback that answers /healthz, and how to stop it. */
+export interface LoopbackServer {
+  /** `http://127.0.0.1:<port>` (also its public URL). */
+  base: string;
+  proc: ServerProcess;
+  /** Ends the process (SIGTERM) when it still runs; resolves once it has. */
+  stop: () => Promise<void>;
+}
+
+/**
+ * One server process on a free 127.0.0.1 port over plain HTTP, on `dataDir`,
+ * with one media worker and warnings-only logs (the benchmarks' server); `env`
+ * comes on top. Resolves once it answers /healthz; when it does not, it is
+ * stopped and the error carries the end of its stderr.
+ */
+export async function startLoopbackServer(options: { dataDir: string; env?: NodeJS.ProcessEnv; nodeArgs?: string[] }): Promise<LoopbackServer> {
+  const port = await freePortOn('127.0.0.1');
+  const base = `http://127.0.0.1:${port}`;
+  const proc = startServerProcess({
+    env: {
+      HEARTH_HOST: '127.0.0.1', HEARTH_PORT: String(port), HEARTH_PUBLIC_URL: base, HEARTH_DATA_DIR: options.dataDir,
+      HEARTH_LOG_LEVEL: 'warn', HEARTH_MEDIA_WORKERS: '1',
+      ...options.env,
+    },
+    ...(options.nodeArgs ? { nodeArgs: options.nodeArgs } : {}),
+  });
+  const server: LoopbackServer = {
+    base,
+    proc,
+    stop: async () => {
+      if (proc.child.exitCode === null && proc.child.signalCode === null) {
+        proc.kill('SIGTERM');
+        await proc.exited;
+      }
+    },
+  };
+  try {
+    await waitFor(async () => {
+      if (proc.child.exitCode !== null) throw new Error(`the server exited (${proc.child.exitCode})`);
+      return (await fetch(`${base}/healthz`).catch(() => undefined))?.ok;
+    }, 30_000, 'the server to answer /healthz');
+  } catch (e) {
+    throw await stoppedWith(server, e);
+  }
+  return server;
+}
+
+/** Stops a loopback server after `e` and answers the error to throw: its message and the end of the server's stderr. */
+export async function stoppedWith(server: LoopbackServer, e: unknown): Promise<Error> {
+  await server.stop();
+  return new Error(`${e instanceof Error ? e.message : String(e)}; server stderr: ${server.proc.stderr().slice(-2000)}`);
+}
