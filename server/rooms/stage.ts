@@ -5,168 +5,11 @@
  * returns a Result whose error is a closed union ({@link StageError}).
  */
 import { err, ok, type Result } from '../core/result.js';
+import { canPublish, change, MODERATING, type Arrival, type Departure, type LeaveReason, type Participant, type StageChange, type StageError } from './stage-model.js';
+import { audiencePage, stageView, viewerView, type AudiencePage, type StageSnapshot, type StageView, type ViewerView } from './stage-views.js';
 
-/** Roles in a room. Host, moderators and speakers are on the stage (may publish). */
-export type Role = 'host' | 'moderator' | 'speaker' | 'listener';
-
-/** Why a participant is no longer in the room (mapped to client-visible codes by signaling). */
-export type LeaveReason = 'left' | 'removed' | 'banned' | 'room_ended' | 'replaced' | 'persona_deleted' | 'server_shutdown' | 'account_suspended' | 'domain_blocked';
-
-/** Why an operation was refused. */
-export type StageError =
-  | 'room_ended'
-  | 'not_in_room'
-  | 'not_allowed'
-  | 'no_such_participant'
-  | 'not_a_listener'
-  | 'not_on_stage'
-  | 'no_invitation'
-  | 'stage_full'
-  | 'muted_by_moderator'
-  | 'guests_cannot'
-  | 'banned'
-  /** The participant's instance is limited by this instance's moderators: listening only. */
-  | 'instance_limited';
-
-/** Someone in the room. */
-export interface Participant {
-  /** The persona id for personas, `guest:<random>` for guests. */
-  readonly id: string;
-  readonly kind: 'persona' | 'guest';
-  readonly handle: string | null;
-  readonly displayName: string | null;
-  role: Role;
-  /** Order of arrival (for "longest present"). */
-  readonly joinedSeq: number;
-  /** Listens without appearing in the audience list (counted only). Guests are always hidden. */
-  readonly hidden: boolean;
-  /** A moderator invited this listener to speak; they have not answered yet. */
-  invited: boolean;
-  muted: boolean;
-  /** Muted by a moderator: may not unmute until a moderator allows it. */
-  mutedByModerator: boolean;
-}
-
-/**
- * The instance a persona of another instance comes from (cascade links bring
- * them with their actor URL as id and `user@host` as handle); null for
- * personas of this instance and for guests.
- */
-export function participantHost(p: Pick<Participant, 'id' | 'kind' | 'handle'>): string | null {
-  if (p.kind !== 'persona') return null;
-  if (/^https?:\/\//i.test(p.id)) {
-    try {
-      return new URL(p.id).host;
-    } catch {
-      return null;
-    }
-  }
-  const at = p.handle?.lastIndexOf('@') ?? -1;
-  return p.handle && at > 0 ? p.handle.slice(at + 1).toLowerCase() : null;
-}
-
-/** What a newcomer brings. */
-export interface Arrival {
-  id: string;
-  kind: 'persona' | 'guest';
-  handle: string | null;
-  displayName: string | null;
-  hidden: boolean;
-}
-
-/** A participant as others see them. */
-export interface PublicParticipant {
-  id: string;
-  handle: string | null;
-  displayName: string | null;
-  role: Role;
-  muted: boolean;
-  mutedByModerator: boolean;
-  invited: boolean;
-}
-
-/** How many audience entries a room state lists; the rest are counted, and `audiencePage` pages through them. */
-export const AUDIENCE_HEAD = 50;
-/** How many raised hands a moderator's room state lists (the queue's head; `handCount` says how many in all). */
-export const HANDS_HEAD = 100;
-/** Most audience entries one page answers. */
-export const AUDIENCE_PAGE_MAX = 100;
-
-/** The part of the room that every participant sees alike. */
-export interface StageView {
-  ended: boolean;
-  hostId: string | null;
-  /** Host, moderators and speakers, in order of arrival (bounded by the room's stage size). */
-  stage: PublicParticipant[];
-  /** The first {@link AUDIENCE_HEAD} listeners who chose to be seen (never guests), in order of arrival. */
-  audience: PublicParticipant[];
-  /** Listeners who chose to be seen, in all (`audience` lists the first of them). */
-  audienceCount: number;
-  /** Every listener, seen or not, guests included. */
-  listenerCount: number;
-  guestCount: number;
-}
-
-/** The part of the room that is one participant's own. */
-export interface ViewerView {
-  /** Raised hands in order (the first {@link HANDS_HEAD}); only moderators and the host get the list (others get []). */
-  hands: string[];
-  /** Raised hands in all (moderators and the host; others 0). */
-  handCount: number;
-  /** The listed hands' people who chose to be seen (moderators and the host; others []). */
-  raisedHands: PublicParticipant[];
-  /** Whether this participant's own hand is up. */
-  handRaised: boolean;
-  /** This participant as others see them (null: not in the room). */
-  self: PublicParticipant | null;
-}
-
-/** The room as one participant sees it. */
-export type StageSnapshot = StageView & ViewerView;
-
-/** One page of the audience (listeners who chose to be seen), in order of arrival. */
-export interface AudiencePage {
-  audience: PublicParticipant[];
-  audienceCount: number;
-  /** The offset of the next page, or null at the end. */
-  next: number | null;
-}
-
-/** Who left as a result of an operation, and why. */
-export interface Departure {
-  id: string;
-  reason: LeaveReason;
-}
-
-/** What an operation changed, for the service to act on. */
-export interface StageChange {
-  departed: Departure[];
-  /** Participants whose permission to publish changed (their producer must close or may start). */
-  publishChanged: string[];
-  /** Participants whose mute state changed. */
-  muteChanged: string[];
-  /** A participant who was just invited to the stage. */
-  invited?: string;
-}
-
-const ON_STAGE: ReadonlySet<Role> = new Set(['host', 'moderator', 'speaker']);
-const MODERATING: ReadonlySet<Role> = new Set(['host', 'moderator']);
-
-/** Whether a role may publish audio. */
-export function canPublish(role: Role): boolean {
-  return ON_STAGE.has(role);
-}
-
-function show(p: Participant): PublicParticipant {
-  return {
-    id: p.id, handle: p.handle, displayName: p.displayName, role: p.role,
-    muted: p.muted, mutedByModerator: p.mutedByModerator, invited: p.invited,
-  };
-}
-
-function change(extra: Partial<StageChange> = {}): StageChange {
-  return { departed: [], publishChanged: [], muteChanged: [], ...extra };
-}
+export { canPublish, participantHost, type Arrival, type Departure, type LeaveReason, type Participant, type Role, type StageChange, type StageError } from './stage-model.js';
+export { AUDIENCE_HEAD, AUDIENCE_PAGE_MAX, HANDS_HEAD, type AudiencePage, type PublicParticipant, type StageSnapshot, type StageView, type ViewerView } from './stage-views.js';
 
 /** One live room's participants and stage. */
 export class RoomStage {
@@ -407,62 +250,19 @@ export class RoomStage {
   snapshot(viewer: string | null): StageSnapshot {
     return { ...this.view(), ...this.viewerView(viewer) };
   }
-
-  /**
-   * What every participant sees alike: one pass over the participants (kept
-   * in order of arrival: a rejoin is a new entry), the audience cut at
-   * {@link AUDIENCE_HEAD}. Computed once per broadcast, not once per viewer.
-   */
+  /** What every participant sees alike (see {@link stageView}). */
   view(): StageView {
-    const stage: PublicParticipant[] = [];
-    const audience: PublicParticipant[] = [];
-    let audienceCount = 0;
-    let listenerCount = 0;
-    let guestCount = 0;
-    for (const p of this.#participants.values()) {
-      if (canPublish(p.role)) {
-        stage.push(show(p));
-        continue;
-      }
-      listenerCount++;
-      if (p.kind === 'guest') guestCount++;
-      if (p.hidden) continue;
-      if (audienceCount++ < AUDIENCE_HEAD) audience.push(show(p));
-    }
-    return { ended: this.#ended, hostId: this.#hostId, stage, audience, audienceCount, listenerCount, guestCount };
+    return stageView(this.#participants.values(), this.#ended, this.#hostId);
   }
 
   /** What is `viewer`'s own: the hand queue for moderators, its own hand and entry. */
   viewerView(viewer: string | null): ViewerView {
-    const me = viewer ? this.#participants.get(viewer) : undefined;
-    const moderates = me !== undefined && MODERATING.has(me.role);
-    const hands = moderates ? this.#hands.slice(0, HANDS_HEAD) : [];
-    const raisedHands: PublicParticipant[] = [];
-    for (const id of hands) {
-      const p = this.#participants.get(id);
-      if (p && !p.hidden) raisedHands.push(show(p));
-    }
-    return {
-      hands,
-      handCount: moderates ? this.#hands.length : 0,
-      raisedHands,
-      handRaised: viewer !== null && this.#handSet.has(viewer),
-      self: me ? show(me) : null,
-    };
+    return viewerView(this.#participants, this.#hands, viewer, viewer !== null && this.#handSet.has(viewer));
   }
 
   /** The audience from `offset` (listeners who chose to be seen, in order of arrival), at most `limit` entries. */
   audiencePage(offset: number, limit: number): AudiencePage {
-    const want = Math.max(1, Math.min(limit, AUDIENCE_PAGE_MAX));
-    const audience: PublicParticipant[] = [];
-    let audienceCount = 0;
-    for (const p of this.#participants.values()) {
-      if (canPublish(p.role) || p.hidden) continue;
-      if (audienceCount >= offset && audience.length < want) audience.push(show(p));
-      audienceCount++;
-    }
-    const end = offset + audience.length;
-    return { audience, audienceCount, next: end < audienceCount ? end : null };
+    return audiencePage(this.#participants.values(), offset, limit);
   }
 
   #stageCount(): number {
