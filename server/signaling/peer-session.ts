@@ -43,6 +43,12 @@ export class PeerSession implements HandlerSession, AdmittedPeer {
   #queue: Promise<void> = Promise.resolve();
   /** The identity no longer holds: nothing more is handled, the socket is closing. */
   #revoked = false;
+  /**
+   * Events of the room being joined, held until the join's answer is sent: a client learns the room (its
+   * producers) from the answer and then its changes. Sent before the answer, a `producerAdded` for a producer
+   * the answer missed would reach a client with nothing to consume it yet, and be lost.
+   */
+  #held: ServerEvent[] | undefined;
 
   constructor(
     private readonly ws: WebSocket,
@@ -148,6 +154,7 @@ export class PeerSession implements HandlerSession, AdmittedPeer {
         answer = err({ code: 'internal', message: 'internal error' });
       }
       this.#answer(answer.ok ? { id: msg.id, ok: true, data: answer.value } : { id: msg.id, ok: false, error: answer.error });
+      this.#release();
     });
   }
 
@@ -177,15 +184,15 @@ export class PeerSession implements HandlerSession, AdmittedPeer {
 
   async join(room: LiveRoomHandle, hidden: boolean): Promise<Result<JoinAnswer, RoomOpError>> {
     const link: ParticipantLink = {
-      send: (event: ParticipantEvent) => this.#send(serverEventOf(event)),
+      send: (event: ParticipantEvent) => this.#event(serverEventOf(event)),
       departed: (reason: LeaveReason) => {
         if (this.#link !== link) return;
         this.room = undefined;
         this.#link = undefined;
-        const left: ServerEvent = { event: 'left', data: { roomId: room.id, reason: LEAVE_CODES[reason] } };
-        this.#send(left);
+        this.#event({ event: 'left', data: { roomId: room.id, reason: LEAVE_CODES[reason] } });
       },
     };
+    this.#held = [];
     this.room = room;
     this.#link = link;
     const joined = await room.join(
@@ -211,6 +218,19 @@ export class PeerSession implements HandlerSession, AdmittedPeer {
 
   #answer(answer: Answer): void {
     this.#send(answer);
+  }
+
+  /** A room event: sent now, or after the answer when a join is under way. */
+  #event(event: ServerEvent): void {
+    if (this.#held) this.#held.push(event);
+    else this.#send(event);
+  }
+
+  /** The answer went out: the events held meanwhile follow it, in order. */
+  #release(): void {
+    const held = this.#held;
+    this.#held = undefined;
+    for (const event of held ?? []) this.#send(event);
   }
 
   #send(message: unknown): void {

@@ -95,6 +95,18 @@ describe('signaling protocol (ws clients, real worker)', () => {
     assert.equal((await flooder.closed).code, 4429);
   });
 
+  it('sends a room\'s events to a joining peer only after the join\'s answer', async () => {
+    // A room nobody joined yet: the host's arrival is broadcast at once, while its join is still being answered.
+    const fresh = String((await (await h.person('order_host')).client.post('/api/v1/rooms', { title: 'Order', visibility: 'public' })).body.id);
+    const first = await connect((await h.person('order_first')).cookie);
+    const answer = await first.request('join', { roomId: fresh });
+    assert.equal(answer.ok, true, JSON.stringify(answer));
+    await first.event('room');
+    const kinds = first.received.map((m) => ('event' in m ? m.event : `answer ${String(m.id)}`));
+    assert.equal(kinds[0], `answer ${String(answer.id)}`, `the answer comes first: ${kinds.join(', ')}`);
+    await first.ok('leave');
+  });
+
   it('lets guests listen to public rooms only, counted but not listed', async () => {
     const hostConn = await connect(host.cookie);
     await hostConn.ok('join', { roomId });

@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { audioStats, HAVE_CHROMIUM, waitForAudio } from '../helpers/browser.js';
+import { HAVE_CHROMIUM, hearing, waitForAudio } from '../helpers/browser.js';
 import { clusterAgent, TestClient } from '../helpers/http-client.js';
 import { signUp, startInstances, type InstanceCluster, type TestInstance } from '../helpers/instances.js';
 import { waitFor } from '../helpers/server-process.js';
@@ -38,13 +38,6 @@ describe('rooms across instances in Chromium (three instances)', skip, () => {
     }));
   };
 
-  /** Audio arrives now: received bytes and energy grow over 300 ms. */
-  const hearing = async (page: Page): Promise<boolean> => {
-    const first = await audioStats(page);
-    await new Promise((r) => setTimeout(r, 300));
-    const then = await audioStats(page);
-    return then.bytesReceived > first.bytesReceived && then.totalAudioEnergy > first.totalAudioEnergy;
-  };
   const phase = (page: Page): Promise<string> => page.evaluate(() => (window as unknown as { hearth: { state(): { phase: string } } }).hearth.state().phase);
 
   before(async () => {

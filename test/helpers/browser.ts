@@ -93,7 +93,12 @@ export function audioDelta(before: AudioStats, after: AudioStats): { packets: nu
   return { packets, lost, loss: packets + lost > 0 ? lost / (packets + lost) : 1 };
 }
 
-/** Polls until the page receives audio with energy beyond `after` (bytes and energy both grow). */
+/**
+ * Polls until the page receives audio with energy beyond `after` (bytes and energy both grow). The stats are
+ * sums over the page's current consumers: `after` must be a reading of the same consumers. A page whose
+ * consumers were made again starts from zero and passes only once it got as much again; use
+ * {@link waitForHearing} there.
+ */
 export async function waitForAudio(page: Page, timeoutMs: number, after: Pick<AudioStats, 'bytesReceived' | 'totalAudioEnergy'> = { bytesReceived: 0, totalAudioEnergy: 0 }): Promise<AudioStats> {
   const deadline = Date.now() + timeoutMs;
   let last: AudioStats | undefined;
@@ -103,4 +108,24 @@ export async function waitForAudio(page: Page, timeoutMs: number, after: Pick<Au
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`no audio within ${timeoutMs} ms (last: ${JSON.stringify(last)})`);
+}
+
+/** Whether the page hears now: received bytes and energy both grow over `windowMs`. */
+export async function hearing(page: Page, windowMs = 300): Promise<boolean> {
+  const first = await audioStats(page);
+  await new Promise((r) => setTimeout(r, windowMs));
+  const then = await audioStats(page);
+  return then.bytesReceived > first.bytesReceived && then.totalAudioEnergy > first.totalAudioEnergy;
+}
+
+/**
+ * Polls until the page hears now (see {@link hearing}), whichever consumers it has: for a page whose consumers
+ * are made again (a reconnect). Resolves with the time it heard (ms since the epoch, the end of the window).
+ */
+export async function waitForHearing(page: Page, timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await hearing(page)) return Date.now();
+  }
+  throw new Error(`not hearing within ${timeoutMs} ms (last: ${JSON.stringify(await audioStats(page))})`);
 }

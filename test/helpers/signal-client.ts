@@ -13,6 +13,8 @@ export interface SignalEvent {
 export class SignalClient {
   readonly events: SignalEvent[] = [];
   readonly answers: SignalAnswer[] = [];
+  /** Every message, events and answers, in the order received. */
+  readonly received: (SignalEvent | SignalAnswer)[] = [];
   readonly closed: Promise<{ code: number; reason: string }>;
   #next = 0;
   #waiters = new Set<() => void>();
@@ -20,6 +22,7 @@ export class SignalClient {
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data: Buffer) => {
       const msg = JSON.parse(data.toString()) as SignalEvent | SignalAnswer;
+      this.received.push(msg);
       if ('event' in msg) this.events.push(msg);
       else this.answers.push(msg);
       for (const w of [...this.#waiters]) w();

@@ -35,11 +35,13 @@ export class RoomMedia {
 
   /** Loads a device for the router and consumes the producers already there. */
   async start(routerRtpCapabilities: types.RtpCapabilities, producers: { producerId: string }[]): Promise<void> {
+    // Wanted at once: a `producerClosed` that arrives while the device loads takes one of them back.
+    for (const p of producers) this.wanted.add(p.producerId);
     this.device = new Device();
     await this.device.load({ routerRtpCapabilities });
-    for (const p of producers) this.wanted.add(p.producerId);
     this.recv = await this.openTransport('recv');
-    for (const id of [...this.wanted]) await this.consume(id);
+    // One producer gone meanwhile (refused by the server) does not keep the others, nor the join, from working.
+    for (const id of [...this.wanted]) await this.consume(id).catch(() => undefined);
   }
 
   private async openTransport(direction: 'send' | 'recv'): Promise<types.Transport> {
