@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../server/core/logging/logger.js';
 import type { ClaimedDeliveryJob, DeliveryOutcome, DeliveryRepository } from '../../server/store/index.js';
 import { OutcomeWriter } from './outcome-writer.js';
+import { shareSlots } from './share.js';
 import { judgeAttempt, nextAttemptAt, parseRetryAfter } from './schedule.js';
 import type { Clock, DeliveryHttpClient, DeliveryOptions, DeliverySigner } from './types.js';
 
@@ -48,6 +49,7 @@ export class DeliveryRunner {
   private again = false;
   private pumpDone: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
+  private soon: NodeJS.Immediate | undefined;
   private lastHousekeeping = Number.NEGATIVE_INFINITY;
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly perHost = new Map<string, number>();
@@ -85,6 +87,18 @@ export class DeliveryRunner {
   }
 
   /**
+   * kick() after this turn: every attempt whose outcome was written in the
+   * same flush frees its slot first, so one fill (one claim) serves them all.
+   */
+  private kickSoon(): void {
+    if (this.soon !== undefined || !this.running) return;
+    this.soon = setImmediate(() => {
+      this.soon = undefined;
+      this.kick();
+    });
+  }
+
+  /**
    * Stops claiming, then waits up to `stopTimeoutMs` for the posts in flight.
    * Posts still running after that keep their leases: their jobs are claimed
    * again once the leases run out, so nothing is lost.
@@ -93,6 +107,8 @@ export class DeliveryRunner {
     if (!this.running) return;
     this.running = false;
     clearTimeout(this.timer);
+    clearImmediate(this.soon);
+    this.soon = undefined;
     await this.pumpDone;
     if (this.inFlight.size === 0) return;
     let timer: NodeJS.Timeout | undefined;
@@ -146,26 +162,18 @@ export class DeliveryRunner {
         ...[...this.coolDown].filter(([, c]) => c.until > now.getTime()).map(([host]) => host),
         ...passedOver,
       ];
-      const hosts = await repository.dueHosts({ now, exclude, limit: free });
+      // More hosts than slots: hosts not proven yet, further down the order, are started first (see shareSlots).
+      const hosts = await repository.dueHosts({ now, exclude, limit: free + this.unprovenCap() });
       if (hosts.length === 0) break;
-      // Every host's share of this pass, claimed in one call (one synced commit on SQLite).
-      const wanted: { host: string; limit: number }[] = [];
-      let budget = free;
-      let unprovenBudget = this.unprovenCap() - this.unprovenInFlight();
-      let skipped = 0;
-      for (const host of hosts) {
-        if (budget <= 0 || !this.running) break;
-        const proven = this.proven.has(host);
-        const room = Math.min(budget, this.capOf(host, stuck) - (this.perHost.get(host) ?? 0), proven ? budget : unprovenBudget);
-        if (room <= 0) {
-          passedOver.push(host);
-          skipped += 1;
-          continue;
-        }
-        wanted.push({ host, limit: room });
-        budget -= room;
-        if (!proven) unprovenBudget -= room;
-      }
+      // Every host's share of this pass (spread over as many hosts as possible), claimed in one call:
+      // one synced commit on SQLite.
+      const { wanted, passedOver: skippedNow } = shareSlots(
+        hosts.map((host) => ({ host, room: this.capOf(host, stuck) - (this.perHost.get(host) ?? 0), proven: this.proven.has(host) })),
+        free,
+        this.unprovenCap() - this.unprovenInFlight(),
+      );
+      passedOver.push(...skippedNow);
+      const skipped = skippedNow.length;
       const jobs = wanted.length > 0 && this.running
         ? await repository.claimHosts({ hosts: wanted, now, leaseUntil: this.leaseUntil(now), claim: randomUUID() })
         : [];
@@ -280,7 +288,7 @@ export class DeliveryRunner {
         const left = (this.perHost.get(job.host) ?? 1) - 1;
         if (left > 0) this.perHost.set(job.host, left);
         else this.perHost.delete(job.host);
-        this.kick();
+        this.kickSoon();
       });
     this.inFlight.set(key, done);
   }
