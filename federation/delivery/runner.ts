@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../server/core/logging/logger.js';
 import type { ClaimedDeliveryJob, DeliveryOutcome, DeliveryRepository } from '../../server/store/index.js';
+import { OutcomeWriter } from './outcome-writer.js';
+import { shareSlots } from './share.js';
 import { judgeAttempt, nextAttemptAt, parseRetryAfter } from './schedule.js';
 import type { Clock, DeliveryHttpClient, DeliveryOptions, DeliverySigner } from './types.js';
 
@@ -47,6 +49,7 @@ export class DeliveryRunner {
   private again = false;
   private pumpDone: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
+  private soon: NodeJS.Immediate | undefined;
   private lastHousekeeping = Number.NEGATIVE_INFINITY;
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly perHost = new Map<string, number>();
@@ -57,7 +60,11 @@ export class DeliveryRunner {
   /** Hosts whose last attempt failed: not tried again before `until`. */
   private readonly coolDown = new Map<string, { until: number; failures: number }>();
 
-  constructor(private readonly deps: RunnerDeps) {}
+  private readonly outcomes: OutcomeWriter;
+
+  constructor(private readonly deps: RunnerDeps) {
+    this.outcomes = new OutcomeWriter(deps.repository);
+  }
 
   /** Deliveries being posted right now. */
   get inFlightCount(): number {
@@ -80,6 +87,18 @@ export class DeliveryRunner {
   }
 
   /**
+   * kick() after this turn: every attempt whose outcome was written in the
+   * same flush frees its slot first, so one fill (one claim) serves them all.
+   */
+  private kickSoon(): void {
+    if (this.soon !== undefined || !this.running) return;
+    this.soon = setImmediate(() => {
+      this.soon = undefined;
+      this.kick();
+    });
+  }
+
+  /**
    * Stops claiming, then waits up to `stopTimeoutMs` for the posts in flight.
    * Posts still running after that keep their leases: their jobs are claimed
    * again once the leases run out, so nothing is lost.
@@ -88,6 +107,8 @@ export class DeliveryRunner {
     if (!this.running) return;
     this.running = false;
     clearTimeout(this.timer);
+    clearImmediate(this.soon);
+    this.soon = undefined;
     await this.pumpDone;
     if (this.inFlight.size === 0) return;
     let timer: NodeJS.Timeout | undefined;
@@ -141,25 +162,25 @@ export class DeliveryRunner {
         ...[...this.coolDown].filter(([, c]) => c.until > now.getTime()).map(([host]) => host),
         ...passedOver,
       ];
-      const hosts = await repository.dueHosts({ now, exclude, limit: free });
+      // More hosts than slots: hosts not proven yet, further down the order, are started first (see shareSlots).
+      const hosts = await repository.dueHosts({ now, exclude, limit: free + this.unprovenCap() });
       if (hosts.length === 0) break;
-      let claimed = 0;
-      let skipped = 0;
-      for (const host of hosts) {
-        let room = Math.min(free, this.capOf(host, stuck) - (this.perHost.get(host) ?? 0));
-        if (!this.proven.has(host)) room = Math.min(room, this.unprovenCap() - this.unprovenInFlight());
-        if (room <= 0 || !this.running) {
-          passedOver.push(host);
-          skipped += 1;
-          continue;
-        }
-        const jobs = await repository.claim({ host, now, limit: room, leaseUntil: this.leaseUntil(now), claim: randomUUID() });
-        for (const job of jobs) this.launch(job, false);
-        claimed += jobs.length;
-        free -= jobs.length;
-      }
-      if (claimed === 0 && skipped === 0) break;
-      if (claimed === 0) pass += 1;
+      // Every host's share of this pass (spread over as many hosts as possible), claimed in one call:
+      // one synced commit on SQLite.
+      const { wanted, passedOver: skippedNow } = shareSlots(
+        hosts.map((host) => ({ host, room: this.capOf(host, stuck) - (this.perHost.get(host) ?? 0), proven: this.proven.has(host) })),
+        free,
+        this.unprovenCap() - this.unprovenInFlight(),
+      );
+      passedOver.push(...skippedNow);
+      const skipped = skippedNow.length;
+      const jobs = wanted.length > 0 && this.running
+        ? await repository.claimHosts({ hosts: wanted, now, leaseUntil: this.leaseUntil(now), claim: randomUUID() })
+        : [];
+      for (const job of jobs) this.launch(job, false);
+      free -= jobs.length;
+      if (jobs.length === 0 && skipped === 0) break;
+      if (jobs.length === 0) pass += 1;
     }
   }
 
@@ -267,7 +288,7 @@ export class DeliveryRunner {
         const left = (this.perHost.get(job.host) ?? 1) - 1;
         if (left > 0) this.perHost.set(job.host, left);
         else this.perHost.delete(job.host);
-        this.kick();
+        this.kickSoon();
       });
     this.inFlight.set(key, done);
   }
@@ -294,16 +315,14 @@ export class DeliveryRunner {
     switch (verdict.kind) {
       case 'delivered':
         this.setProven(job.host, true);
-        await this.settle(job, { state: 'delivered', at: now, status: verdict.status, error: null });
+        await this.settle(job, { state: 'delivered', at: now, status: verdict.status, error: null }, now);
         log.debug({ ...fields, status: verdict.status }, 'delivered');
-        await this.hostAnswered(job.host, now);
         return;
       case 'rejected':
         // A final answer read in full (a status), not one cut off for its size.
         if (verdict.hostAnswered && verdict.status !== null) this.setProven(job.host, true);
-        await this.settle(job, { state: 'failed', at: now, status: verdict.status, error: verdict.error });
+        await this.settle(job, { state: 'failed', at: now, status: verdict.status, error: verdict.error }, verdict.hostAnswered ? now : undefined);
         log.info({ ...fields, status: verdict.status, error: verdict.error }, 'delivery failed permanently');
-        if (verdict.hostAnswered) await this.hostAnswered(job.host, now);
         return;
       case 'retry': {
         this.hostFailed(job.host, now);
@@ -328,8 +347,18 @@ export class DeliveryRunner {
     }
   }
 
-  private async settle(job: ClaimedDeliveryJob, outcome: DeliveryOutcome): Promise<void> {
-    if (!(await this.deps.repository.settle(job.id, job.claim, outcome))) {
+  /**
+   * Stores the attempt's outcome (with others that came back in the same
+   * turn, see OutcomeWriter); `answeredAt`: the host answered, its health is
+   * cleared too.
+   */
+  private async settle(job: ClaimedDeliveryJob, outcome: DeliveryOutcome, answeredAt?: Date): Promise<void> {
+    const { settled, hostWasUnavailable } = await this.outcomes.write(job, outcome, answeredAt && { host: job.host, at: answeredAt });
+    if (hostWasUnavailable) {
+      this.deps.log.info({ host: job.host }, 'host available again');
+      this.kick();
+    }
+    if (!settled) {
       // Its lease ran out and another runner took it (or its actor was deleted): that one's outcome decides.
       this.deps.log.warn({ host: job.host, job: job.id }, 'delivery lease was lost before the attempt ended');
       return;
@@ -339,14 +368,6 @@ export class DeliveryRunner {
       await this.deps.afterReceiptJobEnded();
     } catch (error) {
       this.deps.log.error({ err: error }, 'after-receipt hook failed');
-    }
-  }
-
-  private async hostAnswered(host: string, now: Date): Promise<void> {
-    const { wasUnavailable } = await this.deps.repository.recordHostSuccess(host, now);
-    if (wasUnavailable) {
-      this.deps.log.info({ host }, 'host available again');
-      this.kick();
     }
   }
 }

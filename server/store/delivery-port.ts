@@ -55,6 +55,13 @@ export type DeliveryOutcome =
   | { state: 'delivered' | 'failed'; at: Date; status: number | null; error: string | null }
   | { state: 'pending'; at: Date; nextAttemptAt: Date; status: number | null; error: string | null };
 
+/** One claimed job's outcome, as {@link DeliveryRepository.settleMany} takes it. */
+export interface DeliverySettlement {
+  id: string;
+  claim: string;
+  outcome: DeliveryOutcome;
+}
+
 /** What the delivery runner knows about one remote host. */
 export interface DeliveryHostHealth {
   host: string;
@@ -121,10 +128,22 @@ export interface DeliveryRepository {
    */
   claim(query: { host: string; now: Date; limit: number; leaseUntil: Date; claim: string }): Promise<ClaimedDeliveryJob[]>;
   /**
+   * {@link claim} for several hosts at once, each up to its own `limit`,
+   * under one `claim`: one transaction on SQLite (one synced commit for a
+   * whole fill of the runner); on MongoDB each job is claimed atomically.
+   */
+  claimHosts(query: { hosts: readonly { host: string; limit: number }[]; now: Date; leaseUntil: Date; claim: string }): Promise<ClaimedDeliveryJob[]>;
+  /**
    * Settles a claimed job; `false` (and nothing written) when the lease was
    * lost (claimed again since). An ended job loses its private key.
    */
   settle(id: string, claim: string, outcome: DeliveryOutcome): Promise<boolean>;
+  /**
+   * {@link settle} for several jobs; answers, in order, whether each was
+   * settled. One transaction on SQLite (one synced commit for every outcome
+   * that came back in the same moment); on MongoDB each job is atomic.
+   */
+  settleMany(settlements: readonly DeliverySettlement[]): Promise<boolean[]>;
   /** Fails open jobs created before `createdBefore` that nobody holds a live lease on. */
   expire(query: { createdBefore: Date; now: Date; error: string }): Promise<number>;
   /** Fails every open job signed with `keyId` that nobody holds a live lease on (e.g. its actor was deleted). */
@@ -157,6 +176,8 @@ export interface DeliveryRepository {
    * it was unavailable.
    */
   recordHostSuccess(host: string, at: Date): Promise<{ wasUnavailable: boolean }>;
+  /** {@link recordHostSuccess} for several hosts (one transaction on SQLite); answers those that were unavailable. */
+  recordHostSuccesses(hosts: readonly string[], at: Date): Promise<string[]>;
   /** Records that an unavailable host is being probed now. */
   markHostProbed(host: string, at: Date): Promise<void>;
 }

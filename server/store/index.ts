@@ -29,6 +29,7 @@ export type {
   DeliveryJobState,
   DeliveryOutcome,
   DeliveryRepository,
+  DeliverySettlement,
   NewDeliveryJob,
 } from './delivery-port.js';
 export type {

@@ -78,9 +78,14 @@ describe('benchmarks at a tiny size', { timeout: 240_000 }, () => {
     assert.ok(num(f.idleRssMb.server) > 10 && num(f.idleRssMb.workers) > 1);
   });
 
-  it('fan-out: every recipient got the activity from Hearth; the baseline delivered some', () => {
-    const f = json('fanout').figures as { recipients: number; hearth: Record<string, unknown>; baseline: Record<string, unknown> };
+  it('fan-out: every recipient got the activity from Hearth, through shared inboxes in one POST per host too; the baseline delivered some', () => {
+    const f = json('fanout').figures as {
+      recipients: number; hosts: number; hearth: Record<string, unknown>; baseline: Record<string, unknown>; sharedInboxes: Record<string, unknown>;
+    };
     assert.equal(f.hearth.delivered, f.recipients);
+    assert.equal(f.hearth.posts, f.recipients);
+    assert.equal(f.sharedInboxes.delivered, f.recipients);
+    assert.equal(f.sharedInboxes.posts, f.hosts);
     assert.ok(num(f.baseline.delivered) > 0);
   });
 

@@ -20,12 +20,35 @@ export interface BenchActor {
 export interface RemoteHost {
   origin: string;
   actors: BenchActor[];
-  /** POSTs received: arrival time (ms, performance.now()) and path. */
-  posts: { at: number; path: string }[];
+  /**
+   * POSTs received: arrival time (ms, performance.now()), path, and the
+   * recipients it reached: 1 for an actor's own inbox; at the shared inbox,
+   * the actors of this host the activity addresses (to, cc, bto, bcc,
+   * audience), as a server that fans out behind its shared inbox would
+   * count them.
+   */
+  posts: { at: number; path: string; recipients: number }[];
   close(): Promise<void>;
 }
 
 const AS_CONTEXT = ['https://www.w3.org/ns/activitystreams', 'https://w3id.org/security/v1'];
+
+const SHARED_INBOX_PATH = '/inbox';
+
+/** How many of `actors` an activity (JSON) addresses; 0 when it is not JSON. */
+function addressedHere(body: Buffer, actors: ReadonlySet<string>): number {
+  let activity: Record<string, unknown>;
+  try {
+    activity = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+  } catch {
+    return 0;
+  }
+  const addressed = new Set<string>();
+  for (const field of ['to', 'cc', 'bto', 'bcc', 'audience']) {
+    for (const id of [activity[field]].flat()) if (typeof id === 'string' && actors.has(id)) addressed.add(id);
+  }
+  return addressed.size;
+}
 
 /** One RSA-2048 key pair, shared by the actors of a run (key generation is slow; verification cost is the same). */
 export function newKeyPair(): { publicKey: string; privateKey: string } {
@@ -46,13 +69,16 @@ export async function startRemoteHost(options: {
   const keys = options.keys ?? newKeyPair();
   const latency = options.latencyMs ?? 0;
   const docs = new Map<string, string>();
+  const actorIds = new Set<string>();
   const posts: RemoteHost['posts'] = [];
   const server = http.createServer((req, res) => {
     const path = req.url ?? '/';
     if (req.method === 'POST') {
-      req.resume();
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
-        posts.push({ at: performance.now(), path });
+        const recipients = path === SHARED_INBOX_PATH ? addressedHere(Buffer.concat(chunks), actorIds) : 1;
+        posts.push({ at: performance.now(), path, recipients });
         const answer = (): void => { res.writeHead(202).end(); };
         if (latency > 0) setTimeout(answer, latency);
         else answer();
@@ -75,12 +101,13 @@ export async function startRemoteHost(options: {
     const id = `${origin}/users/a${i}`;
     const actor: BenchActor = { id, keyId: `${id}#main-key`, inbox: `${id}/inbox`, privateKeyPem: keys.privateKey, publicKeyPem: keys.publicKey };
     actors.push(actor);
+    actorIds.add(id);
     docs.set(`/users/a${i}`, JSON.stringify({
       '@context': AS_CONTEXT,
       id, type: 'Person', preferredUsername: `a${i}`, inbox: actor.inbox, outbox: `${id}/outbox`,
       followers: `${id}/followers`, following: `${id}/following`,
       publicKey: { id: actor.keyId, owner: id, publicKeyPem: keys.publicKey },
-      endpoints: { sharedInbox: `${origin}/inbox` },
+      endpoints: { sharedInbox: `${origin}${SHARED_INBOX_PATH}` },
     }));
   }
   return {

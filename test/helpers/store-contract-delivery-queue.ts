@@ -111,6 +111,43 @@ export function defineDeliveryQueueContract(ctx: ContractContext): void {
     assert.deepEqual(await delivery.counts(), { pending: 1, 'in-flight': 0, delivered: 1, failed: 1 });
   });
 
+  it('claims for several hosts, settles several jobs and clears several hosts in one call each, as one by one would', async () => {
+    const { delivery } = ctx.store();
+    await delivery.enqueue([job(1), job(2), job(3), job(4, { host: 'b.test' }), job(5, { host: 'c.test' })], T0);
+    const claimed = await delivery.claimHosts({
+      hosts: [{ host: 'a.test', limit: 2 }, { host: 'b.test', limit: 4 }, { host: 'c.test', limit: 0 }, { host: 'none.test', limit: 3 }],
+      now: at(10), leaseUntil: at(120_000), claim: 'm',
+    });
+    assert.deepEqual(claimed.map((j) => j.activityId).sort(), [job(1), job(2), job(4)].map((j) => j.activityId).sort());
+    for (const j of claimed) assert.deepEqual([j.state, j.claim, j.attempts, j.nextAttemptAt], ['in-flight', 'm', 1, at(120_000)]);
+    assert.deepEqual(await delivery.dueHosts({ now: at(20), exclude: [], limit: 10 }), ['a.test', 'c.test']);
+    const [a1, a2, b1] = claimed.sort((x, y) => x.activityId.localeCompare(y.activityId));
+    assert.ok(a1 && a2 && b1);
+    const settled = await delivery.settleMany([
+      { id: a1.id, claim: 'm', outcome: { state: 'delivered', at: at(100), status: 202, error: null } },
+      { id: a2.id, claim: 'wrong', outcome: { state: 'delivered', at: at(100), status: 202, error: null } },
+      { id: b1.id, claim: 'm', outcome: { state: 'pending', at: at(100), nextAttemptAt: at(5000), status: 503, error: 'server error' } },
+      { id: 'not-an-id', claim: 'm', outcome: { state: 'failed', at: at(100), status: null, error: null } },
+    ]);
+    assert.deepEqual(settled, [true, false, true, false]);
+    assert.deepEqual(await delivery.settleMany([]), []);
+    const done = await delivery.findJob(a1.activityId, a1.inbox);
+    assert.deepEqual([done?.state, done?.lastStatus, done?.privateKeyPem], ['delivered', 202, null]);
+    assert.equal((await delivery.findJob(a2.activityId, a2.inbox))?.state, 'in-flight');
+    const retry = await delivery.findJob(b1.activityId, b1.inbox);
+    assert.deepEqual([retry?.state, retry?.nextAttemptAt, retry?.privateKeyPem], ['pending', at(5000), 'PRIVATE KEY PEM']);
+    // Hosts: one unavailable, one failing but available, one never seen; named twice is once.
+    for (const d of [0, DAY, 2 * DAY]) await delivery.recordHostFailure('down.test', at(d), 3);
+    await delivery.recordHostFailure('b.test', at(0), 3);
+    const back = at(2 * DAY + 1000);
+    assert.deepEqual(await delivery.recordHostSuccesses(['down.test', 'b.test', 'new.test', 'down.test'], back), ['down.test']);
+    for (const host of ['down.test', 'b.test', 'new.test']) {
+      const health = await delivery.hostHealth(host);
+      assert.deepEqual([health?.failureDays, health?.unavailable, health?.lastSuccessAt], [[], false, back], host);
+    }
+    assert.deepEqual(await delivery.recordHostSuccesses(['down.test'], at(2 * DAY + 2000)), []);
+  });
+
   it('expires and cancels open jobs, but not one under a live lease', async () => {
     const { delivery } = ctx.store();
     await delivery.enqueue([job(1), job(2)], T0);

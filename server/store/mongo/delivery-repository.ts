@@ -8,6 +8,7 @@ import type {
   DeliveryJobState,
   DeliveryOutcome,
   DeliveryRepository,
+  DeliverySettlement,
   NewDeliveryJob,
 } from '../delivery-port.js';
 
@@ -170,6 +171,16 @@ export class MongoDeliveryRepository implements DeliveryRepository {
     return claimed;
   }
 
+  async claimHosts(query: { hosts: readonly { host: string; limit: number }[]; now: Date; leaseUntil: Date; claim: string }): Promise<ClaimedDeliveryJob[]> {
+    const claimed: ClaimedDeliveryJob[] = [];
+    for (const { host, limit } of query.hosts) claimed.push(...(await this.claim({ ...query, host, limit })));
+    return claimed;
+  }
+
+  async settleMany(settlements: readonly DeliverySettlement[]): Promise<boolean[]> {
+    return Promise.all(settlements.map((s) => this.settle(s.id, s.claim, s.outcome)));
+  }
+
   async settle(id: string, claim: string, outcome: DeliveryOutcome): Promise<boolean> {
     if (!ObjectId.isValid(id)) return false;
     const common = { claim: null, lastStatus: outcome.status, lastError: outcome.error, updatedAt: outcome.at };
@@ -262,6 +273,12 @@ export class MongoDeliveryRepository implements DeliveryRepository {
       await this.jobs.updateMany({ host, state: 'pending', nextAttemptAt: { $gt: at } }, { $set: { nextAttemptAt: at, updatedAt: at } });
     }
     return { wasUnavailable };
+  }
+
+  async recordHostSuccesses(hosts: readonly string[], at: Date): Promise<string[]> {
+    const unique = [...new Set(hosts)];
+    const was = await Promise.all(unique.map((host) => this.recordHostSuccess(host, at)));
+    return unique.filter((_, i) => was[i]?.wasUnavailable === true);
   }
 
   async markHostProbed(host: string, at: Date): Promise<void> {

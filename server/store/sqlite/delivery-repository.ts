@@ -8,6 +8,7 @@ import type {
   DeliveryJobState,
   DeliveryOutcome,
   DeliveryRepository,
+  DeliverySettlement,
   NewDeliveryJob,
 } from '../delivery-port.js';
 import { settle } from './settle.js';
@@ -103,30 +104,21 @@ export class SqliteDeliveryRepository implements DeliveryRepository {
   }
 
   claim(query: { host: string; now: Date; limit: number; leaseUntil: Date; claim: string }): Promise<ClaimedDeliveryJob[]> {
-    return settle(() => {
-      if (query.limit <= 0) return [];
-      const rows = this.s.claim.all({
-        host: query.host,
-        now: query.now.getTime(),
-        limit: query.limit,
-        leaseUntil: query.leaseUntil.getTime(),
-        claim: query.claim,
-      }) as JobRow[];
-      // RETURNING has no defined order.
-      rows.sort((a, b) => a.id - b.id);
-      return rows.map((r) => toJob(r) as ClaimedDeliveryJob);
-    });
+    return settle(() => this.claimOne(query));
+  }
+
+  claimHosts(query: { hosts: readonly { host: string; limit: number }[]; now: Date; leaseUntil: Date; claim: string }): Promise<ClaimedDeliveryJob[]> {
+    return settle(() =>
+      this.db.transaction(() => query.hosts.flatMap(({ host, limit }) => this.claimOne({ ...query, host, limit }))).immediate(),
+    );
   }
 
   settle(id: string, claim: string, outcome: DeliveryOutcome): Promise<boolean> {
-    return settle(() => {
-      const base = { id: Number(id), claim, status: outcome.status, error: outcome.error, at: outcome.at.getTime() };
-      if (!Number.isSafeInteger(base.id)) return false;
-      const result = outcome.state === 'pending'
-        ? this.s.retry.run({ ...base, next: outcome.nextAttemptAt.getTime() })
-        : this.s.end.run({ ...base, state: outcome.state });
-      return result.changes > 0;
-    });
+    return settle(() => this.settleOne({ id, claim, outcome }));
+  }
+
+  settleMany(settlements: readonly DeliverySettlement[]): Promise<boolean[]> {
+    return settle(() => this.db.transaction(() => settlements.map((s) => this.settleOne(s))).immediate());
   }
 
   expire(query: { createdBefore: Date; now: Date; error: string }): Promise<number> {
@@ -200,23 +192,51 @@ export class SqliteDeliveryRepository implements DeliveryRepository {
   }
 
   recordHostSuccess(host: string, at: Date): Promise<{ wasUnavailable: boolean }> {
-    return settle(() =>
-      this.db.transaction(() => {
-        const row = this.s.getHost.get(host) as HostRow | undefined;
-        const before = row ? toHealth(row) : emptyHealth(host);
-        const fresh = before.lastSuccessAt !== null && at.getTime() - before.lastSuccessAt.getTime() < SUCCESS_REFRESH_MS;
-        if (row && fresh && before.failureDays.length === 0 && !before.unavailable) return { wasUnavailable: false };
-        this.s.upsertHost.run(toHostParams({ ...before, failureDays: [], lastSuccessAt: at, unavailable: false }));
-        if (before.unavailable) this.s.dueNow.run({ host, at: at.getTime() });
-        return { wasUnavailable: before.unavailable };
-      }).immediate(),
-    );
+    return settle(() => this.db.transaction(() => ({ wasUnavailable: this.hostSucceeded(host, at) })).immediate());
+  }
+
+  recordHostSuccesses(hosts: readonly string[], at: Date): Promise<string[]> {
+    return settle(() => this.db.transaction(() => [...new Set(hosts)].filter((host) => this.hostSucceeded(host, at))).immediate());
   }
 
   markHostProbed(host: string, at: Date): Promise<void> {
     return settle(() => {
       this.s.probed.run(at.getTime(), host);
     });
+  }
+
+  private claimOne(query: { host: string; now: Date; limit: number; leaseUntil: Date; claim: string }): ClaimedDeliveryJob[] {
+    if (query.limit <= 0) return [];
+    const rows = this.s.claim.all({
+      host: query.host,
+      now: query.now.getTime(),
+      limit: query.limit,
+      leaseUntil: query.leaseUntil.getTime(),
+      claim: query.claim,
+    }) as JobRow[];
+    // RETURNING has no defined order.
+    rows.sort((a, b) => a.id - b.id);
+    return rows.map((r) => toJob(r) as ClaimedDeliveryJob);
+  }
+
+  private settleOne({ id, claim, outcome }: DeliverySettlement): boolean {
+    const base = { id: Number(id), claim, status: outcome.status, error: outcome.error, at: outcome.at.getTime() };
+    if (!Number.isSafeInteger(base.id)) return false;
+    const result = outcome.state === 'pending'
+      ? this.s.retry.run({ ...base, next: outcome.nextAttemptAt.getTime() })
+      : this.s.end.run({ ...base, state: outcome.state });
+    return result.changes > 0;
+  }
+
+  /** Inside a transaction: clears the host's failures (written at most hourly while healthy); answers whether it was unavailable. */
+  private hostSucceeded(host: string, at: Date): boolean {
+    const row = this.s.getHost.get(host) as HostRow | undefined;
+    const before = row ? toHealth(row) : emptyHealth(host);
+    const fresh = before.lastSuccessAt !== null && at.getTime() - before.lastSuccessAt.getTime() < SUCCESS_REFRESH_MS;
+    if (row && fresh && before.failureDays.length === 0 && !before.unavailable) return false;
+    this.s.upsertHost.run(toHostParams({ ...before, failureDays: [], lastSuccessAt: at, unavailable: false }));
+    if (before.unavailable) this.s.dueNow.run({ host, at: at.getTime() });
+    return before.unavailable;
   }
 }
 
