@@ -43,7 +43,7 @@ export type FederationEvents = {
 
 export interface FederationDeps {
   config: Pick<Config, 'http' | 'federation' | 'accounts'>;
-  store: Pick<Store, 'apex' | 'instance' | 'federation' | 'delivery' | 'remoteRooms' | 'checkpoint'>;
+  store: Pick<Store, 'apex' | 'instance' | 'federation' | 'delivery' | 'remoteRooms' | 'checkpoint' | 'storeInbound'>;
   /** Local personas (the inbox reads whether one approves followers by hand). */
   personas: Pick<PersonaRepository, 'findByHandle'>;
   log: Logger;
@@ -168,6 +168,7 @@ export class Federation {
     const followsEnded = (a: string, b: string): Promise<void> => this.followsEnded(a, b);
     this.inbox = new InboxProcessor({
       apex: this.apex, store, log: log.child({ module: 'federation.inbox' }), personas: this.personas, rooms: this.rooms.inbox, followsEnded,
+      delivery: this.delivery,
       ...(moderation ? { moderation } : {}),
       settings: {
         approveFollowers: async (actorId) => {

@@ -54,6 +54,8 @@ export interface ApexApi extends RequestHandler {
     usernameToIRI(name: string): string;
     objectIdToIRI(id?: string): string;
     activityIdToIRI(id?: string): string;
+    /** An activity's own collections (shares, likes) by name, from its store id. */
+    idToActivityCollections(id: string): Record<string, string>;
     nameToActorStreams(name: string): Record<string, string>;
     nameToBlockedIRI(name: string): string;
   };
@@ -70,6 +72,8 @@ export interface ApexApi extends RequestHandler {
   fromJSONLD(doc: Record<string, unknown>): Promise<ApexObject>;
   toJSONLD(doc: ApexObject): Promise<Record<string, unknown>>;
   stringifyPublicJSONLD(doc: unknown): string;
+  /** `id` with the page query parameter set (`?page=true` for a collection's first page). */
+  addPageToIRI(id: string, page: unknown): string;
   buildActivity(type: string, actorId: string, to: string | string[], etc?: Record<string, unknown>): Promise<ApexObject>;
   addToOutbox(actor: ApexObject, activity: ApexObject): Promise<unknown>;
   acceptFollow(actor: ApexObject, follow: ApexObject): Promise<{ postTask: () => Promise<unknown>; updated: ApexObject }>;

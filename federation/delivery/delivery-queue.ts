@@ -122,6 +122,26 @@ export class DeliveryQueue {
    * Enqueuing an (activity id, inbox) pair that is already queued is a no-op.
    */
   async enqueue(request: EnqueueRequest): Promise<Result<EnqueueSummary, EnqueueError>> {
+    const prepared = this.prepare(request);
+    if (!prepared.ok) return prepared;
+    const batchId = request.batchId ?? null;
+    if (batchId !== null && (await this.repository.getBatch(batchId)) === undefined) {
+      return err({ kind: 'unknown-batch', batchId });
+    }
+    const { jobs, rejected } = prepared.value;
+    const now = this.clock.now();
+    const dueAt = new Date(now.getTime() + Math.max(0, request.delayMs ?? 0));
+    const { inserted, duplicates } = jobs.length > 0 ? await this.repository.enqueue(jobs, now, dueAt) : { inserted: 0, duplicates: 0 };
+    if (inserted > 0) this.runner.kick();
+    return ok({ queued: inserted, duplicates, rejected });
+  }
+
+  /**
+   * The jobs `enqueue` would store for `request` (checked the same way), for
+   * a caller that stores them in its own transaction (`Store.storeInbound`)
+   * and then calls {@link kick}. The batch, if any, is not checked here.
+   */
+  prepare(request: EnqueueRequest): Result<{ jobs: NewDeliveryJob[]; rejected: string[]; now: Date }, EnqueueError> {
     const activity = serializeActivity(request.activity);
     if (!activity.ok) return activity;
     try {
@@ -133,9 +153,6 @@ export class DeliveryQueue {
     }
     if (request.keyId === '') return err({ kind: 'invalid-key', reason: 'empty key id' });
     const batchId = request.batchId ?? null;
-    if (batchId !== null && (await this.repository.getBatch(batchId)) === undefined) {
-      return err({ kind: 'unknown-batch', batchId });
-    }
     const rejected: string[] = [];
     const inboxes = new Set<string>();
     let blocked = 0;
@@ -146,6 +163,7 @@ export class DeliveryQueue {
       else inboxes.add(inbox);
     }
     if (blocked > 0) this.log.info({ blocked }, 'inboxes of blocked instances left out');
+    if (rejected.length > 0) this.log.warn({ rejected: rejected.length }, 'inboxes that are not http(s) URLs left out');
     const jobs: NewDeliveryJob[] = [...inboxes].map((inbox) => ({
       activityId: activity.value.id,
       inbox,
@@ -155,12 +173,12 @@ export class DeliveryQueue {
       privateKeyPem: request.privateKeyPem,
       batchId,
     }));
-    const now = this.clock.now();
-    const dueAt = new Date(now.getTime() + Math.max(0, request.delayMs ?? 0));
-    const { inserted, duplicates } = jobs.length > 0 ? await this.repository.enqueue(jobs, now, dueAt) : { inserted: 0, duplicates: 0 };
-    if (rejected.length > 0) this.log.warn({ rejected: rejected.length }, 'inboxes that are not http(s) URLs left out');
-    if (inserted > 0) this.runner.kick();
-    return ok({ queued: inserted, duplicates, rejected });
+    return ok({ jobs, rejected, now: this.clock.now() });
+  }
+
+  /** Tells the runner that jobs were stored (after a `prepare` the caller stored itself). */
+  kick(): void {
+    this.runner.kick();
   }
 
   /**

@@ -176,7 +176,14 @@ export function inboxRouter(deps: InboxRouteDeps): Router {
       // handlers only act on their id (and fetch from the origin if needed).
       for (const [id] of activity.embedded) if (!sameOrigin(id, activity.actorId)) activity.embedded.delete(id);
 
-      if (!(await deps.store.federation.claimInbound(activity.id, new Date().toISOString()))) {
+      // A Follow accepted at once: claimed, stored and answered in one store transaction.
+      const receivedAt = new Date().toISOString();
+      const fast = await deps.processor.acceptAtOnce(activity, receivedAt);
+      if (fast !== undefined) {
+        res.status(202).json({ status: fast });
+        return;
+      }
+      if (!(await deps.store.federation.claimInbound(activity.id, receivedAt))) {
         res.status(202).json({ status: 'duplicate' });
         return;
       }

@@ -6,6 +6,7 @@ import { first } from '../actors/persona-actor.js';
 import { endFollows } from '../actors/follows.js';
 import type { PersonaActors } from '../actors/persona-federation.js';
 import type { FederationModeration } from '../moderation-port.js';
+import { acceptFollowAtOnce, type PreparedDeliveries } from './follow-fast-path.js';
 import { sameOrigin, type InboundActivity } from './inbound-activity.js';
 
 /**
@@ -32,8 +33,10 @@ export interface LocalPersonaSettings {
 
 export interface InboxProcessorDeps {
   apex: ApexApi;
-  store: Pick<Store, 'apex' | 'federation'>;
+  store: Pick<Store, 'apex' | 'federation' | 'storeInbound'>;
   log: Logger;
+  /** The delivery queue, for Follows accepted at once in one store transaction (`acceptAtOnce`); without it, apex's path. */
+  delivery?: PreparedDeliveries;
   personas: PersonaActors;
   settings: LocalPersonaSettings;
   /** Domain blocks (follows from a limited domain need approval) and the reports queue for Flags. */
@@ -89,6 +92,28 @@ export class InboxProcessor {
     return handler ? handler(activity) : Promise.resolve(accepted);
   }
 
+  /**
+   * The inbox's fast path (ADR 0046): a Follow of a local persona that
+   * accepts followers at once, by a remote actor whose document is cached,
+   * is claimed, stored, accepted and its Accept queued in one store
+   * transaction, without apex or jsonld. Answers undefined, having done
+   * nothing, for every other activity: the caller claims it and calls
+   * `process`. Same checks as `follow` (local target; a limited instance's
+   * and a hand-approving persona's follows wait).
+   */
+  async acceptAtOnce(a: InboundActivity, receivedAt: string): Promise<'accepted' | 'duplicate' | undefined> {
+    const { delivery } = this.deps;
+    if (a.type !== 'Follow' || !delivery || a.objectIds.length !== 1 || this.isLocal(a.actorId)) return undefined;
+    const target = await this.localActor(a.objectIds[0] ?? '');
+    if (!target || this.limited(a.actorId) || (await this.deps.settings.approveFollowers(target.id)) !== false) return undefined;
+    return acceptFollowAtOnce({ apex: this.deps.apex, store: this.deps.store, delivery }, { followId: a.id, follower: a.actorId, target, receivedAt });
+  }
+
+  /** Follows from a limited instance always wait for the persona's approval. */
+  private limited(actorId: string): boolean {
+    return this.deps.moderation?.levelOf(new URL(actorId).host) === 'limit';
+  }
+
   private isLocal(id: string): boolean {
     return sameOrigin(id, this.deps.apex.baseUrl);
   }
@@ -109,9 +134,7 @@ export class InboxProcessor {
     const follow = await apex.fromJSONLD({ '@context': 'https://www.w3.org/ns/activitystreams', id: a.id, type: 'Follow', actor: a.actorId, object: target.id });
     follow._meta = { collection: [] };
     await store.apex.saveActivity(follow);
-    // A limited instance's follows always wait for the persona's approval.
-    const limited = this.deps.moderation?.levelOf(new URL(a.actorId).host) === 'limit';
-    if (limited || (await this.deps.settings.approveFollowers(target.id))) {
+    if (this.limited(a.actorId) || (await this.deps.settings.approveFollowers(target.id))) {
       await store.federation.putFollowRequest({ followId: a.id, localActor: target.id, remoteActor: a.actorId, receivedAt: new Date().toISOString() });
       return accepted;
     }

@@ -16,6 +16,7 @@ export type {
   ActorTombstone,
   FederationRepository,
   FollowRequest,
+  InboundUnit,
   InboundReport,
   InstanceRepository,
   Store,

@@ -6,7 +6,7 @@
  */
 
 import type { AccountRepository, InviteRepository, PersonaRepository, SessionRepository } from './accounts-port.js';
-import type { DeliveryRepository } from './delivery-port.js';
+import type { DeliveryRepository, NewDeliveryJob } from './delivery-port.js';
 import type { ModerationRepository } from './moderation-port.js';
 import type { RoomRepository } from './rooms-port.js';
 import type { RemoteRoomRepository } from './remote-rooms-port.js';
@@ -196,6 +196,19 @@ export interface InboundReport {
 }
 
 /** A connected store. Acknowledged writes survive a crash of the process. */
+/** What {@link Store.storeInbound} writes for one inbound activity. */
+export interface InboundUnit {
+  /** The inbound activity's id (claimed as in `FederationRepository.claimInbound`). */
+  activityId: string;
+  receivedAt: string;
+  /** apex documents to save as new activities (in order). */
+  activities: readonly ApexDocument[];
+  /** Delivery jobs to queue, created and due at `now`. */
+  deliveries?: { jobs: readonly NewDeliveryJob[]; now: Date };
+  /** Inboxes a local actor delivered to (as in `FederationRepository.recordContacts`). */
+  contacts?: { actorId: string; inboxes: readonly string[] };
+}
+
 export interface Store {
   readonly kind: 'sqlite' | 'mongodb';
   /** Pass as activitypub-express's `settings.store`. */
@@ -215,6 +228,14 @@ export interface Store {
   readonly moderation: ModerationRepository;
   /** Rooms announced by other instances (see remote-rooms-port.ts). */
   readonly remoteRooms: RemoteRoomRepository;
+  /**
+   * Everything one inbound activity stores, as one unit (ADR 0046): claims
+   * its id, saves the activities and queues the deliveries. Answers false,
+   * having written nothing, when the id was claimed already (a duplicate).
+   * One transaction on SQLite (one synced commit); on MongoDB the writes
+   * follow one another, each atomic.
+   */
+  storeInbound(unit: InboundUnit): Promise<boolean>;
   /** Whether the database answers right now (for health checks); never throws. */
   ping(): Promise<boolean>;
   /**

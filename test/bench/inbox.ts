@@ -11,7 +11,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { Client } from '../helpers/accounts-harness.js';
 import { childPids, REPO_ROOT, startLoopbackServer, stoppedWith, type ServerProcess } from '../helpers/server-process.js';
-import { rssBytes } from './machine.js';
+import { cpuTimeMs, rssBytes } from './machine.js';
 import { prepareFollows, runInboxLoad, type InboxLoadResult } from './inbox-load.js';
 import { startRemoteHost, type RemoteHost } from './remote-hosts.js';
 import { round, sleep, type BenchContext, type BenchResult } from './types.js';
@@ -21,6 +21,8 @@ const BASELINE_JS = path.join(REPO_ROOT, 'dist', 'test', 'bench', 'apex-baseline
 interface Target {
   inbox: string;
   actorId: string;
+  /** The process that serves the inbox (its CPU time is read around the timed load). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -43,7 +45,7 @@ async function startHearth(ctx: BenchContext, dataDir: string): Promise<Target &
     const rss = pids.map((p) => rssBytes(p) ?? 0);
     ctx.say(`inbox: hearth listening, idle RSS ${pids.length} processes`);
     return {
-      inbox: `${base}/u/owl/inbox`, actorId: String(persona.body.actorId), proc, stop,
+      inbox: `${base}/u/owl/inbox`, actorId: String(persona.body.actorId), pid: proc.child.pid ?? 0, proc, stop,
       idleRssMb: round((rss[0] ?? 0) / 2 ** 20, 1),
       workerRssMb: round(rss.slice(1).reduce((a, b) => a + b, 0) / 2 ** 20, 1),
     };
@@ -66,6 +68,7 @@ async function startBaseline(dataDir: string): Promise<Target> {
   const info = JSON.parse(first) as { inbox: string; actorId: string };
   return {
     ...info,
+    pid: child.pid ?? 0,
     stop: async () => {
       if (child.exitCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));
@@ -76,12 +79,22 @@ async function startBaseline(dataDir: string): Promise<Target> {
   };
 }
 
-async function measure(target: Target, remote: RemoteHost, count: number, maxSeconds: number, tag: string): Promise<InboxLoadResult> {
+/**
+ * The load's figures plus the server process's own CPU time per accepted
+ * activity (all its threads, the Accepts' signatures included, read from
+ * /proc while the load runs): a figure that holds on a machine shared
+ * with other work, where the rate and the latency do not.
+ */
+async function measure(target: Target, remote: RemoteHost, count: number, maxSeconds: number, tag: string): Promise<InboxLoadResult & { serverCpuMsPerActivity?: number }> {
   // Warm-up: every actor's key fetched and cached, untimed.
   const warm = prepareFollows({ inbox: target.inbox, target: target.actorId, actors: remote.actors, count: remote.actors.length, tag: `${tag}-warm` });
   await runInboxLoad(target.inbox, warm, 4, 30);
   const load = prepareFollows({ inbox: target.inbox, target: target.actorId, actors: remote.actors, count, tag });
-  return runInboxLoad(target.inbox, load, 16, maxSeconds);
+  const cpuBefore = cpuTimeMs(target.pid);
+  const result = await runInboxLoad(target.inbox, load, 16, maxSeconds);
+  const cpuAfter = cpuTimeMs(target.pid);
+  if (cpuBefore === undefined || cpuAfter === undefined || result.accepted === 0) return result;
+  return { ...result, serverCpuMsPerActivity: round((cpuAfter - cpuBefore) / result.accepted, 2) };
 }
 
 export async function inboxBenchmark(ctx: BenchContext): Promise<BenchResult> {
@@ -90,8 +103,8 @@ export async function inboxBenchmark(ctx: BenchContext): Promise<BenchResult> {
   const maxSeconds = ctx.size === 'tiny' ? 10 : 30;
   const remote = await startRemoteHost({ ip: '127.0.0.1', actors: ctx.size === 'tiny' ? 3 : 20 });
   const figures: Record<string, unknown> = { count, concurrency: 16, activity: 'Follow (accepted: the Accept is queued for delivery)' };
-  let hearth: InboxLoadResult | undefined;
-  let baseline: InboxLoadResult | undefined;
+  let hearth: (InboxLoadResult & { serverCpuMsPerActivity?: number }) | undefined;
+  let baseline: (InboxLoadResult & { serverCpuMsPerActivity?: number }) | undefined;
   let baselineError: string | undefined;
   try {
     const dir = path.join(ctx.scratch, 'inbox-hearth');
@@ -100,7 +113,7 @@ export async function inboxBenchmark(ctx: BenchContext): Promise<BenchResult> {
     try {
       figures.idleRssMb = { server: server.idleRssMb, workers: server.workerRssMb };
       hearth = await measure(server, remote, count, maxSeconds, 'hearth');
-      ctx.say(`inbox: hearth ${hearth.perSecond}/s p99 ${hearth.p99Ms} ms`);
+      ctx.say(`inbox: hearth ${hearth.perSecond}/s p99 ${hearth.p99Ms} ms, server CPU ${hearth.serverCpuMsPerActivity ?? '?'} ms per activity`);
     } finally {
       await server.stop();
     }
@@ -110,7 +123,7 @@ export async function inboxBenchmark(ctx: BenchContext): Promise<BenchResult> {
       const apex = await startBaseline(bdir);
       try {
         baseline = await measure(apex, remote, count, maxSeconds, 'apex');
-        ctx.say(`inbox: apex ${baseline.perSecond}/s p99 ${baseline.p99Ms} ms`);
+        ctx.say(`inbox: apex ${baseline.perSecond}/s p99 ${baseline.p99Ms} ms, server CPU ${baseline.serverCpuMsPerActivity ?? '?'} ms per activity`);
       } finally {
         await apex.stop();
       }

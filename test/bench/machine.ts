@@ -50,3 +50,16 @@ export function rssBytes(pid: number): number | undefined {
     return undefined;
   }
 }
+
+/** CPU time (user + system, all threads) a process has used so far, in ms (Linux /proc), or undefined when gone. */
+export function cpuTimeMs(pid: number): number | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) in parentheses: utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return Number.isFinite(ticks) ? (ticks * 1000) / 100 : undefined; // USER_HZ is 100 on Linux
+  } catch {
+    return undefined;
+  }
+}

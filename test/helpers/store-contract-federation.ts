@@ -78,4 +78,26 @@ export function defineFederationContract(ctx: ContractContext): void {
     assert.deepEqual(await federation.reports(10), [newer, older]);
     assert.deepEqual(await federation.reports(1), [newer]);
   });
+
+  it('stores one inbound activity as a unit: claim, activities, deliveries and contacts; a duplicate writes nothing', async () => {
+    const store = ctx.store();
+    const followId = 'https://remote.test/f/unit';
+    const follow = { id: followId, type: 'Follow', actor: [BOB], object: [ALICE], _meta: { collection: [`${ALICE}/followers`] } };
+    const accept = { id: 'https://hearth.test/s/unit-accept', type: 'Accept', actor: [ALICE], object: [followId], to: [BOB], _meta: { collection: [`${ALICE}/outbox`] } };
+    const job = { activityId: accept.id, inbox: 'https://remote.test/inbox', host: 'remote.test', body: '{}', keyId: `${ALICE}#main-key`, privateKeyPem: 'pem', batchId: null };
+    const now = new Date('2026-06-01T00:00:00.000Z');
+    const unit = { activityId: followId, receivedAt: now.toISOString(), activities: [follow, accept], deliveries: { jobs: [job], now }, contacts: { actorId: ALICE, inboxes: [job.inbox] } };
+    assert.equal(await store.storeInbound(unit), true);
+    const reopened = await ctx.reopen();
+    assert.deepEqual((await reopened.apex.getActivity(followId, true))?._meta, { collection: [`${ALICE}/followers`] });
+    assert.deepEqual((await reopened.apex.getActivity(accept.id, true))?._meta, { collection: [`${ALICE}/outbox`] });
+    assert.equal((await reopened.delivery.findJob(accept.id, job.inbox))?.state, 'pending');
+    assert.deepEqual(await reopened.federation.contacts(ALICE), [job.inbox]);
+    assert.equal(await reopened.federation.claimInbound(followId, now.toISOString()), false, 'the id is claimed');
+
+    const other = { ...accept, id: 'https://hearth.test/s/unit-accept-2' };
+    assert.equal(await reopened.storeInbound({ ...unit, activities: [other], deliveries: { jobs: [{ ...job, activityId: other.id }], now } }), false);
+    assert.equal(await reopened.apex.getActivity(other.id), null, 'a duplicate stores nothing');
+    assert.equal(await reopened.delivery.findJob(other.id, job.inbox), undefined);
+  });
 }

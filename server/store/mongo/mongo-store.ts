@@ -1,7 +1,7 @@
 import { MongoClient, type Db } from 'mongodb';
 import type { Logger } from '../../core/logging/logger.js';
 import { StoreUnavailableError, errorMessage } from '../errors.js';
-import type { Store } from '../port.js';
+import type { InboundUnit, Store } from '../port.js';
 import { MongoAccountRepository, MongoInviteRepository } from './account-repository.js';
 import { MongoAccountCollections } from './accounts-collections.js';
 import { MongoApexStore } from './apex-mongo-store.js';
@@ -106,6 +106,20 @@ export class MongoStore implements Store {
     }
     log.info({ hosts: where, database: dbName }, 'mongodb store open');
     return store;
+  }
+
+  /** Not one transaction here (a replica set would be needed): each write is atomic, a redelivery after a crash finds the id claimed. */
+  async storeInbound(unit: InboundUnit): Promise<boolean> {
+    if (!(await this.federation.claimInbound(unit.activityId, unit.receivedAt))) return false;
+    try {
+      for (const activity of unit.activities) await this.apex.saveActivity(activity);
+      if (unit.deliveries && unit.deliveries.jobs.length > 0) await this.delivery.enqueue(unit.deliveries.jobs, unit.deliveries.now);
+      if (unit.contacts && unit.contacts.inboxes.length > 0) await this.federation.recordContacts(unit.contacts.actorId, unit.contacts.inboxes);
+    } catch (error) {
+      await this.federation.releaseInbound(unit.activityId); // so that a redelivery is processed
+      throw error;
+    }
+    return true;
   }
 
   async ping(): Promise<boolean> {

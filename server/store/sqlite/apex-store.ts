@@ -152,12 +152,17 @@ export class SqliteApexStore implements ApexStore {
   }
 
   saveActivity(activity: ApexDocument): Promise<boolean | undefined> {
-    return settle(this.sqlite.transaction(() => {
+    return settle(() => this.saveActivityNow(activity));
+  }
+
+  /** `saveActivity`, synchronously: its own transaction, or a savepoint inside the caller's (SqliteStore.storeInbound). */
+  saveActivityNow(activity: ApexDocument): true | undefined {
+    return this.sqlite.transaction(() => {
       const result = this.stmt.insertActivity.run(documentId(activity), toJson(activity));
       if (result.changes !== 1) return undefined;
       this.writeRefs(Number(result.lastInsertRowid), activity);
-      return true;
-    }));
+      return true as const;
+    })();
   }
 
   removeActivity(activity: { id?: unknown }, actorId: string | null): Promise<{ deletedCount: number }> {

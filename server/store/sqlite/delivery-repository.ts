@@ -78,15 +78,18 @@ export class SqliteDeliveryRepository implements DeliveryRepository {
   }
 
   enqueue(jobs: readonly NewDeliveryJob[], now: Date, dueAt: Date = now): Promise<{ inserted: number; duplicates: number }> {
-    return settle(() =>
-      this.db.transaction(() => {
-        let inserted = 0;
-        for (const job of jobs) {
-          inserted += this.s.insertJob.run({ ...job, now: now.getTime(), due: dueAt.getTime() }).changes;
-        }
-        return { inserted, duplicates: jobs.length - inserted };
-      }).immediate(),
-    );
+    return settle(() => this.enqueueNow(jobs, now, dueAt));
+  }
+
+  /** `enqueue`, synchronously: its own (immediate) transaction, or a savepoint inside the caller's. */
+  enqueueNow(jobs: readonly NewDeliveryJob[], now: Date, dueAt: Date = now): { inserted: number; duplicates: number } {
+    return this.db.transaction(() => {
+      let inserted = 0;
+      for (const job of jobs) {
+        inserted += this.s.insertJob.run({ ...job, now: now.getTime(), due: dueAt.getTime() }).changes;
+      }
+      return { inserted, duplicates: jobs.length - inserted };
+    }).immediate();
   }
 
   findJob(activityId: string, inbox: string): Promise<DeliveryJob | undefined> {

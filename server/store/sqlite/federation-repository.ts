@@ -29,12 +29,15 @@ export class SqliteFederationRepository implements FederationRepository {
   }
 
   recordContacts(actorId: string, inboxes: readonly string[]): Promise<void> {
-    return settle(() => {
-      const insert = this.sql.get('INSERT OR IGNORE INTO fed_contacts (actor_id, inbox) VALUES (?, ?)');
-      this.db.transaction(() => {
-        for (const inbox of inboxes) insert.run(actorId, inbox);
-      })();
-    });
+    return settle(() => this.recordContactsNow(actorId, inboxes));
+  }
+
+  /** `recordContacts`, synchronously (its own transaction, or a savepoint inside the caller's). */
+  recordContactsNow(actorId: string, inboxes: readonly string[]): void {
+    const insert = this.sql.get('INSERT OR IGNORE INTO fed_contacts (actor_id, inbox) VALUES (?, ?)');
+    this.db.transaction(() => {
+      for (const inbox of inboxes) insert.run(actorId, inbox);
+    })();
   }
 
   contacts(actorId: string): Promise<string[]> {
@@ -59,7 +62,12 @@ export class SqliteFederationRepository implements FederationRepository {
   }
 
   claimInbound(activityId: string, receivedAt: string): Promise<boolean> {
-    return settle(() => this.sql.get('INSERT OR IGNORE INTO fed_inbox_seen (activity_id, received_at) VALUES (?, ?)').run(activityId, receivedAt).changes === 1);
+    return settle(() => this.claimInboundNow(activityId, receivedAt));
+  }
+
+  /** `claimInbound`, synchronously. */
+  claimInboundNow(activityId: string, receivedAt: string): boolean {
+    return this.sql.get('INSERT OR IGNORE INTO fed_inbox_seen (activity_id, received_at) VALUES (?, ?)').run(activityId, receivedAt).changes === 1;
   }
 
   releaseInbound(activityId: string): Promise<void> {

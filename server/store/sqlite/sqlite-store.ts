@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import type { Logger } from '../../core/logging/logger.js';
-import type { Store } from '../port.js';
+import type { InboundUnit, Store } from '../port.js';
 import { SqliteAccountRepository, SqliteInviteRepository } from './account-repository.js';
 import { SqliteApexStore } from './apex-store.js';
 import { SqliteDeliveryRepository } from './delivery-repository.js';
@@ -57,6 +57,18 @@ export class SqliteStore implements Store {
     const db = openSqliteDatabase(options.dataDir, MIGRATIONS, log);
     options.onConnection?.(db);
     return new SqliteStore(db, log, options.log);
+  }
+
+  storeInbound(unit: InboundUnit): Promise<boolean> {
+    // One immediate transaction, one synced commit; the repositories' own
+    // transactions inside it are savepoints. Nothing is written for a duplicate.
+    return settle(() => this.db.transaction(() => {
+      if (!this.federation.claimInboundNow(unit.activityId, unit.receivedAt)) return false;
+      for (const activity of unit.activities) this.apex.saveActivityNow(activity);
+      if (unit.deliveries && unit.deliveries.jobs.length > 0) this.delivery.enqueueNow(unit.deliveries.jobs, unit.deliveries.now);
+      if (unit.contacts && unit.contacts.inboxes.length > 0) this.federation.recordContactsNow(unit.contacts.actorId, unit.contacts.inboxes);
+      return true;
+    }).immediate());
   }
 
   ping(): Promise<boolean> {
