@@ -286,6 +286,6 @@ function webRtcRow(series: WebRtcSeries): TargetRow {
     measured: `${h.cpuUsPerPacket} µs at ${h.listeners} listeners (${ratio} ×), loss ${h.lossPercent} %, jitter ${h.jitterMs} ms`,
     baseline: `${b.cpuUsPerPacket} µs, loss ${b.lossPercent} %, jitter ${b.jitterMs} ms`,
     met: ratio <= 1.1,
-    note: `real WebRTC peers in ${series.processes} process(es), ${h.listenerCpuLoad} cores of their own at ${h.listeners}; ${series.stoppedBy ? `stopped: ${series.stoppedBy}` : 'every size ran'}`,
+    note: `real WebRTC peers, ${series.listenersPerProcess} per process, ${h.listenerCpuLoad} cores of their own at ${h.listeners}; ${series.stoppedBy ? `stopped: ${series.stoppedBy}` : 'every size ran'}`,
   };
 }

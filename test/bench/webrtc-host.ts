@@ -12,7 +12,8 @@
  * benchmark's process: it ends with process.exit once its peers are closed
  * (libwebrtc's teardown at a natural exit crashed in trials).
  */
-type Wrtc = typeof import('@roamhq/wrtc');
+/** What the host uses of the library (its RTCPeerConnection has the standard shape). */
+interface Wrtc { RTCPeerConnection: typeof RTCPeerConnection }
 
 interface Request { id: number; op: 'open' | 'stats' | 'close'; sdp?: string }
 
@@ -50,7 +51,7 @@ function closeAll(): void {
 async function main(): Promise<void> {
   let wrtc: Wrtc;
   try {
-    wrtc = ((await import('@roamhq/wrtc')) as { default: Wrtc }).default;
+    wrtc = (await import('@roamhq/wrtc')).default;
   } catch (e) {
     send({ ready: false, error: e instanceof Error ? e.message : String(e) });
     process.exit(1);
