@@ -138,7 +138,7 @@ export async function webRtcSeries(ctx: BenchContext, load: Parameters<typeof bu
   const tiny = ctx.size === 'tiny';
   const sizes = tiny ? [3] : [25, 50, 100, 150, 200, 300, 400];
   const windowS = tiny ? 1 : 6;
-  const budgetMs = tiny ? 30_000 : 4 * 60_000;
+  const budgetMs = tiny ? 30_000 : 3 * 60_000;
   const cores = os.availableParallelism();
   const series: WebRtcSeries = { listenersPerProcess: LISTENERS_PER_PROCESS, points: [] };
   const started = Date.now();
