@@ -45,7 +45,7 @@ export function sfuChart(points: readonly SfuPoint[], webrtc: readonly SfuPoint[
     line('hearth', loss, '#c0392b', '6 4', webrtc),
     line('bare', loss, '#2c3e50', '6 4', webrtc),
     text(m.l + 10, m.t + 14, 'red: Hearth, dark: bare mediasoup; solid: CPU, dashed: loss', 'start'),
-    webrtc.length ? text(m.l + 10, m.t + 30, 'thick: SRTP plain-transport listeners; thin with dots: WebRTC DTLS-SRTP listeners (@roamhq/wrtc)', 'start') : '',
+    webrtc.length ? text(m.l + 10, m.t + 30, 'thick: SRTP plain-transport listeners; thin, dotted: WebRTC (wrtc)', 'start') : '',
     '</svg>',
     '',
   ].join('\n');
