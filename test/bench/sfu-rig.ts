@@ -8,11 +8,15 @@
  * room, each consuming every speaker, connected over loopback to SRTP plain
  * transports in the load worker whose producers count what arrives (loss,
  * jitter). A light load generator instead of WebRTC peers: reported as such.
+ * Rooms that can also open WebRTC transports for listeners (ICE-lite, DTLS,
+ * SRTP) serve the WebRTC series (sfu-webrtc.ts), whose listeners are real
+ * WebRTC peers.
  */
 import * as mediasoup from 'mediasoup';
 import type { types } from 'mediasoup';
 import { AUDIO_MEDIA_CODECS } from '../../media/index.js';
 import { mapLimit } from './types.js';
+import type { TransportSide } from './webrtc-sdp.js';
 
 /** The SRTP plain transports on both sides. */
 export const SRTP = { listenIp: '127.0.0.1', rtcpMux: true, comedia: false, enableSrtp: true, srtpCryptoSuite: 'AES_CM_128_HMAC_SHA1_80' as const };
@@ -30,7 +34,16 @@ export interface RoomUnderTest {
   consume(peerId: string, transport: types.PlainTransport, producerId: string): Promise<types.RtpParameters>;
   /** Routers the room runs on now. */
   routers(): number;
+  /** A WebRTC transport for a listener, on the router the room puts it on (rooms that can). */
+  webRtcTransport?(peerId: string): Promise<WebRtcListenerTransport>;
   close(): Promise<void>;
+}
+
+/** A listener's WebRTC transport in the room, as a client drives it. */
+export interface WebRtcListenerTransport extends TransportSide {
+  connect(dtlsParameters: types.DtlsParameters): Promise<void>;
+  /** A running consumer of `producerId` on this transport; answers its RTP parameters. */
+  consume(producerId: string): Promise<types.RtpParameters>;
 }
 
 export interface Rig {
@@ -49,7 +62,13 @@ export interface Rig {
   close(): void;
 }
 
-const SPEAKER_PAYLOAD = Buffer.alloc(80, 0x5a); // 32 kb/s at 50 packets/s
+/**
+ * 32 kb/s at 50 packets/s. The first byte is an Opus TOC (CELT fullband,
+ * 20 ms, one frame), so WebRTC listeners decode the packets as audio
+ * instead of discarding them.
+ */
+const SPEAKER_PAYLOAD = Buffer.alloc(80, 0x5a);
+SPEAKER_PAYLOAD[0] = 0xf8;
 
 /** A load worker on its own port range. */
 export function startLoadWorker(): Promise<types.Worker> {

@@ -16,7 +16,8 @@ import { createLogger } from '../../server/core/logging/logger.js';
 import { sfuChart } from './chart.js';
 import { rssBytes } from './machine.js';
 import { buildRig, SRTP, startLoadWorker, workersCpuMs, type RoomUnderTest } from './sfu-rig.js';
-import { round, sleep, type BenchContext, type BenchResult } from './types.js';
+import { webRtcSeries, type WebRtcPoint, type WebRtcSeries } from './sfu-webrtc.js';
+import { round, sleep, type BenchContext, type BenchResult, type TargetRow } from './types.js';
 
 const SPEAKERS = 3;
 const PORTS = { rtcMinPort: 20000, rtcMaxPort: 44999 };
@@ -61,6 +62,18 @@ export async function hearthRoom(workers = ROOM_WORKERS): Promise<RoomUnderTest>
       return c.rtpParameters;
     },
     routers: () => room.workerPids().length,
+    async webRtcTransport(peerId) {
+      const info = must(await room.createTransport(peerId), 'WebRTC transport');
+      return {
+        ...info,
+        connect: async (dtlsParameters) => { must(await room.connectTransport(peerId, info.id, dtlsParameters), 'connect'); },
+        async consume(producerId) {
+          const c = must(await room.consume(peerId, info.id, producerId, room.rtpCapabilities), 'consume');
+          must(await room.resumeConsumer(peerId, c.id), 'resume');
+          return c.rtpParameters;
+        },
+      };
+    },
     close: async () => { room.close(); await pool.close(); },
   };
 }
@@ -73,10 +86,14 @@ export async function hearthRoom(workers = ROOM_WORKERS): Promise<RoomUnderTest>
 async function bareRoom(workers = ROOM_WORKERS): Promise<RoomUnderTest> {
   const all: types.Worker[] = [];
   const routers: types.Router[] = [];
+  const servers = new Map<types.Router, types.WebRtcServer>();
   for (let i = 0; i < workers; i++) {
     const worker = await mediasoup.createWorker({ logLevel: 'warn', rtcMinPort: PORTS.rtcMinPort + i * 1000, rtcMaxPort: PORTS.rtcMinPort + i * 1000 + 999 });
     all.push(worker);
-    routers.push(await worker.createRouter({ mediaCodecs: AUDIO_MEDIA_CODECS }));
+    const router = await worker.createRouter({ mediaCodecs: AUDIO_MEDIA_CODECS });
+    routers.push(router);
+    // One UDP port per worker for its WebRTC transports, as the project's pool has.
+    servers.set(router, await worker.createWebRtcServer({ listenInfos: [{ protocol: 'udp', ip: '127.0.0.1' }] }));
   }
   const home = new Map<string, types.Router>();
   let turn = 0;
@@ -100,6 +117,15 @@ async function bareRoom(workers = ROOM_WORKERS): Promise<RoomUnderTest> {
       return consumer.rtpParameters;
     },
     routers: () => routers.length,
+    async webRtcTransport() {
+      const router = routers[turn++ % routers.length]!;
+      const t = await router.createWebRtcTransport({ webRtcServer: servers.get(router)!, enableUdp: true });
+      return {
+        iceParameters: t.iceParameters, iceCandidates: t.iceCandidates, dtlsParameters: t.dtlsParameters,
+        connect: (dtlsParameters) => t.connect({ dtlsParameters }),
+        consume: async (producerId) => (await t.consume({ producerId, rtpCapabilities: router.rtpCapabilities })).rtpParameters,
+      };
+    },
     close: () => { for (const w of all) w.close(); return Promise.resolve(); },
   };
 }
@@ -192,7 +218,15 @@ export async function sfuBenchmark(ctx: BenchContext): Promise<BenchResult> {
   } finally {
     load.close();
   }
-  const chart = sfuChart(points);
+  // The same room with real WebRTC listeners, at the audiences their load generator sustains.
+  const webLoad = await startLoadWorker();
+  let webrtc: WebRtcSeries;
+  try {
+    webrtc = await webRtcSeries(ctx, webLoad, (v) => (v === 'hearth' ? hearthRoom() : bareRoom()), SPEAKERS);
+  } finally {
+    webLoad.close();
+  }
+  const chart = sfuChart(points, webrtc.points);
   fs.writeFileSync(path.join(ctx.outDir, 'sfu.svg'), chart);
 
   const hearth = points.filter((p) => p.variant === 'hearth');
@@ -214,6 +248,7 @@ export async function sfuBenchmark(ctx: BenchContext): Promise<BenchResult> {
       placement: `one room spread over ${ROOM_WORKERS} workers: the project places listeners on the least-loaded router of the room (spread threshold ${SPREAD_CONSUMERS} consumers) and pipes each speaker once to every router; the bare baseline spreads the same way by hand`,
       speakers: SPEAKERS, windowSeconds: windowS, points, cpuRatio: ratio, capacity: { hearth: capH, bare: capB },
       workerRssPerListenerKb: perListenerKb,
+      webrtc: { loadGenerator: 'WebRTC peers of @roamhq/wrtc (libwebrtc) in child processes on the same machine: ICE-lite, DTLS-SRTP, Opus decoded', ...webrtc },
     },
     rows: [
       {
@@ -221,14 +256,36 @@ export async function sfuBenchmark(ctx: BenchContext): Promise<BenchResult> {
         measured: pair ? `${pair[0].cpuUsPerPacket} µs at ${pair[0].listeners} listeners (${ratio} ×)` : 'no unsaturated point',
         baseline: pair?.[1] ? `${pair[1].cpuUsPerPacket} µs` : undefined,
         met: ratio !== undefined ? ratio <= 1.1 : false,
-        note: 'SRTP plain-transport listeners as load generator',
+        note: 'SRTP plain-transport listeners: the capacity series',
       },
       {
         benchmark: '1 SFU capacity at ≤ 0.5 % loss', target: '≥ 1,000 listeners, or ≥ 0.9 × bare capacity',
         measured: `${capH} listeners`, baseline: `${capB} listeners`,
         met: capH >= 1000 || (capB > 0 && capH >= 0.9 * capB),
-        note: `the room spread over ${ROOM_WORKERS} workers; load generator on the same cores`,
+        note: `SRTP plain-transport listeners; the room spread over ${ROOM_WORKERS} workers; load generator on the same cores`,
       },
+      webRtcRow(webrtc),
     ],
+  };
+}
+
+/** The summary row of the WebRTC series: CPU per packet against bare mediasoup at the largest audience both held at ≤ 0.5 % loss. */
+function webRtcRow(series: WebRtcSeries): TargetRow {
+  const benchmark = '1 SFU CPU per forwarded packet, WebRTC DTLS-SRTP listeners (@roamhq/wrtc)';
+  const target = '≤ 1.10 × bare mediasoup';
+  if (series.unavailable) return { benchmark, target, measured: `WebRTC listeners: not used because ${series.unavailable}`, met: null };
+  const ok = (p: WebRtcPoint): boolean => p.lossPercent <= 0.5 && p.connected === p.listeners;
+  const hearth = series.points.filter((p) => p.variant === 'hearth');
+  const pair = hearth.filter(ok).map((h) => [h, series.points.find((b) => b.variant === 'bare' && b.listeners === h.listeners)] as const)
+    .filter((x): x is readonly [WebRtcPoint, WebRtcPoint] => x[1] !== undefined && ok(x[1])).at(-1);
+  if (!pair) return { benchmark, target, measured: 'no point with every listener connected and ≤ 0.5 % loss', met: false, note: series.stoppedBy };
+  const [h, b] = pair;
+  const ratio = round(h.cpuUsPerPacket / b.cpuUsPerPacket, 3);
+  return {
+    benchmark, target,
+    measured: `${h.cpuUsPerPacket} µs at ${h.listeners} listeners (${ratio} ×), loss ${h.lossPercent} %, jitter ${h.jitterMs} ms`,
+    baseline: `${b.cpuUsPerPacket} µs, loss ${b.lossPercent} %, jitter ${b.jitterMs} ms`,
+    met: ratio <= 1.1,
+    note: `real WebRTC peers, ${series.listenersPerProcess} per process, ${h.listenerCpuLoad} cores of their own at ${h.listeners}; ${series.stoppedBy ? `stopped: ${series.stoppedBy}` : 'every size ran'}`,
   };
 }
