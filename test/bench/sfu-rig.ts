@@ -15,7 +15,7 @@
 import * as mediasoup from 'mediasoup';
 import type { types } from 'mediasoup';
 import { AUDIO_MEDIA_CODECS } from '../../media/index.js';
-import { mapLimit } from './types.js';
+import { mapLimit, round, sleep } from './types.js';
 import type { TransportSide } from './webrtc-sdp.js';
 
 /** The SRTP plain transports on both sides. */
@@ -171,6 +171,68 @@ export async function workersCpuMs(workers: readonly types.Worker[]): Promise<nu
     total += ru.ru_utime + ru.ru_stime;
   }
   return total;
+}
+
+/** What one measurement window found: the counters before and after, and the room workers' CPU over it. */
+export interface MeasuredWindow<R> {
+  /** What `read` answered before and after, each time while the speakers were paused. */
+  before: R;
+  after: R;
+  /** Seconds between the two reads (what the listeners' own counters span). */
+  readSeconds: number;
+  /** Seconds the room workers' CPU was measured over. */
+  seconds: number;
+  cpuMs: number;
+  /** Packets the speakers sent between the two reads (each owed to every listener). */
+  sentBetweenReads: number;
+  /** Packets the speakers sent while the CPU was measured. */
+  sentInWindow: number;
+}
+
+/**
+ * The measurement window both SFU series use: counters are read while the
+ * speakers pause, so nothing is in flight; the speakers resume, the room
+ * workers' CPU is read over `windowS` seconds, the speakers pause again and
+ * the counters are read again. `read` is how a series reads what its
+ * listeners received.
+ */
+export async function measureWindow<R>(rig: Rig, workers: readonly types.Worker[], windowS: number, read: () => Promise<R>): Promise<MeasuredWindow<R>> {
+  rig.pause();
+  await sleep(300);
+  const before = await read();
+  const read0 = performance.now();
+  const sentA = rig.sent();
+  rig.resume();
+  await sleep(200);
+  const cpu0 = await workersCpuMs(workers);
+  const sent0 = rig.sent();
+  const t0 = performance.now();
+  await sleep(windowS * 1000);
+  const cpu1 = await workersCpuMs(workers);
+  const sent1 = rig.sent();
+  const seconds = (performance.now() - t0) / 1000;
+  rig.pause();
+  await sleep(300);
+  const after = await read();
+  return {
+    before, after, readSeconds: (performance.now() - read0) / 1000, seconds, cpuMs: cpu1 - cpu0,
+    sentBetweenReads: rig.sent() - sentA, sentInWindow: sent1 - sent0,
+  };
+}
+
+/** The figures of a window common to both series, from the packets `listeners` listeners received between the reads. */
+export function windowFigures(w: MeasuredWindow<unknown>, listeners: number, receivedBetweenReads: number): { seconds: number; forwardedPerSecond: number; cpuUsPerPacket: number; cpuLoad: number; lossPercent: number } {
+  const expected = w.sentBetweenReads * listeners;
+  const loss = expected > 0 ? Math.max(0, 1 - receivedBetweenReads / expected) : Number.NaN;
+  // Forwarded in the CPU window: what the speakers sent then, to every listener, less the loss.
+  const forwarded = w.sentInWindow * listeners * (1 - (Number.isFinite(loss) ? loss : 0));
+  return {
+    seconds: round(w.seconds, 2),
+    forwardedPerSecond: round(forwarded / w.seconds, 0),
+    cpuUsPerPacket: forwarded > 0 ? round((w.cpuMs * 1000) / forwarded, 2) : Number.NaN,
+    cpuLoad: round(w.cpuMs / 1000 / w.seconds, 3),
+    lossPercent: round(loss * 100, 3),
+  };
 }
 
 /** A room that is one router (the rig's peers go straight onto it), for benchmarks of one router. */

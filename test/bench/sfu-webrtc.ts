@@ -11,7 +11,7 @@ import os from 'node:os';
 import * as mediasoup from 'mediasoup';
 import type { types } from 'mediasoup';
 import type { SfuPoint } from './sfu-point.js';
-import { buildRig, workersCpuMs, type RoomUnderTest } from './sfu-rig.js';
+import { buildRig, measureWindow, windowFigures, type RoomUnderTest } from './sfu-rig.js';
 import { mapLimit, round, sleep, type BenchContext } from './types.js';
 import { WebRtcListenerHosts } from './webrtc-listeners.js';
 import { answerDtls, receiveOffer } from './webrtc-sdp.js';
@@ -87,42 +87,16 @@ async function measure(variant: SfuPoint['variant'], room: RoomUnderTest, sfuSen
     const deadline = Date.now() + 10_000 + listeners * 20;
     while ((await hosts.stats()).connected < listeners && Date.now() < deadline) await sleep(200);
     await sleep(1000); // jitter buffers settle, first RTCP
-    rig.pause();
-    await sleep(300);
-    const r0 = await hosts.stats();
-    const out0 = await sfuSent();
-    const tl0 = performance.now();
-    const sentA = rig.sent();
-    rig.resume();
-    await sleep(200);
-    const cpu0 = await workersCpuMs(room.workers);
-    const sent0 = rig.sent();
-    const t0 = performance.now();
-    await sleep(windowS * 1000);
-    const cpu1 = await workersCpuMs(room.workers);
-    const sent1 = rig.sent();
-    const seconds = (performance.now() - t0) / 1000;
-    rig.pause();
-    await sleep(300);
-    const r1 = await hosts.stats();
-    const out1 = await sfuSent();
-    const listenerSeconds = (performance.now() - tl0) / 1000;
-    const sentB = rig.sent();
-    const expected = (sentB - sentA) * listeners;
-    const loss = expected > 0 ? Math.max(0, 1 - (r1.packets - r0.packets) / expected) : Number.NaN;
-    const forwarded = (sent1 - sent0) * listeners * (1 - (Number.isFinite(loss) ? loss : 0));
-    const cpuMs = cpu1 - cpu0;
+    const w = await measureWindow(rig, room.workers, windowS, async () => ({ heard: await hosts.stats(), sfuSent: await sfuSent() }));
+    const expected = w.sentBetweenReads * listeners;
     return {
-      variant, listeners, consumers: listeners * speakers, routers: room.routers(), seconds: round(seconds, 2),
-      forwardedPerSecond: round(forwarded / seconds, 0),
-      cpuUsPerPacket: forwarded > 0 ? round((cpuMs * 1000) / forwarded, 2) : Number.NaN,
-      cpuLoad: round(cpuMs / 1000 / seconds, 3),
-      lossPercent: round(loss * 100, 3),
-      jitterMs: round(r1.jitterMs, 2),
+      variant, listeners, consumers: listeners * speakers, routers: room.routers(),
+      ...windowFigures(w, listeners, w.after.heard.packets - w.before.heard.packets),
+      jitterMs: round(w.after.heard.jitterMs, 2),
       workerRssMb: Number.NaN, workerIdleRssMb: Number.NaN,
-      connected: r1.connected,
-      listenerCpuLoad: round((r1.cpuMs - r0.cpuMs) / 1000 / listenerSeconds, 3),
-      sfuLossPercent: expected > 0 ? round(Math.max(0, 1 - (out1 - out0) / expected) * 100, 3) : Number.NaN,
+      connected: w.after.heard.connected,
+      listenerCpuLoad: round((w.after.heard.cpuMs - w.before.heard.cpuMs) / 1000 / w.readSeconds, 3),
+      sfuLossPercent: expected > 0 ? round(Math.max(0, 1 - (w.after.sfuSent - w.before.sfuSent) / expected) * 100, 3) : Number.NaN,
     };
   } finally {
     rig.close();

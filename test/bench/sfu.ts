@@ -15,7 +15,7 @@ import { AUDIO_MEDIA_CODECS, MediaWorkerPool, RoomMediaRegistry } from '../../me
 import { createLogger } from '../../server/core/logging/logger.js';
 import { sfuChart } from './chart.js';
 import { rssBytes } from './machine.js';
-import { buildRig, SRTP, startLoadWorker, workersCpuMs, type RoomUnderTest } from './sfu-rig.js';
+import { buildRig, measureWindow, SRTP, startLoadWorker, windowFigures, type RoomUnderTest } from './sfu-rig.js';
 import { webRtcSeries, type WebRtcPoint, type WebRtcSeries } from './sfu-webrtc.js';
 import { round, sleep, type BenchContext, type BenchResult, type TargetRow } from './types.js';
 
@@ -88,7 +88,9 @@ async function bareRoom(workers = ROOM_WORKERS): Promise<RoomUnderTest> {
   const routers: types.Router[] = [];
   const servers = new Map<types.Router, types.WebRtcServer>();
   for (let i = 0; i < workers; i++) {
-    const worker = await mediasoup.createWorker({ logLevel: 'warn', rtcMinPort: PORTS.rtcMinPort + i * 1000, rtcMaxPort: PORTS.rtcMinPort + i * 1000 + 999 });
+    // The whole range for every worker, as the project's pool has (a socket takes a port only if it is free):
+    // 1,000 ports each ran out at 2,000 listeners.
+    const worker = await mediasoup.createWorker({ logLevel: 'warn', ...PORTS });
     all.push(worker);
     const router = await worker.createRouter({ mediaCodecs: AUDIO_MEDIA_CODECS });
     routers.push(router);
@@ -139,36 +141,11 @@ export async function measurePoint(variant: SfuPoint['variant'], load: types.Wor
   const rig = await buildRig(room, load, SPEAKERS, listeners);
   try {
     await sleep(1000); // transports settle, first RTCP
-    // Counters are read while the speakers pause, so nothing is in flight.
-    rig.pause();
-    await sleep(300);
-    const r0 = await rig.received();
-    const sentA = rig.sent();
-    rig.resume();
-    await sleep(200);
-    const cpu0 = await workersCpuMs(room.workers);
-    const sent0 = rig.sent();
-    const t0 = performance.now();
-    await sleep(windowS * 1000);
-    const cpu1 = await workersCpuMs(room.workers);
-    const sent1 = rig.sent();
-    const seconds = (performance.now() - t0) / 1000;
-    rig.pause();
-    await sleep(300);
-    const r1 = await rig.received();
-    const sentB = rig.sent();
-    const expected = (sentB - sentA) * listeners;
-    const loss = expected > 0 ? Math.max(0, 1 - (r1.packets - r0.packets) / expected) : Number.NaN;
-    // Forwarded in the CPU window: what the speakers sent then, to every listener, less the loss.
-    const forwarded = (sent1 - sent0) * listeners * (1 - (Number.isFinite(loss) ? loss : 0));
-    const cpuMs = cpu1 - cpu0;
+    const w = await measureWindow(rig, room.workers, windowS, () => rig.received());
     return {
-      variant, listeners, consumers: listeners * SPEAKERS, routers: room.routers(), seconds: round(seconds, 2),
-      forwardedPerSecond: round(forwarded / seconds, 0),
-      cpuUsPerPacket: forwarded > 0 ? round((cpuMs * 1000) / forwarded, 2) : Number.NaN,
-      cpuLoad: round(cpuMs / 1000 / seconds, 3),
-      lossPercent: round(loss * 100, 3),
-      jitterMs: round(r1.jitterMs, 2),
+      variant, listeners, consumers: listeners * SPEAKERS, routers: room.routers(),
+      ...windowFigures(w, listeners, w.after.packets - w.before.packets),
+      jitterMs: round(w.after.jitterMs, 2),
       workerRssMb: round(rss() / 2 ** 20, 1),
       workerIdleRssMb: round(idleRss / 2 ** 20, 1),
     };
@@ -203,7 +180,8 @@ export async function sfuBenchmark(ctx: BenchContext): Promise<BenchResult> {
         try {
           p = await measurePoint(variant, load, n, windowS, (r) => { room = r; });
         } catch (e) {
-          if (!stoppedBy) throw e;
+          // A point that fails ends the sweep with its reason; the points before it stand.
+          stoppedBy ??= `${variant} at ${n} listeners failed: ${e instanceof Error ? e.message : String(e)}`;
           ctx.say(`sfu: ${stoppedBy}`);
           break sweep;
         } finally {
@@ -262,7 +240,7 @@ export async function sfuBenchmark(ctx: BenchContext): Promise<BenchResult> {
         benchmark: '1 SFU capacity at ≤ 0.5 % loss', target: '≥ 1,000 listeners, or ≥ 0.9 × bare capacity',
         measured: `${capH} listeners`, baseline: `${capB} listeners`,
         met: capH >= 1000 || (capB > 0 && capH >= 0.9 * capB),
-        note: `SRTP plain-transport listeners; the room spread over ${ROOM_WORKERS} workers; load generator on the same cores`,
+        note: `SRTP plain-transport listeners; the room spread over ${ROOM_WORKERS} workers; load generator on the same cores${stoppedBy ? `; sweep stopped: ${stoppedBy}` : ''}`,
       },
       webRtcRow(webrtc),
     ],
