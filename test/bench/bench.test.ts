@@ -90,6 +90,10 @@ describe('benchmarks at a tiny size', { timeout: 240_000 }, () => {
     const f = json('inbox').figures as { hearth: Record<string, unknown>; baseline: Record<string, unknown>; idleRssMb: Record<string, unknown> };
     assert.equal(f.hearth.accepted, f.hearth.sent);
     assert.ok(num(f.hearth.sent) > 0 && num(f.hearth.perSecond) > 0 && num(f.hearth.p99Ms) > 0);
+    // Every Follow's Accept reached the remote host, and its delay and the CPU with it were measured.
+    assert.equal(f.hearth.acceptsDelivered, f.hearth.accepted);
+    assert.ok(num(f.hearth.acceptDelayP99Ms) > 0 && num(f.hearth.serverCpuMsPerActivityWithAccept) >= num(f.hearth.serverCpuMsPerActivity));
+    assert.ok(num(f.hearth.generatorCpuMsPerRequest) > 0);
     assert.ok(typeof f.baseline.perSecond === 'number' || typeof f.baseline.error === 'string');
     assert.ok(num(f.idleRssMb.server) > 10 && num(f.idleRssMb.workers) > 1);
   });

@@ -14,7 +14,7 @@ import { childPids, REPO_ROOT, startLoopbackServer, stoppedWith, type ServerProc
 import { cpuTimeMs, rssBytes } from './machine.js';
 import { prepareFollows, runInboxLoad, type InboxLoadResult } from './inbox-load.js';
 import { startRemoteHost, type RemoteHost } from './remote-hosts.js';
-import { round, sleep, type BenchContext, type BenchResult } from './types.js';
+import { percentile, round, sleep, type BenchContext, type BenchResult } from './types.js';
 
 const BASELINE_JS = path.join(REPO_ROOT, 'dist', 'test', 'bench', 'apex-baseline.js');
 
@@ -79,32 +79,86 @@ async function startBaseline(dataDir: string): Promise<Target> {
   };
 }
 
+/** What {@link measure} adds to the load's figures. */
+export interface InboxMeasure extends Omit<InboxLoadResult, 'answeredAt'> {
+  /** Server CPU (all threads) per accepted activity while the load ran. */
+  serverCpuMsPerActivity?: number;
+  /** Server CPU per accepted activity until every Accept reached the remote host (or the wait ended): the Accepts' delivery included. */
+  serverCpuMsPerActivityWithAccept?: number;
+  /** Accepts received by the remote host while the load ran, and in all. */
+  acceptsDuringLoad: number;
+  acceptsDelivered: number;
+  /** From the Follow's 2xx answer to its Accept's arrival at the remote host. */
+  acceptDelayP50Ms?: number;
+  acceptDelayP99Ms?: number;
+  acceptDelayMaxMs?: number;
+}
+
 /**
  * The load's figures plus the server process's own CPU time per accepted
  * activity (all its threads, the Accepts' signatures included, read from
  * /proc while the load runs): a figure that holds on a machine shared
- * with other work, where the rate and the latency do not.
+ * with other work, where the rate and the latency do not. The Accepts
+ * that were still queued when the load ended are waited for (up to
+ * `acceptWaitSeconds`): their delay and the CPU until the last one are
+ * reported too, as the CPU of the timed load alone leaves them out.
  */
-async function measure(target: Target, remote: RemoteHost, count: number, maxSeconds: number, tag: string): Promise<InboxLoadResult & { serverCpuMsPerActivity?: number }> {
+async function measure(target: Target, remote: RemoteHost, count: number, maxSeconds: number, tag: string): Promise<InboxMeasure> {
   // Warm-up: every actor's key fetched and cached, untimed.
   const warm = prepareFollows({ inbox: target.inbox, target: target.actorId, actors: remote.actors, count: remote.actors.length, tag: `${tag}-warm` });
   await runInboxLoad(target.inbox, warm, 4, 30);
   const load = prepareFollows({ inbox: target.inbox, target: target.actorId, actors: remote.actors, count, tag });
+  const ids = new Set(load.map((p) => p.id));
+  const postsBefore = remote.posts.length;
+  const accepts = (): RemoteHost['posts'] => remote.posts.slice(postsBefore).filter((p) => p.object !== undefined && ids.has(p.object));
   const cpuBefore = cpuTimeMs(target.pid);
-  const result = await runInboxLoad(target.inbox, load, 16, maxSeconds);
+  const { answeredAt, ...result } = await runInboxLoad(target.inbox, load, 16, maxSeconds);
   const cpuAfter = cpuTimeMs(target.pid);
-  if (cpuBefore === undefined || cpuAfter === undefined || result.accepted === 0) return result;
-  return { ...result, serverCpuMsPerActivity: round((cpuAfter - cpuBefore) / result.accepted, 2) };
+  const acceptsDuringLoad = accepts().length;
+  // The rest of the Accepts: until all came, none came for 3 s, or acceptWaitSeconds passed.
+  const waitUntil = performance.now() + acceptWaitSeconds * 1000;
+  let seen = acceptsDuringLoad;
+  let lastNew = performance.now();
+  while (seen < result.accepted && performance.now() < waitUntil && performance.now() - lastNew < 3000) {
+    await sleep(20);
+    const now = accepts().length;
+    if (now > seen) lastNew = performance.now();
+    seen = now;
+  }
+  const cpuDrained = cpuTimeMs(target.pid);
+  const delays = accepts().flatMap((p) => {
+    const answered = answeredAt.get(p.object ?? '');
+    return answered === undefined ? [] : [p.at - answered];
+  });
+  const perActivity = (a: number | undefined, b: number | undefined): number | undefined =>
+    a === undefined || b === undefined || result.accepted === 0 ? undefined : round((b - a) / result.accepted, 2);
+  const out: InboxMeasure = { ...result, acceptsDuringLoad, acceptsDelivered: accepts().length };
+  const during = perActivity(cpuBefore, cpuAfter);
+  const withAccept = perActivity(cpuBefore, cpuDrained);
+  if (during !== undefined) out.serverCpuMsPerActivity = during;
+  if (withAccept !== undefined) out.serverCpuMsPerActivityWithAccept = withAccept;
+  if (delays.length > 0) {
+    out.acceptDelayP50Ms = round(percentile(delays, 50));
+    out.acceptDelayP99Ms = round(percentile(delays, 99));
+    out.acceptDelayMaxMs = round(Math.max(...delays));
+  }
+  return out;
 }
+
+/** How long the Accepts still queued after the load are waited for. */
+const acceptWaitSeconds = 30;
 
 export async function inboxBenchmark(ctx: BenchContext): Promise<BenchResult> {
   const started = Date.now();
   const count = ctx.size === 'tiny' ? 30 : 3000;
   const maxSeconds = ctx.size === 'tiny' ? 10 : 30;
-  const remote = await startRemoteHost({ ip: '127.0.0.1', actors: ctx.size === 'tiny' ? 3 : 20 });
-  const figures: Record<string, unknown> = { count, concurrency: 16, activity: 'Follow (accepted: the Accept is queued for delivery)' };
-  let hearth: (InboxLoadResult & { serverCpuMsPerActivity?: number }) | undefined;
-  let baseline: (InboxLoadResult & { serverCpuMsPerActivity?: number }) | undefined;
+  const remote = await startRemoteHost({ ip: '127.0.0.1', actors: ctx.size === 'tiny' ? 3 : 20, recordObjects: true });
+  const figures: Record<string, unknown> = {
+    count, concurrency: 16, activity: 'Follow (accepted: the Accept is queued for delivery)',
+    loadGenerator: 'node:http keep-alive agent in the benchmark process, on the same cores as the server (its CPU: generatorCpuMsPerRequest)',
+  };
+  let hearth: InboxMeasure | undefined;
+  let baseline: InboxMeasure | undefined;
   let baselineError: string | undefined;
   try {
     const dir = path.join(ctx.scratch, 'inbox-hearth');
@@ -113,7 +167,7 @@ export async function inboxBenchmark(ctx: BenchContext): Promise<BenchResult> {
     try {
       figures.idleRssMb = { server: server.idleRssMb, workers: server.workerRssMb };
       hearth = await measure(server, remote, count, maxSeconds, 'hearth');
-      ctx.say(`inbox: hearth ${hearth.perSecond}/s p99 ${hearth.p99Ms} ms, server CPU ${hearth.serverCpuMsPerActivity ?? '?'} ms per activity`);
+      ctx.say(`inbox: hearth ${hearth.perSecond}/s p99 ${hearth.p99Ms} ms, server CPU ${hearth.serverCpuMsPerActivity ?? '?'} ms per activity (${hearth.serverCpuMsPerActivityWithAccept ?? '?'} with its Accept), generator ${hearth.generatorCpuMsPerRequest} ms; Accepts ${hearth.acceptsDelivered}/${hearth.accepted}, delay p99 ${hearth.acceptDelayP99Ms ?? '?'} ms`);
     } finally {
       await server.stop();
     }

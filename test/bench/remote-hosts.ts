@@ -25,9 +25,10 @@ export interface RemoteHost {
    * recipients it reached: 1 for an actor's own inbox; at the shared inbox,
    * the actors of this host the activity addresses (to, cc, bto, bcc,
    * audience), as a server that fans out behind its shared inbox would
-   * count them.
+   * count them; `object`: the id of the activity's object (e.g. the Follow
+   * an Accept answers) when the host was started with `recordObjects`.
    */
-  posts: { at: number; path: string; recipients: number }[];
+  posts: { at: number; path: string; recipients: number; object?: string }[];
   close(): Promise<void>;
 }
 
@@ -35,14 +36,26 @@ const AS_CONTEXT = ['https://www.w3.org/ns/activitystreams', 'https://w3id.org/s
 
 const SHARED_INBOX_PATH = '/inbox';
 
-/** How many of `actors` an activity (JSON) addresses; 0 when it is not JSON. */
-function addressedHere(body: Buffer, actors: ReadonlySet<string>): number {
-  let activity: Record<string, unknown>;
+function parsed(body: Buffer): Record<string, unknown> | undefined {
   try {
-    activity = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+    const value: unknown = JSON.parse(body.toString('utf8'));
+    return typeof value === 'object' && value !== null ? value as Record<string, unknown> : undefined;
   } catch {
-    return 0;
+    return undefined;
   }
+}
+
+/** The id of an activity's object (a string, or an object's `id`). */
+function objectId(activity: Record<string, unknown> | undefined): string | undefined {
+  const object = activity?.object;
+  if (typeof object === 'string') return object;
+  const id: unknown = typeof object === 'object' && object !== null ? (object as Record<string, unknown>).id : undefined;
+  return typeof id === 'string' ? id : undefined;
+}
+
+/** How many of `actors` an activity (JSON) addresses; 0 when it is not JSON. */
+function addressedHere(activity: Record<string, unknown> | undefined, actors: ReadonlySet<string>): number {
+  if (activity === undefined) return 0;
   const addressed = new Set<string>();
   for (const field of ['to', 'cc', 'bto', 'bcc', 'audience']) {
     for (const id of [activity[field]].flat()) if (typeof id === 'string' && actors.has(id)) addressed.add(id);
@@ -65,6 +78,8 @@ export async function startRemoteHost(options: {
   actors: number;
   latencyMs?: number;
   keys?: { publicKey: string; privateKey: string };
+  /** Record the object id of every POSTed activity (parses each body). */
+  recordObjects?: boolean;
 }): Promise<RemoteHost> {
   const keys = options.keys ?? newKeyPair();
   const latency = options.latencyMs ?? 0;
@@ -77,8 +92,11 @@ export async function startRemoteHost(options: {
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
-        const recipients = path === SHARED_INBOX_PATH ? addressedHere(Buffer.concat(chunks), actorIds) : 1;
-        posts.push({ at: performance.now(), path, recipients });
+        const shared = path === SHARED_INBOX_PATH;
+        const activity = shared || options.recordObjects ? parsed(Buffer.concat(chunks)) : undefined;
+        const recipients = shared ? addressedHere(activity, actorIds) : 1;
+        const object = options.recordObjects ? objectId(activity) : undefined;
+        posts.push({ at: performance.now(), path, recipients, ...(object === undefined ? {} : { object }) });
         const answer = (): void => { res.writeHead(202).end(); };
         if (latency > 0) setTimeout(answer, latency);
         else answer();
