@@ -26,6 +26,7 @@ import { createDocumentLoader, installDocumentLoader, MemoryContextCache } from 
 import { SafeFetcher } from './net/index.js';
 import { FederatedRooms } from './rooms/index.js';
 import { createRequestSigner } from './signatures/index.js';
+import { InboundAdmission } from './http/inbound-admission.js';
 
 /** An actor as federation's events name it: its id, and its handle when it is a persona of this instance. */
 export interface ActorRef {
@@ -330,6 +331,7 @@ export class Federation {
       perHostPerMinute: config.federation.inboundPerHostPerMinute,
       keyFetchesPerHostPerMinute: config.federation.keyFetchesPerHostPerMinute,
       isBlockedHost: (host) => this.deps.moderation?.levelOf(host) === 'suspend',
+      admission: new InboundAdmission({ oldestDeliveryWaitMs: () => this.delivery.oldestWaitMs() }),
     }));
     router.get('/api/v1/deletions/:id', receiptHandler(this.delivery));
     router.use(this.rooms.router());

@@ -4,6 +4,7 @@ import type { DeliveryRepository, NewDeliveryJob } from '../../server/store/inde
 import { privateKeyObject, signRequestAsync } from '../signatures/index.js';
 import { normalizeInbox } from './inboxes.js';
 import { buildReceipt, isReceiptId, newReceiptId } from './receipt.js';
+import { DeliveryBacklog } from './backlog.js';
 import { DeliveryRunner } from './runner.js';
 import { DEFAULT_RETRY_POLICY } from './schedule.js';
 import {
@@ -89,6 +90,7 @@ export class DeliveryQueue {
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly runner: DeliveryRunner;
+  private readonly backlog: DeliveryBacklog;
   private readonly isBlockedHost: (host: string) => boolean;
 
   /** @throws RangeError when the options contradict each other (a configuration error). */
@@ -103,6 +105,7 @@ export class DeliveryQueue {
     this.clock = deps.clock ?? systemClock;
     this.log = deps.log.child({ module: 'federation.delivery' });
     this.isBlockedHost = deps.isBlockedHost ?? (() => false);
+    this.backlog = new DeliveryBacklog(() => this.clock.now().getTime());
     this.runner = new DeliveryRunner({
       repository: deps.repository,
       http: deps.http,
@@ -113,7 +116,17 @@ export class DeliveryQueue {
       options: this.options,
       isBlockedHost: this.isBlockedHost,
       ...(deps.afterReceiptJobEnded ? { afterReceiptJobEnded: deps.afterReceiptJobEnded } : {}),
+      onStart: (job) => this.backlog.started(job),
     });
+  }
+
+  /**
+   * How long the oldest job queued by this process has waited for the
+   * runner to start it, in ms (0 when none): the inbox holds new work back
+   * while this passes its bound and the event loop is busy (ADR 0049).
+   */
+  oldestWaitMs(): number {
+    return this.backlog.oldestWaitMs();
   }
 
   /**
@@ -132,7 +145,11 @@ export class DeliveryQueue {
     const now = this.clock.now();
     const dueAt = new Date(now.getTime() + Math.max(0, request.delayMs ?? 0));
     const { inserted, duplicates } = jobs.length > 0 ? await this.repository.enqueue(jobs, now, dueAt) : { inserted: 0, duplicates: 0 };
-    if (inserted > 0) this.runner.kick();
+    if (inserted > 0) {
+      // Only when every job is new: a duplicate's job may never start again.
+      if (duplicates === 0) this.backlog.added(jobs);
+      this.runner.kick();
+    }
     return ok({ queued: inserted, duplicates, rejected });
   }
 
@@ -176,8 +193,9 @@ export class DeliveryQueue {
     return ok({ jobs, rejected, now: this.clock.now() });
   }
 
-  /** Tells the runner that jobs were stored (after a `prepare` the caller stored itself). */
-  kick(): void {
+  /** Tells the runner that `jobs` were stored (after a `prepare` the caller stored itself). */
+  kick(jobs: readonly NewDeliveryJob[] = []): void {
+    this.backlog.added(jobs);
     this.runner.kick();
   }
 

@@ -33,6 +33,8 @@ export interface RunnerDeps {
   readonly isBlockedHost?: (host: string) => boolean;
   /** Called after a job of a receipt ended (its private key was erased), e.g. to checkpoint the store. */
   readonly afterReceiptJobEnded?: () => Promise<void>;
+  /** Called when a claimed job is taken into a slot (see DeliveryBacklog). */
+  readonly onStart?: (job: ClaimedDeliveryJob) => void;
 }
 
 /**
@@ -272,6 +274,7 @@ export class DeliveryRunner {
   }
 
   private launch(job: ClaimedDeliveryJob, probe: boolean): void {
+    this.deps.onStart?.(job);
     this.perHost.set(job.host, (this.perHost.get(job.host) ?? 0) + 1);
     // Keyed by claim too: a job whose lease ran out under a stuck post may be claimed again alongside it.
     const key = `${job.id}:${job.claim}`;

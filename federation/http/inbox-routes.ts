@@ -30,6 +30,8 @@ export interface InboxRouteDeps {
   keyFetchesPerHostPerMinute?: number;
   /** Instances this server refuses (moderation); checked before anything else. */
   isBlockedHost?: (host: string) => boolean;
+  /** Holds inbound work back while outbound deliveries starve (ADR 0049). */
+  admission?: { admit(): Promise<void> };
 }
 
 type RawRequest = Request & { rawBody?: Buffer };
@@ -126,6 +128,7 @@ export function inboxRouter(deps: InboxRouteDeps): Router {
       return;
     }
     (async () => {
+      await deps.admission?.admit();
       const lookup = keys.lookup();
       const verified = await verifyRequest({
         method: req.method,

@@ -16,7 +16,7 @@ import type { EnqueueError, EnqueueRequest } from '../delivery/index.js';
 /** The part of the delivery queue the fast path uses: jobs checked and built, stored by the caller, then the runner told. */
 export interface PreparedDeliveries {
   prepare(request: EnqueueRequest): Result<{ jobs: NewDeliveryJob[]; rejected: string[]; now: Date }, EnqueueError>;
-  kick(): void;
+  kick(jobs?: readonly NewDeliveryJob[]): void;
 }
 
 /** A Follow as apex stores it once accepted: in the followed persona's followers collection. */
@@ -97,6 +97,6 @@ export async function acceptFollowAtOnce(
     contacts: { actorId: target.id, inboxes: [inbox] },
   });
   if (!stored) return 'duplicate';
-  if (jobs.length > 0) deps.delivery.kick();
+  if (jobs.length > 0) deps.delivery.kick(jobs);
   return 'accepted';
 }
