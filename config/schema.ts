@@ -80,6 +80,14 @@ export const configSchema = z
         inboundPerHostPerMinute: z.number().int().min(1).max(1_000_000).default(600),
         /** Signing keys (actor documents) fetched for unverified inbox requests, per keyId host per minute. */
         keyFetchesPerHostPerMinute: z.number().int().min(1).max(100_000).default(30),
+        /**
+         * Inbox POSTs are held (up to 1 s each) while the deliveries this
+         * process queued have waited longer than this to start and the event
+         * loop is busy: under sustained inbound load, outbound work such as
+         * Accepts still goes out within about this long (ADR 0049). Bursts
+         * shorter than this are not slowed.
+         */
+        deliveryStarvationSeconds: z.number().int().min(1).max(3600).default(10),
         /** Accept cascade links from other instances to rooms here (refused: 403 `links_refused`). */
         linksIncoming: z.boolean().default(true),
         /** Open cascade links to rooms of other instances for participants here. */
@@ -216,6 +224,7 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   { name: 'HEARTH_FEDERATION_ALLOW_PRIVATE', path: ['federation', 'allowPrivate'], kind: 'list', expected: 'comma-separated CIDR ranges such as 127.0.0.0/8,::1/128' },
   { name: 'HEARTH_FEDERATION_INBOUND_RATE', path: ['federation', 'inboundPerHostPerMinute'], kind: 'int', expected: 'an integer from 1 to 1000000 (activities per remote host per minute)' },
   { name: 'HEARTH_FEDERATION_KEY_FETCH_RATE', path: ['federation', 'keyFetchesPerHostPerMinute'], kind: 'int', expected: 'an integer from 1 to 100000 (signing-key fetches per remote host per minute)' },
+  { name: 'HEARTH_DELIVERY_STARVATION_SECONDS', path: ['federation', 'deliveryStarvationSeconds'], kind: 'int', expected: 'an integer from 1 to 3600 (seconds)' },
   { name: 'HEARTH_LINKS_INCOMING', path: ['federation', 'linksIncoming'], kind: 'bool', expected: 'true or false' },
   { name: 'HEARTH_LINKS_OUTGOING', path: ['federation', 'linksOutgoing'], kind: 'bool', expected: 'true or false' },
   { name: 'HEARTH_LINKS_PER_ROOM', path: ['federation', 'linksPerRoom'], kind: 'int', expected: 'an integer from 1 to 10000 (linked instances per room)' },

@@ -331,7 +331,7 @@ export class Federation {
       perHostPerMinute: config.federation.inboundPerHostPerMinute,
       keyFetchesPerHostPerMinute: config.federation.keyFetchesPerHostPerMinute,
       isBlockedHost: (host) => this.deps.moderation?.levelOf(host) === 'suspend',
-      admission: new InboundAdmission({ oldestDeliveryWaitMs: () => this.delivery.oldestWaitMs() }),
+      admission: new InboundAdmission({ oldestDeliveryWaitMs: () => this.delivery.oldestWaitMs(), maxDeliveryWaitMs: config.federation.deliveryStarvationSeconds * 1000 }),
     }));
     router.get('/api/v1/deletions/:id', receiptHandler(this.delivery));
     router.use(this.rooms.router());
