@@ -105,6 +105,8 @@ interface Peer {
   /** Open producers by id, at most `caps.producers`. */
   producers: Map<string, types.Producer>;
   consumers: Map<string, types.Consumer>;
+  /** Consumers being made now (counted against the cap already). */
+  pendingConsumers: number;
 }
 
 export class RoomMedia extends TypedEventEmitter<RoomMediaEvents> {
@@ -192,7 +194,7 @@ export class RoomMedia extends TypedEventEmitter<RoomMediaEvents> {
   #peer(peerId: string): Peer {
     let peer = this.#peers.get(peerId);
     if (!peer) {
-      peer = { slot: undefined, transports: new Map(), pending: 0, producers: new Map(), consumers: new Map() };
+      peer = { slot: undefined, transports: new Map(), pending: 0, producers: new Map(), consumers: new Map(), pendingConsumers: 0 };
       this.#peers.set(peerId, peer);
     }
     return peer;
@@ -216,7 +218,13 @@ export class RoomMedia extends TypedEventEmitter<RoomMediaEvents> {
     });
     if (!made.ok) return made;
     const transport = made.value;
-    if (this.#options.maxIncomingBitrate) await transport.setMaxIncomingBitrate(this.#options.maxIncomingBitrate);
+    // Not awaited: the worker takes a transport's requests in order, so the cap is set before the client's
+    // connect (and so before any media) reaches it; awaiting it cost every join one more round trip (ADR 0051).
+    if (this.#options.maxIncomingBitrate) {
+      transport.setMaxIncomingBitrate(this.#options.maxIncomingBitrate).catch((e: unknown) => {
+        if (!transport.closed) this.#log.warn({ error: String(e) }, 'could not cap the incoming bitrate of a transport');
+      });
+    }
     return ok({ id: transport.id, iceParameters: transport.iceParameters, iceCandidates: transport.iceCandidates, dtlsParameters: transport.dtlsParameters });
   }
 
@@ -461,26 +469,35 @@ export class RoomMedia extends TypedEventEmitter<RoomMediaEvents> {
     for (const producer of [...(this.#peers.get(peerId)?.producers.values() ?? [])]) producer.close();
   }
 
-  /** A consumer (paused until the client resumes it) of `producerId` on the peer's transport, from the copy on its router. */
-  async consume(peerId: string, transportId: string, producerId: string, rtpCapabilities: types.RtpCapabilities): Promise<Result<ConsumerInfo, MediaOpError>> {
+  /**
+   * A consumer of `producerId` on the peer's transport, from the copy on its
+   * router: paused until the client resumes it (what a browser asks for: it
+   * resumes once its own side is ready), or running at once with `paused:
+   * false` (one worker request instead of two: ADR 0051).
+   */
+  async consume(peerId: string, transportId: string, producerId: string, rtpCapabilities: types.RtpCapabilities, options: { paused?: boolean } = {}): Promise<Result<ConsumerInfo, MediaOpError>> {
     const t = this.#transport(peerId, transportId);
     if (!t.ok) return t;
     const peer = this.#peer(peerId);
     const slot = peer.slot;
     if (!slot) return err('media_closed');
-    if (peer.consumers.size >= this.#caps.consumers) return err('cap_reached');
+    // Consumers being made count too, so concurrent consumes cannot pass the cap.
+    if (peer.consumers.size + peer.pendingConsumers >= this.#caps.consumers) return err('cap_reached');
     const owner = this.producerOwner(producerId);
     if (owner === undefined) return err('no_such_producer');
-    const here = await slot.producers.get(producerId);
-    if (!here || here.closed) return err('no_such_producer');
-    if (!slot.router.canConsume({ producerId, rtpCapabilities })) return err('cannot_consume');
+    peer.pendingConsumers++;
     let consumer: types.Consumer;
     try {
-      consumer = await t.value.consume({ producerId, rtpCapabilities, paused: true, appData: { peerId } });
+      const here = await slot.producers.get(producerId);
+      if (!here || here.closed) return err('no_such_producer');
+      if (!slot.router.canConsume({ producerId, rtpCapabilities })) return err('cannot_consume');
+      consumer = await t.value.consume({ producerId, rtpCapabilities, paused: options.paused ?? true, appData: { peerId } });
     } catch (e) {
       // The producer or the transport closed meanwhile.
       this.#log.debug({ error: String(e) }, 'consume refused');
       return err('no_such_producer');
+    } finally {
+      peer.pendingConsumers--;
     }
     peer.consumers.set(consumer.id, consumer);
     slot.consumers++;
