@@ -117,6 +117,8 @@ export class RoomMedia extends TypedEventEmitter<RoomMediaEvents> {
   readonly #peers = new Map<string, Peer>();
   /** The router each producer of the room really lives on (its copies are elsewhere). */
   readonly #sources = new Map<string, RouterSlot>();
+  /** The peer each open producer belongs to, so a consume finds it without walking every peer. */
+  readonly #owners = new Map<string, string>();
   readonly #rtpCapabilities: types.RtpCapabilities;
   readonly #log: Logger;
   readonly #speaker: ActiveSpeaker;
@@ -281,7 +283,10 @@ export class RoomMedia extends TypedEventEmitter<RoomMediaEvents> {
     if (!best || this.#closed || this.#peers.get(peerId) !== peer) return undefined;
     // Placed at once, so the next placement counts this peer.
     peer.slot ??= best;
-    peer.slot.peers.add(peerId);
+    if (!peer.slot.peers.has(peerId)) {
+      peer.slot.peers.add(peerId);
+      if (peer.consumers.size === 0) peer.slot.waiting++;
+    }
     return peer.slot;
   }
 
@@ -296,7 +301,7 @@ export class RoomMedia extends TypedEventEmitter<RoomMediaEvents> {
   }
 
   #load(slot: RouterSlot): number {
-    return loadOf(slot, (id) => this.#peers.get(id)?.consumers.size ?? 0, this.#sources.size);
+    return loadOf(slot, this.#sources.size);
   }
 
   /** A new router on a worker the room does not use yet; false when there is none. */
@@ -408,8 +413,10 @@ export class RoomMedia extends TypedEventEmitter<RoomMediaEvents> {
     peer.producers.set(producer.id, producer);
     slot.producers.set(producer.id, own);
     this.#sources.set(producer.id, slot);
+    this.#owners.set(producer.id, peerId);
     producer.observer.once('close', () => {
       peer.producers.delete(producer.id);
+      if (this.#owners.get(producer.id) === peerId) this.#owners.delete(producer.id);
       if (slot.producers.get(producer.id) === own) slot.producers.delete(producer.id);
       if (this.#sources.get(producer.id) === slot) this.#sources.delete(producer.id);
       this.emit('producerClosed', { peerId, producerId: producer.id });
@@ -454,8 +461,8 @@ export class RoomMedia extends TypedEventEmitter<RoomMediaEvents> {
 
   /** The peer whose producer this is, if it is open in this room. */
   producerOwner(producerId: string): string | undefined {
-    for (const [id, p] of this.#peers) if (p.producers.has(producerId)) return id;
-    return undefined;
+    const owner = this.#owners.get(producerId);
+    return owner !== undefined && this.#peers.get(owner)?.producers.has(producerId) ? owner : undefined;
   }
 
   /** Pauses or resumes a peer's producers server-side (mute); their copies follow. No producer: nothing to do. */
@@ -501,9 +508,12 @@ export class RoomMedia extends TypedEventEmitter<RoomMediaEvents> {
     }
     peer.consumers.set(consumer.id, consumer);
     slot.consumers++;
+    if (peer.consumers.size === 1 && slot.peers.has(peerId)) slot.waiting--;
     consumer.observer.once('close', () => {
       peer.consumers.delete(consumer.id);
       slot.consumers--;
+      // Still placed here and consuming nothing again: it counts as about to consume, as a new peer does.
+      if (peer.consumers.size === 0 && slot.peers.has(peerId) && this.#peers.get(peerId) === peer) slot.waiting++;
     });
     return ok({ id: consumer.id, producerId, peerId: owner, kind: consumer.kind, rtpParameters: consumer.rtpParameters, producerPaused: consumer.producerPaused });
   }
@@ -524,7 +534,7 @@ export class RoomMedia extends TypedEventEmitter<RoomMediaEvents> {
     const peer = this.#peers.get(peerId);
     if (!peer) return;
     this.#peers.delete(peerId);
-    peer.slot?.peers.delete(peerId);
+    if (peer.slot?.peers.delete(peerId) && peer.consumers.size === 0) peer.slot.waiting--;
     for (const t of peer.transports.values()) t.close();
     // Producers adopted from a cascade pipe live on the pipe, not on the peer's transports.
     for (const p of [...peer.producers.values()]) p.close();
@@ -542,6 +552,7 @@ export class RoomMedia extends TypedEventEmitter<RoomMediaEvents> {
     for (const slot of this.#slots.splice(0)) slot.router.close();
     this.#peers.clear();
     this.#sources.clear();
+    this.#owners.clear();
     this.emit('close', reason);
   }
 }
