@@ -1,8 +1,11 @@
 /**
  * A room's media on a real mediasoup worker: per-peer caps on transports,
- * producers and consumers, and ownership checks between peers.
+ * producers and consumers (also when consumes run concurrently), ownership
+ * checks between peers, consumers made running or paused, and the incoming
+ * bitrate cap of WebRTC transports.
  */
 import assert from 'node:assert/strict';
+import dgram from 'node:dgram';
 import { after, before, describe, it } from 'node:test';
 import * as mediasoup from 'mediasoup';
 import type { types } from 'mediasoup';
@@ -72,5 +75,83 @@ describe('room media caps and ownership (real worker)', () => {
     const consumer = await room.consume('bob', theirs.value.id, bobProducer.value.id, room.rtpCapabilities);
     assert.ok(consumer.ok);
     assert.deepEqual(await room.resumeConsumer('alice', consumer.value.id), { ok: false, error: 'not_yours' });
+  });
+
+  it('counts consumes still being made against the cap, so concurrent ones cannot pass it', async () => {
+    const speaker = await room.createTransport('cap-speaker');
+    assert.ok(speaker.ok);
+    const produced = await room.produce('cap-speaker', speaker.value.id, opusParameters(6666), false);
+    assert.ok(produced.ok);
+    const t = await room.createTransport('cap-listener');
+    assert.ok(t.ok);
+    const all = await Promise.all(Array.from({ length: 4 }, () => room.consume('cap-listener', t.value.id, produced.value.id, room.rtpCapabilities, { paused: false })));
+    assert.equal(all.filter((r) => r.ok).length, 2, 'the cap is 2');
+    assert.deepEqual(all.filter((r) => !r.ok), [{ ok: false, error: 'cap_reached' }, { ok: false, error: 'cap_reached' }]);
+  });
+
+  it('a consumer made with paused: false forwards at once; one made by default waits for its resume', { timeout: 10_000 }, async () => {
+    const plain = { listenIp: '127.0.0.1', rtcpMux: true, comedia: false };
+    const src = await room.createPlainTransport('rtp-speaker', { ...plain, comedia: true });
+    assert.ok(src.ok);
+    const produced = await room.produce('rtp-speaker', src.value.id, { ...opusParameters(7777), mid: undefined }, false);
+    assert.ok(produced.ok, JSON.stringify(produced));
+    const sockets: dgram.Socket[] = [];
+    const receiver = async (peerId: string, paused: boolean | undefined): Promise<{ got: () => number; consumerId: string }> => {
+      const socket = dgram.createSocket('udp4');
+      sockets.push(socket);
+      let got = 0;
+      socket.on('message', (m) => { if (m.length >= 12 && !(m[1]! >= 200 && m[1]! <= 206)) got++; });
+      await new Promise<void>((r) => socket.bind(0, '127.0.0.1', r));
+      const t = await room.createPlainTransport(peerId, plain);
+      assert.ok(t.ok);
+      await t.value.connect({ ip: '127.0.0.1', port: socket.address().port });
+      const c = await room.consume(peerId, t.value.id, produced.value.id, room.rtpCapabilities, paused === undefined ? {} : { paused });
+      assert.ok(c.ok, JSON.stringify(c));
+      return { got: () => got, consumerId: c.value.id };
+    };
+    const running = await receiver('rtp-running', false);
+    const waiting = await receiver('rtp-waiting', undefined);
+    const sender = dgram.createSocket('udp4');
+    sockets.push(sender);
+    let seq = 0;
+    const packet = (): Buffer => {
+      const b = Buffer.alloc(60, 0xab);
+      b[0] = 0x80;
+      b[1] = 111;
+      b.writeUInt16BE(seq & 0xffff, 2);
+      b.writeUInt32BE((seq++ * 960) >>> 0, 4);
+      b.writeUInt32BE(7777, 8);
+      return b;
+    };
+    const timer = setInterval(() => sender.send(packet(), src.value.tuple.localPort, '127.0.0.1'), 20);
+    try {
+      const deadline = Date.now() + 5000;
+      while (running.got() < 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      assert.ok(running.got() >= 5, `the running consumer forwarded ${running.got()} packets`);
+      assert.equal(waiting.got(), 0, 'the default consumer is paused until resumed');
+      assert.ok((await room.resumeConsumer('rtp-waiting', waiting.consumerId)).ok);
+      while (waiting.got() < 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      assert.ok(waiting.got() >= 5, `after its resume: ${waiting.got()} packets`);
+    } finally {
+      clearInterval(timer);
+      for (const s of sockets) s.close();
+    }
+  });
+
+  it('caps the incoming bitrate of every WebRTC transport it opens', async () => {
+    const transports: types.Transport[] = [];
+    worker.observer.once('newrouter', (r: types.Router) => r.observer.on('newtransport', (t: types.Transport) => transports.push(t)));
+    const capped = await RoomMedia.create(worker, { listenIp: '127.0.0.1', maxIncomingBitrate: 123_000, log });
+    try {
+      const t = await capped.createTransport('peer');
+      assert.ok(t.ok);
+      const made = transports.find((x) => x.id === t.value.id);
+      assert.ok(made, 'the transport was seen on the room\'s router');
+      // The worker answers a transport's requests in order: a read after the answer sees the cap.
+      const [stats] = (await made.getStats()) as types.WebRtcTransportStat[];
+      assert.equal(stats?.maxIncomingBitrate, 123_000);
+    } finally {
+      capped.close();
+    }
   });
 });

@@ -105,6 +105,8 @@ interface Peer {
   /** Open producers by id, at most `caps.producers`. */
   producers: Map<string, types.Producer>;
   consumers: Map<string, types.Consumer>;
+  /** Consumers being made now (counted against the cap already). */
+  pendingConsumers: number;
 }
 
 export class RoomMedia extends TypedEventEmitter<RoomMediaEvents> {
@@ -115,6 +117,8 @@ export class RoomMedia extends TypedEventEmitter<RoomMediaEvents> {
   readonly #peers = new Map<string, Peer>();
   /** The router each producer of the room really lives on (its copies are elsewhere). */
   readonly #sources = new Map<string, RouterSlot>();
+  /** The peer each open producer belongs to, so a consume finds it without walking every peer. */
+  readonly #owners = new Map<string, string>();
   readonly #rtpCapabilities: types.RtpCapabilities;
   readonly #log: Logger;
   readonly #speaker: ActiveSpeaker;
@@ -192,7 +196,7 @@ export class RoomMedia extends TypedEventEmitter<RoomMediaEvents> {
   #peer(peerId: string): Peer {
     let peer = this.#peers.get(peerId);
     if (!peer) {
-      peer = { slot: undefined, transports: new Map(), pending: 0, producers: new Map(), consumers: new Map() };
+      peer = { slot: undefined, transports: new Map(), pending: 0, producers: new Map(), consumers: new Map(), pendingConsumers: 0 };
       this.#peers.set(peerId, peer);
     }
     return peer;
@@ -216,7 +220,13 @@ export class RoomMedia extends TypedEventEmitter<RoomMediaEvents> {
     });
     if (!made.ok) return made;
     const transport = made.value;
-    if (this.#options.maxIncomingBitrate) await transport.setMaxIncomingBitrate(this.#options.maxIncomingBitrate);
+    // Not awaited: the worker takes a transport's requests in order, so the cap is set before the client's
+    // connect (and so before any media) reaches it; awaiting it cost every join one more round trip (ADR 0051).
+    if (this.#options.maxIncomingBitrate) {
+      transport.setMaxIncomingBitrate(this.#options.maxIncomingBitrate).catch((e: unknown) => {
+        if (!transport.closed) this.#log.warn({ error: String(e) }, 'could not cap the incoming bitrate of a transport');
+      });
+    }
     return ok({ id: transport.id, iceParameters: transport.iceParameters, iceCandidates: transport.iceCandidates, dtlsParameters: transport.dtlsParameters });
   }
 
@@ -273,7 +283,10 @@ export class RoomMedia extends TypedEventEmitter<RoomMediaEvents> {
     if (!best || this.#closed || this.#peers.get(peerId) !== peer) return undefined;
     // Placed at once, so the next placement counts this peer.
     peer.slot ??= best;
-    peer.slot.peers.add(peerId);
+    if (!peer.slot.peers.has(peerId)) {
+      peer.slot.peers.add(peerId);
+      if (peer.consumers.size === 0) peer.slot.waiting++;
+    }
     return peer.slot;
   }
 
@@ -288,7 +301,7 @@ export class RoomMedia extends TypedEventEmitter<RoomMediaEvents> {
   }
 
   #load(slot: RouterSlot): number {
-    return loadOf(slot, (id) => this.#peers.get(id)?.consumers.size ?? 0, this.#sources.size);
+    return loadOf(slot, this.#sources.size);
   }
 
   /** A new router on a worker the room does not use yet; false when there is none. */
@@ -400,8 +413,10 @@ export class RoomMedia extends TypedEventEmitter<RoomMediaEvents> {
     peer.producers.set(producer.id, producer);
     slot.producers.set(producer.id, own);
     this.#sources.set(producer.id, slot);
+    this.#owners.set(producer.id, peerId);
     producer.observer.once('close', () => {
       peer.producers.delete(producer.id);
+      if (this.#owners.get(producer.id) === peerId) this.#owners.delete(producer.id);
       if (slot.producers.get(producer.id) === own) slot.producers.delete(producer.id);
       if (this.#sources.get(producer.id) === slot) this.#sources.delete(producer.id);
       this.emit('producerClosed', { peerId, producerId: producer.id });
@@ -446,8 +461,8 @@ export class RoomMedia extends TypedEventEmitter<RoomMediaEvents> {
 
   /** The peer whose producer this is, if it is open in this room. */
   producerOwner(producerId: string): string | undefined {
-    for (const [id, p] of this.#peers) if (p.producers.has(producerId)) return id;
-    return undefined;
+    const owner = this.#owners.get(producerId);
+    return owner !== undefined && this.#peers.get(owner)?.producers.has(producerId) ? owner : undefined;
   }
 
   /** Pauses or resumes a peer's producers server-side (mute); their copies follow. No producer: nothing to do. */
@@ -461,32 +476,44 @@ export class RoomMedia extends TypedEventEmitter<RoomMediaEvents> {
     for (const producer of [...(this.#peers.get(peerId)?.producers.values() ?? [])]) producer.close();
   }
 
-  /** A consumer (paused until the client resumes it) of `producerId` on the peer's transport, from the copy on its router. */
-  async consume(peerId: string, transportId: string, producerId: string, rtpCapabilities: types.RtpCapabilities): Promise<Result<ConsumerInfo, MediaOpError>> {
+  /**
+   * A consumer of `producerId` on the peer's transport, from the copy on its
+   * router: paused until the client resumes it (what a browser asks for: it
+   * resumes once its own side is ready), or running at once with `paused:
+   * false` (one worker request instead of two: ADR 0051).
+   */
+  async consume(peerId: string, transportId: string, producerId: string, rtpCapabilities: types.RtpCapabilities, options: { paused?: boolean } = {}): Promise<Result<ConsumerInfo, MediaOpError>> {
     const t = this.#transport(peerId, transportId);
     if (!t.ok) return t;
     const peer = this.#peer(peerId);
     const slot = peer.slot;
     if (!slot) return err('media_closed');
-    if (peer.consumers.size >= this.#caps.consumers) return err('cap_reached');
+    // Consumers being made count too, so concurrent consumes cannot pass the cap.
+    if (peer.consumers.size + peer.pendingConsumers >= this.#caps.consumers) return err('cap_reached');
     const owner = this.producerOwner(producerId);
     if (owner === undefined) return err('no_such_producer');
-    const here = await slot.producers.get(producerId);
-    if (!here || here.closed) return err('no_such_producer');
-    if (!slot.router.canConsume({ producerId, rtpCapabilities })) return err('cannot_consume');
+    peer.pendingConsumers++;
     let consumer: types.Consumer;
     try {
-      consumer = await t.value.consume({ producerId, rtpCapabilities, paused: true, appData: { peerId } });
+      const here = await slot.producers.get(producerId);
+      if (!here || here.closed) return err('no_such_producer');
+      if (!slot.router.canConsume({ producerId, rtpCapabilities })) return err('cannot_consume');
+      consumer = await t.value.consume({ producerId, rtpCapabilities, paused: options.paused ?? true, appData: { peerId } });
     } catch (e) {
       // The producer or the transport closed meanwhile.
       this.#log.debug({ error: String(e) }, 'consume refused');
       return err('no_such_producer');
+    } finally {
+      peer.pendingConsumers--;
     }
     peer.consumers.set(consumer.id, consumer);
     slot.consumers++;
+    if (peer.consumers.size === 1 && slot.peers.has(peerId)) slot.waiting--;
     consumer.observer.once('close', () => {
       peer.consumers.delete(consumer.id);
       slot.consumers--;
+      // Still placed here and consuming nothing again: it counts as about to consume, as a new peer does.
+      if (peer.consumers.size === 0 && slot.peers.has(peerId) && this.#peers.get(peerId) === peer) slot.waiting++;
     });
     return ok({ id: consumer.id, producerId, peerId: owner, kind: consumer.kind, rtpParameters: consumer.rtpParameters, producerPaused: consumer.producerPaused });
   }
@@ -507,7 +534,7 @@ export class RoomMedia extends TypedEventEmitter<RoomMediaEvents> {
     const peer = this.#peers.get(peerId);
     if (!peer) return;
     this.#peers.delete(peerId);
-    peer.slot?.peers.delete(peerId);
+    if (peer.slot?.peers.delete(peerId) && peer.consumers.size === 0) peer.slot.waiting--;
     for (const t of peer.transports.values()) t.close();
     // Producers adopted from a cascade pipe live on the pipe, not on the peer's transports.
     for (const p of [...peer.producers.values()]) p.close();
@@ -525,6 +552,7 @@ export class RoomMedia extends TypedEventEmitter<RoomMediaEvents> {
     for (const slot of this.#slots.splice(0)) slot.router.close();
     this.#peers.clear();
     this.#sources.clear();
+    this.#owners.clear();
     this.emit('close', reason);
   }
 }

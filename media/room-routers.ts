@@ -37,6 +37,8 @@ export interface RouterSlot {
   readonly peers: Set<string>;
   /** Consumers open on this router. */
   consumers: number;
+  /** Peers placed here that consume nothing (yet): kept as a count, so placing a peer costs no walk over the room. */
+  waiting: number;
   /** Every producer of the room present here (own ones, and copies piped in), by id; undefined: the pipe failed. */
   readonly producers: Map<string, Promise<types.Producer | undefined>>;
 }
@@ -44,7 +46,7 @@ export interface RouterSlot {
 /** Creates a router of the room (Opus only) on `worker`. */
 export async function openRouter(worker: types.Worker, webRtcServer: types.WebRtcServer | undefined): Promise<RouterSlot> {
   const router = await worker.createRouter({ mediaCodecs: AUDIO_MEDIA_CODECS, appData: { workerPid: worker.pid } });
-  return { router, worker, webRtcServer, peers: new Set(), consumers: 0, producers: new Map() };
+  return { router, worker, webRtcServer, peers: new Set(), consumers: 0, waiting: 0, producers: new Map() };
 }
 
 /**
@@ -76,10 +78,8 @@ export function pipeInto(from: RouterSlot, to: RouterSlot, producerId: string): 
  * that consumes nothing yet the consumers it is about to open (one per
  * producer of the room), so a burst of joins spreads before anyone consumes.
  */
-export function loadOf(slot: RouterSlot, consumersOf: (peerId: string) => number, producerCount: number): number {
-  let load = slot.consumers;
-  for (const peerId of slot.peers) if (consumersOf(peerId) === 0) load += Math.max(1, producerCount);
-  return load;
+export function loadOf(slot: RouterSlot, producerCount: number): number {
+  return slot.consumers + slot.waiting * Math.max(1, producerCount);
 }
 
 /** The pid of the worker a router runs on, from its appData. */

@@ -214,4 +214,54 @@ describe('one room spread over two workers (real workers, plain RTP)', () => {
       other.close();
     }
   });
+
+  it('counts only the peers still placed: peers that left, or consume again, do not push a listener to the other worker', { timeout: 30_000 }, async () => {
+    const got = await registry.getOrCreate('churn-room');
+    assert.ok(got.ok);
+    const churn = got.value.media;
+    const plain = { listenIp: '127.0.0.1', rtcpMux: true, comedia: true };
+    const src = await churn.createPlainTransport('speaker', plain);
+    assert.ok(src.ok);
+    const produced = await churn.produce('speaker', src.value.id, opus(3333), false);
+    assert.ok(produced.ok);
+    const [originPid] = churn.workerPids();
+    // Threshold 2 consumers per router; the speaker counts as one about to consume. Ten peers come and go,
+    // some after consuming: none of them may still weigh on the origin router.
+    for (let i = 0; i < 10; i++) {
+      const t = await churn.createPlainTransport(`gone-${i}`, plain);
+      assert.ok(t.ok);
+      if (i % 2) assert.ok((await churn.consume(`gone-${i}`, t.value.id, produced.value.id, churn.rtpCapabilities, { paused: false })).ok);
+      churn.closePeer(`gone-${i}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+    const stay = await churn.createPlainTransport('stay', plain);
+    assert.ok(stay.ok);
+    assert.equal(churn.peerWorkerPid('stay'), originPid, 'the origin router is as light as before the churn');
+    assert.equal(churn.workerPids().length, 1);
+    churn.close();
+  });
+
+  it('counts a listener whose consumers all closed as about to consume again, like a newcomer', { timeout: 30_000 }, async () => {
+    const got = await registry.getOrCreate('quiet-room');
+    assert.ok(got.ok);
+    const quiet = got.value.media;
+    const plain = { listenIp: '127.0.0.1', rtcpMux: true, comedia: true };
+    const src = await quiet.createPlainTransport('speaker', plain);
+    assert.ok(src.ok);
+    const produced = await quiet.produce('speaker', src.value.id, opus(4444), false);
+    assert.ok(produced.ok);
+    const a = await quiet.createPlainTransport('a', plain);
+    assert.ok(a.ok);
+    assert.ok((await quiet.consume('a', a.value.id, produced.value.id, quiet.rtpCapabilities, { paused: false })).ok);
+    const [originPid] = quiet.workerPids();
+    // The speaker leaves the stage: a's consumer closes with the producer, and a weighs as a newcomer again.
+    // Load: speaker and a, each about to consume one → 2, the threshold: the next listener goes elsewhere.
+    quiet.closeProducer('speaker');
+    await new Promise((r) => setTimeout(r, 50));
+    const b = await quiet.createPlainTransport('b', plain);
+    assert.ok(b.ok);
+    const bPid = quiet.peerWorkerPid('b');
+    assert.ok(bPid !== undefined && bPid !== originPid, 'b placed on the other worker');
+    quiet.close();
+  });
 });

@@ -2,7 +2,8 @@
  * The SFU rig: a room under measure (the project's, spread over the workers
  * of its pool, or a bare mediasoup one spread the same way by hand) and the
  * load generator, a separate mediasoup worker. Speakers: Opus-sized RTP
- * (32 kb/s, 20 ms packets) sent from Node into the load worker and carried
+ * (32 kb/s, 20 ms packets, each speaker on its own clock: phases spread over
+ * the 20 ms) sent from Node into the load worker and carried
  * over SRTP plain transports into the room, where each is a speaker's
  * producer. Listeners: SRTP plain transports (AES_CM_128_HMAC_SHA1_80) in the
  * room, each consuming every speaker, connected over loopback to SRTP plain
@@ -14,7 +15,7 @@
  */
 import * as mediasoup from 'mediasoup';
 import type { types } from 'mediasoup';
-import { AUDIO_MEDIA_CODECS } from '../../media/index.js';
+import { AUDIO_MEDIA_CODECS, type RoomMedia } from '../../media/index.js';
 import { mapLimit, round, sleep } from './types.js';
 import type { TransportSide } from './webrtc-sdp.js';
 
@@ -68,6 +69,8 @@ export interface Rig {
  * instead of discarding them.
  */
 const SPEAKER_PAYLOAD = Buffer.alloc(80, 0x5a);
+/** One packet per speaker every 20 ms. */
+const PACKET_MS = 20;
 SPEAKER_PAYLOAD[0] = 0xf8;
 
 /** A load worker on its own port range. */
@@ -120,20 +123,27 @@ export async function buildRig(room: RoomUnderTest, load: types.Worker, speakers
   let sent = 0;
   let paused = false;
   const header = Buffer.alloc(12);
-  const timer = setInterval(() => {
-    if (paused) return;
-    for (const src of sources) {
-      src.seq = (src.seq + 1) & 0xffff;
-      src.ts = (src.ts + 960) >>> 0;
-      header[0] = 0x80;
-      header[1] = 100;
-      header.writeUInt16BE(src.seq, 2);
-      header.writeUInt32BE(src.ts, 4);
-      header.writeUInt32BE(src.ssrc, 8);
-      src.producer.send(Buffer.concat([header, SPEAKER_PAYLOAD]));
-      sent++;
-    }
-  }, 20);
+  const send = (src: (typeof sources)[number]): void => {
+    if (paused || src.producer.closed) return;
+    src.seq = (src.seq + 1) & 0xffff;
+    src.ts = (src.ts + 960) >>> 0;
+    header[0] = 0x80;
+    header[1] = 100;
+    header.writeUInt16BE(src.seq, 2);
+    header.writeUInt32BE(src.ts, 4);
+    header.writeUInt32BE(src.ssrc, 8);
+    src.producer.send(Buffer.concat([header, SPEAKER_PAYLOAD]));
+    sent++;
+  };
+  // Each speaker on its own 20 ms clock, the phases spread evenly over the period: real speakers are
+  // independent, so a joiner waits for the next packet of any of them, not for one shared tick (ADR 0051).
+  const timers: NodeJS.Timeout[] = [];
+  sources.forEach((src, s) => {
+    timers.push(setTimeout(() => {
+      send(src);
+      timers.push(setInterval(() => send(src), PACKET_MS));
+    }, Math.round((s * PACKET_MS) / sources.length)));
+  });
   return {
     listeners,
     producerIds: roomProducers,
@@ -156,7 +166,7 @@ export async function buildRig(room: RoomUnderTest, load: types.Worker, speakers
       return { packets, lost, jitterMs: receivers.length ? jitter / receivers.length / 48 : 0 };
     },
     close() {
-      clearInterval(timer);
+      for (const t of timers) clearTimeout(t);
       for (const t of transports) t.close();
       loadRouter.close();
     },
@@ -245,5 +255,28 @@ export function routerRoom(router: types.Router, workers: types.Worker[]): RoomU
     consume: async (_peerId, t, producerId) => (await t.consume({ producerId, rtpCapabilities: router.rtpCapabilities })).rtpParameters,
     routers: () => 1,
     close: () => Promise.resolve(),
+  };
+}
+
+/** An answer of RoomMedia, or a thrown error naming what failed. */
+export function must<T>(r: { ok: true; value: T } | { ok: false; error: string }, what: string): T {
+  if (!r.ok) throw new Error(`${what}: ${r.error}`);
+  return r.value;
+}
+
+/**
+ * The project's room media as the rig drives it: each peer's transport,
+ * producer and consumers through RoomMedia's API (placed on the router it
+ * chooses); consumers are made running (ADR 0051).
+ */
+export function roomMediaRoom(room: RoomMedia, workers: types.Worker[], close: () => Promise<void> = () => Promise.resolve()): RoomUnderTest {
+  return {
+    workers,
+    rtpCapabilities: room.rtpCapabilities,
+    transport: async (peerId) => must(await room.createPlainTransport(peerId, SRTP), 'plain transport'),
+    produce: async (peerId, t, rtpParameters) => must(await room.produce(peerId, t.id, rtpParameters, false), 'produce').id,
+    consume: async (peerId, t, producerId) => must(await room.consume(peerId, t.id, producerId, room.rtpCapabilities, { paused: false }), 'consume').rtpParameters,
+    routers: () => room.workerPids().length,
+    close,
   };
 }

@@ -15,7 +15,7 @@ import { AUDIO_MEDIA_CODECS, MediaWorkerPool, RoomMediaRegistry } from '../../me
 import { createLogger } from '../../server/core/logging/logger.js';
 import { sfuChart } from './chart.js';
 import { rssBytes } from './machine.js';
-import { buildRig, measureWindow, SRTP, startLoadWorker, windowFigures, type RoomUnderTest } from './sfu-rig.js';
+import { buildRig, measureWindow, must, roomMediaRoom, SRTP, startLoadWorker, windowFigures, type RoomUnderTest } from './sfu-rig.js';
 import { webRtcSeries, type WebRtcPoint, type WebRtcSeries } from './sfu-webrtc.js';
 import { round, sleep, type BenchContext, type BenchResult, type TargetRow } from './types.js';
 
@@ -47,34 +47,16 @@ export async function hearthRoom(workers = ROOM_WORKERS): Promise<RoomUnderTest>
   const got = await registry.getOrCreate('bench-room');
   if (!got.ok) throw new Error(`no media worker: ${got.error}`);
   const room = got.value.media;
-  const must = <T>(r: { ok: true; value: T } | { ok: false; error: string }, what: string): T => {
-    if (!r.ok) throw new Error(`${what}: ${r.error}`);
-    return r.value;
-  };
   return {
-    workers: pool.liveWorkers(),
-    rtpCapabilities: room.rtpCapabilities,
-    transport: async (peerId) => must(await room.createPlainTransport(peerId, SRTP), 'plain transport'),
-    produce: async (peerId, t, rtpParameters) => must(await room.produce(peerId, t.id, rtpParameters, false), 'produce').id,
-    async consume(peerId, t, producerId) {
-      const c = must(await room.consume(peerId, t.id, producerId, room.rtpCapabilities), 'consume');
-      must(await room.resumeConsumer(peerId, c.id), 'resume');
-      return c.rtpParameters;
-    },
-    routers: () => room.workerPids().length,
+    ...roomMediaRoom(room, pool.liveWorkers(), async () => { room.close(); await pool.close(); }),
     async webRtcTransport(peerId) {
       const info = must(await room.createTransport(peerId), 'WebRTC transport');
       return {
         ...info,
         connect: async (dtlsParameters) => { must(await room.connectTransport(peerId, info.id, dtlsParameters), 'connect'); },
-        async consume(producerId) {
-          const c = must(await room.consume(peerId, info.id, producerId, room.rtpCapabilities), 'consume');
-          must(await room.resumeConsumer(peerId, c.id), 'resume');
-          return c.rtpParameters;
-        },
+        consume: async (producerId) => must(await room.consume(peerId, info.id, producerId, room.rtpCapabilities, { paused: false }), 'consume').rtpParameters,
       };
     },
-    close: async () => { room.close(); await pool.close(); },
   };
 }
 
