@@ -67,7 +67,7 @@ describe('benchmarks at a tiny size', { timeout: 240_000 }, () => {
 
   it('join: every join reached its first RTP packet, each way, sequential and in storms; setup and wait apart', () => {
     type Stats = Record<string, unknown>;
-    const f = json('join').figures as { sequential: Record<string, Stats>; storm: { joins: number; atOnce: Record<string, Stats>; spread: { project: Stats } } };
+    const f = json('join').figures as { sequential: Record<string, Stats>; storm: { joins: number; atOnce: Record<string, Stats>; spread: { clientOrder: Stats } } };
     for (const flow of ['project', 'clientOrder', 'bare']) {
       const s = f.sequential[flow]!;
       assert.ok(num(s.p50Ms) > 0 && num(s.p99Ms) < 5000, flow);
@@ -75,7 +75,7 @@ describe('benchmarks at a tiny size', { timeout: 240_000 }, () => {
       num(s.waitP50Ms);
       assert.equal(f.storm.atOnce[flow]!.succeeded, f.storm.joins, `${flow}: every storm join got its first packet`);
     }
-    assert.equal(f.storm.spread.project.succeeded, f.storm.joins);
+    assert.equal(f.storm.spread.clientOrder.succeeded, f.storm.joins);
   });
 
   it('rooms: bounded room events per listener, every signaling join admitted', () => {

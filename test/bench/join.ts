@@ -186,7 +186,7 @@ export async function joinBenchmark(ctx: BenchContext): Promise<BenchResult> {
       atOnce[flow] = await storm(flow, target, rig, joins, 0, `storm-${flow}`);
       await sleep(500);
     }
-    const spread = await storm('project', target, rig, joins, spreadS * 1000, 'spread');
+    const spread = await storm('clientOrder', target, rig, joins, spreadS * 1000, 'spread');
     room.close();
     const figures = {
       what: 'media layer only: SRTP plain transport + 3 consumers to the first RTP packet at the listener\'s loopback socket; no signaling, no ICE/DTLS',
@@ -197,7 +197,7 @@ export async function joinBenchmark(ctx: BenchContext): Promise<BenchResult> {
       },
       speakers: `3, each on its own ${PERIOD_MS} ms clock (phases spread over the period); sequential joins start at a random phase`,
       sequential: { joins: sequential, project: stats(seq.project), clientOrder: stats(seq.clientOrder), bare: stats(seq.bare) },
-      storm: { joins, atOnce, spread: { overSeconds: spreadS, project: spread } },
+      storm: { joins, atOnce, spread: { overSeconds: spreadS, clientOrder: spread } },
       audience: { listeners: audience, lossQuietPercent: quietLoss },
     };
     return { name: 'join', ran: true, size: ctx.size, startedAt: new Date(started).toISOString(), durationMs: Date.now() - started, figures, rows: rowsOf(figures, quietLoss, ctx) };
@@ -210,7 +210,7 @@ export async function joinBenchmark(ctx: BenchContext): Promise<BenchResult> {
 
 type Figures = {
   sequential: { joins: number } & Record<JoinFlow, Record<string, number>>;
-  storm: { joins: number; atOnce: Partial<Record<JoinFlow, Record<string, number>>>; spread: { overSeconds: number; project: Record<string, number> } };
+  storm: { joins: number; atOnce: Partial<Record<JoinFlow, Record<string, number>>>; spread: { overSeconds: number; clientOrder: Record<string, number> } };
 };
 
 function rowsOf(f: Figures, quietLoss: number, ctx: BenchContext): BenchResult['rows'] {
@@ -223,25 +223,26 @@ function rowsOf(f: Figures, quietLoss: number, ctx: BenchContext): BenchResult['
     (x ? `${x.succeeded}/${n} ${over} (${x.seconds} s), p50 ${x.p50Ms} ms, p99 ${x.p99Ms} ms (setup p99 ${x.setupP99Ms} ms), audience loss ${quietLoss} % → ${x.lossDuringStormPercent} %` : 'not run');
   const stormMet = (x: Record<string, number> | undefined): boolean =>
     !!x && x.succeeded === n && (x.seconds ?? Infinity) <= 10 && (x.p99Ms ?? Infinity) <= 250 && (x.lossDuringStormPercent ?? Infinity) <= quietLoss + 0.1;
-  ctx.say(`join: sequential ${short(s.project)} (client order ${short(s.clientOrder)}, bare ${short(s.bare)}); storm at once ${short(once.project)}; spread ${short(f.storm.spread.project)}`);
+  // Judged on the path signaling takes today (the browser client's order); the one-request path RoomMedia also offers is in the notes.
+  ctx.say(`join: sequential ${short(s.clientOrder)} (requests together ${short(s.project)}, bare ${short(s.bare)}); storm at once ${short(once.clientOrder)}; spread ${short(f.storm.spread.clientOrder)}`);
   return [
     {
       benchmark: '2 Join to first RTP', target: 'p50 ≤ 20 ms, p99 ≤ 60 ms',
-      measured: `${short(s.project)} (${parts(s.project)})`, baseline: `bare mediasoup ${short(s.bare)}`,
-      met: (s.project.p50Ms ?? Infinity) <= 20 && (s.project.p99Ms ?? Infinity) <= 60,
-      note: `media layer only: the project's RoomMedia, requests issued together; in the browser client's order (paused, resumed one by one) ${short(s.clientOrder)}; speakers on independent 20 ms clocks`,
+      measured: `${short(s.clientOrder)} (${parts(s.clientOrder)})`, baseline: `bare mediasoup ${short(s.bare)}`,
+      met: (s.clientOrder.p50Ms ?? Infinity) <= 20 && (s.clientOrder.p99Ms ?? Infinity) <= 60,
+      note: `media layer only: the project's RoomMedia driven as signaling drives it for the browser (transport, connect, per speaker consume paused then resume, each awaited); with the requests issued together and running consumers ${short(s.project)}; speakers on independent 20 ms clocks`,
     },
     {
       benchmark: '2 Join storm', target: `${n} joins in ≤ 10 s, all succeed, p99 ≤ 250 ms, no added loss`,
-      measured: stormText(once.project, 'fired at once'), baseline: `bare mediasoup ${short(once.bare)}`,
-      met: stormMet(once.project),
-      note: `media layer only; in the browser client's order ${short(once.clientOrder)}`,
+      measured: stormText(once.clientOrder, 'fired at once'), baseline: `bare mediasoup ${short(once.bare)}`,
+      met: stormMet(once.clientOrder),
+      note: `media layer only, in the browser client's order; with the requests issued together ${short(once.project)}`,
     },
     {
       benchmark: '2 Join storm, spread', target: `${n} joins in ≤ 10 s, all succeed, p99 ≤ 250 ms, no added loss`,
-      measured: stormText(f.storm.spread.project, `started evenly over ${f.storm.spread.overSeconds} s`),
-      met: stormMet(f.storm.spread.project),
-      note: 'media layer only; the issue\'s rate ("within 10 seconds") at twice its pace; the storm fired at once is the stricter row',
+      measured: stormText(f.storm.spread.clientOrder, `started evenly over ${f.storm.spread.overSeconds} s`),
+      met: stormMet(f.storm.spread.clientOrder),
+      note: 'media layer only, in the browser client\'s order; the issue\'s rate ("within 10 seconds") at twice its pace; the storm fired at once is the stricter row',
     },
   ];
 }
