@@ -122,7 +122,7 @@ describe('benchmarks at a tiny size', { timeout: 240_000 }, () => {
     assert.ok(num(f.p50Ms) > 0 && num(f.p50Ms) < 10_000);
   });
 
-  it('cascade: one stream per speaker per link at every audience, packets out once per link, the hop timed', { skip: !HAVE_CHROMIUM }, () => {
+  it('cascade: one stream per speaker per link at every audience, packets out once per link, the hop timed and its tail attributed', { skip: !HAVE_CHROMIUM }, () => {
     const steps = json('cascade').figures.steps as CascadeStep[];
     assert.ok(steps.length >= 2, 'more than one audience size');
     for (const s of steps) {
@@ -130,6 +130,12 @@ describe('benchmarks at a tiny size', { timeout: 240_000 }, () => {
       assert.ok(num(s.speakerPacketsPerSecond) > 10, 'the speaker sent audio');
       assert.ok(Math.abs(num(s.packetsRatio) - s.links) < 0.2, `packets ratio ${s.packetsRatio}`);
       assert.ok(s.hopSamples > 10 && num(s.hopP99Ms) > -50 && s.hopP99Ms < 1000, `hop p99 ${s.hopP99Ms} ms over ${s.hopSamples}`);
+      assert.ok(s.hopLate >= 0 && s.hopLate <= s.hopSamples && num(s.hopMaxMs) >= s.hopP99Ms, 'late samples counted');
+      if (process.platform === 'linux') {
+        // The linked worker's CPU wait was read for every sample, so the tail can be attributed.
+        assert.ok(num(s.linkedWorkerWaitMs) >= 0, 'the linked worker\'s run-queue wait was read');
+        assert.ok(num(s.hopLateWhileWorkerWaited) <= s.hopLate);
+      }
     }
   });
 
