@@ -7,6 +7,7 @@
  * room. mediasoup carries close and pause from a producer to its copies.
  */
 import type { types } from 'mediasoup';
+import type { Logger } from 'pino';
 import { AUDIO_MEDIA_CODECS } from './codecs.js';
 
 /** Where new routers of a room may go: a pool of workers (media/worker-pool.ts). */
@@ -25,6 +26,13 @@ export interface WorkerSource {
 export interface SpreadPolicy {
   consumersPerRouter: number;
   workers: WorkerSource;
+}
+
+/** What placing a peer reads and writes of it (media/room-peers.ts). */
+export interface PlacedPeer {
+  /** The router its transports go on, once placed. */
+  slot: RouterSlot | undefined;
+  readonly consumers: ReadonlyMap<string, unknown>;
 }
 
 /** One router of a room. */
@@ -53,7 +61,7 @@ export async function openRouter(worker: types.Worker, webRtcServer: types.WebRt
  * Makes a copy of `producerId` (which lives on `from`) on `to`, once, and
  * records it there; the copy disappears from `to` when it closes.
  */
-export function pipeInto(from: RouterSlot, to: RouterSlot, producerId: string): Promise<types.Producer | undefined> {
+function pipeInto(from: RouterSlot, to: RouterSlot, producerId: string): Promise<types.Producer | undefined> {
   const existing = to.producers.get(producerId);
   if (existing) return existing;
   const copy = from.router
@@ -78,7 +86,7 @@ export function pipeInto(from: RouterSlot, to: RouterSlot, producerId: string): 
  * that consumes nothing yet the consumers it is about to open (one per
  * producer of the room), so a burst of joins spreads before anyone consumes.
  */
-export function loadOf(slot: RouterSlot, producerCount: number): number {
+function loadOf(slot: RouterSlot, producerCount: number): number {
   return slot.consumers + slot.waiting * Math.max(1, producerCount);
 }
 
@@ -86,4 +94,142 @@ export function loadOf(slot: RouterSlot, producerCount: number): number {
 export function workerPidOf(slot: RouterSlot): number | undefined {
   const pid = (slot.router.appData as { workerPid?: unknown }).workerPid;
   return typeof pid === 'number' ? pid : undefined;
+}
+
+/**
+ * The live routers of one room, the first being the origin (audio-level
+ * observer, cascade pipes), and the router each producer really lives on.
+ * It places each new peer on the least-loaded router, and grows a router on
+ * another worker when every one is past the spread threshold.
+ */
+export class RoomRouterSet {
+  readonly #slots: RouterSlot[] = [];
+  /** The router each producer of the room really lives on (its copies are elsewhere). */
+  readonly #sources = new Map<string, RouterSlot>();
+  #growing: Promise<boolean> | undefined;
+  #closed = false;
+
+  /** `onClosed`: a router of the room closed, and was taken out (`index` 0: it was the origin). */
+  constructor(
+    private readonly spread: SpreadPolicy | undefined,
+    private readonly log: Logger,
+    private readonly onClosed: (slot: RouterSlot, index: number, died: boolean) => void,
+  ) {}
+
+  /** The first router: the audio-level observer and cascade pipes are there. */
+  get origin(): RouterSlot | undefined {
+    return this.#slots[0];
+  }
+
+  /** How many routers the room has now. */
+  get size(): number {
+    return this.#slots.length;
+  }
+
+  /** The pids of the workers of every router, origin first. */
+  workerPids(): number[] {
+    return this.#slots.map(workerPidOf).filter((pid): pid is number => pid !== undefined);
+  }
+
+  /** Takes a router into the room and follows its end. */
+  adopt(slot: RouterSlot): void {
+    this.#slots.push(slot);
+    let died = false;
+    slot.router.on('workerclose', () => {
+      died = true;
+    });
+    slot.router.observer.once('close', () => {
+      const index = this.#slots.indexOf(slot);
+      if (index < 0 || this.#closed) return;
+      this.#slots.splice(index, 1);
+      this.onClosed(slot, index, died);
+    });
+  }
+
+  /**
+   * The router for a new peer: the least-loaded of the room's, or a new one
+   * on another worker when every router is past the spread threshold. The
+   * peer is placed there at once, so the next placement counts it; undefined
+   * when the room closed or the peer left (`stillHere`) meanwhile.
+   */
+  async place(peerId: string, peer: PlacedPeer, stillHere: () => boolean): Promise<RouterSlot | undefined> {
+    let best = this.#leastLoaded();
+    const spread = this.spread;
+    if (best && spread && spread.consumersPerRouter > 0 && this.#load(best) >= spread.consumersPerRouter) {
+      this.#growing ??= this.#grow(spread).finally(() => {
+        this.#growing = undefined;
+      });
+      if (await this.#growing) best = this.#leastLoaded();
+    }
+    if (!best || this.#closed || !stillHere()) return undefined;
+    peer.slot ??= best;
+    if (!peer.slot.peers.has(peerId)) {
+      peer.slot.peers.add(peerId);
+      if (peer.consumers.size === 0) peer.slot.waiting++;
+    }
+    return peer.slot;
+  }
+
+  /**
+   * Records that a producer lives on `slot` and pipes it to every other
+   * router of the room (resolved once every copy is made or failed).
+   */
+  async addSource(producerId: string, slot: RouterSlot): Promise<void> {
+    this.#sources.set(producerId, slot);
+    await Promise.all(this.#slots.filter((s) => s !== slot).map((to) => pipeInto(slot, to, producerId)));
+  }
+
+  /** The producer closed: it no longer lives on `slot`. */
+  removeSource(producerId: string, slot: RouterSlot): void {
+    if (this.#sources.get(producerId) === slot) this.#sources.delete(producerId);
+  }
+
+  /** The router closed: none of the producers that lived there does any longer. */
+  removeSourcesOn(slot: RouterSlot): void {
+    for (const [producerId, from] of [...this.#sources]) if (from === slot) this.#sources.delete(producerId);
+  }
+
+  /** Closes every router (and so everything on them); the routers' own close is not reported. */
+  close(): void {
+    this.#closed = true;
+    for (const slot of this.#slots.splice(0)) slot.router.close();
+    this.#sources.clear();
+  }
+
+  #leastLoaded(): RouterSlot | undefined {
+    let best: RouterSlot | undefined;
+    let bestLoad = Infinity;
+    for (const slot of this.#slots) {
+      const load = this.#load(slot);
+      if (load < bestLoad) [best, bestLoad] = [slot, load];
+    }
+    return best;
+  }
+
+  #load(slot: RouterSlot): number {
+    return loadOf(slot, this.#sources.size);
+  }
+
+  /** A new router on a worker the room does not use yet; false when there is none. */
+  async #grow(spread: SpreadPolicy): Promise<boolean> {
+    const used = new Set<types.Worker>();
+    for (const slot of this.#slots) if (slot.worker) used.add(slot.worker);
+    const worker = spread.workers.pickWorker(used);
+    if (!worker) return false;
+    let slot: RouterSlot;
+    try {
+      slot = await openRouter(worker, spread.workers.webRtcServerOf(worker));
+    } catch (e) {
+      this.log.warn({ error: String(e) }, 'could not open another router for the room');
+      return false;
+    }
+    if (this.#closed) {
+      slot.router.close();
+      return false;
+    }
+    this.adopt(slot);
+    for (const [producerId, from] of this.#sources) void pipeInto(from, slot, producerId);
+    this.log.info({ routers: this.#slots.length, workerPid: worker.pid }, 'room spread to another worker');
+    return true;
+  }
 }
