@@ -7,15 +7,18 @@
  * the host over the control channel; the host's room state comes back and
  * is relayed to each participant as it is. A link that breaks is opened
  * again (the participants stay); a link nobody uses closes after a grace.
+ * The participants and what the host says to each are kept by the roster
+ * (federation/links/remote-roster.ts).
  */
 import type { Logger } from 'pino';
 import type { RoomMedia, RoomMediaRegistry } from '../../media/index.js';
 import { err, ok, type Result } from '../../server/core/result.js';
 import {
   canPublish, type Arrival, type AudiencePage, type Grant, type GrantIssuer, type GrantView, type JoinAnswer, type LeaveReason, type LiveRoomHandle,
-  type ParticipantLink, type Role, type RoomCounts, type RoomOpError, type RoomState, type StageCommand, type StageError,
+  type ParticipantLink, type Role, type RoomOpError, type RoomState, type StageCommand,
 } from '../../server/rooms/index.js';
 import type { LinkChannel, LinkEvent } from './link-channel.js';
+import { leaveReasonOf, refusalOf, RemoteRoster, type Member } from './remote-roster.js';
 
 export interface RemoteRoomDeps {
   /** The room's id (its Event's id) and where to ask for a link. */
@@ -31,24 +34,10 @@ export interface RemoteRoomDeps {
   onClosed(room: RemoteRoom): void;
 }
 
-interface Member {
-  local: string;
-  /** The participant id the host gave (a persona's actor id, or `guest:<host>:<ref>`). */
-  hostId: string;
-  link: ParticipantLink;
-  announce: { kind: 'persona'; actor: string; displayName: string | null; hidden: boolean } | { kind: 'guest'; ref: string };
-  role: Role;
-  muted: boolean;
-}
-
-const STAGE_ERRORS: ReadonlySet<string> = new Set(['room_ended', 'not_in_room', 'not_allowed', 'no_such_participant', 'not_a_listener',
-  'not_on_stage', 'no_invitation', 'stage_full', 'muted_by_moderator', 'guests_cannot', 'banned', 'instance_limited']);
-const LEAVE_REASONS: ReadonlySet<string> = new Set(['left', 'removed', 'banned', 'room_ended', 'replaced', 'persona_deleted', 'server_shutdown']);
-
 export class RemoteRoom implements LiveRoomHandle {
   readonly remote = true as const;
   readonly #deps: RemoteRoomDeps;
-  readonly #members = new Map<string, Member>();
+  readonly #roster: RemoteRoster;
   #channel: LinkChannel | undefined;
   #connecting: Promise<Result<LinkChannel, RoomOpError>> | undefined;
   #media: RoomMedia | undefined;
@@ -58,6 +47,7 @@ export class RemoteRoom implements LiveRoomHandle {
 
   constructor(deps: RemoteRoomDeps) {
     this.#deps = deps;
+    this.#roster = new RemoteRoster({ roomId: deps.roomId, grants: deps.grants, media: () => this.#media });
   }
 
   get id(): string {
@@ -74,11 +64,11 @@ export class RemoteRoom implements LiveRoomHandle {
 
   /** How many of this instance's participants are in the room. */
   get size(): number {
-    return this.#members.size;
+    return this.#roster.size;
   }
 
   roleOf(participantId: string): Role | undefined {
-    return this.#members.get(participantId)?.role;
+    return this.#roster.get(participantId)?.role;
   }
 
   /** Opens the link (request naming `actor`, pipe, control channel); concurrent callers share one attempt. */
@@ -113,33 +103,33 @@ export class RemoteRoom implements LiveRoomHandle {
     const channel = await this.connect(announce.kind === 'persona' ? announce.actor : null);
     if (!channel.ok) {
       // Refused before anyone got in: nothing of this room stays here (the next join asks again).
-      if (this.#members.size === 0 && !this.#channel) this.close('left');
+      if (this.#roster.size === 0 && !this.#channel) this.close('left');
       return channel;
     }
     const member: Member = { local: arrival.id, hostId: '', link, announce, role: 'listener', muted: false };
-    const previous = this.#members.get(arrival.id);
+    const previous = this.#roster.get(arrival.id);
     const answer = await channel.value.request({ type: 'announce', participant: announce });
-    if (!answer.ok) return err(this.#refusal(answer.error));
+    if (!answer.ok) return err(refusalOf(answer.error));
     const data = answer.value as { participantId: string; role: Role; room: Record<string, unknown> };
     member.hostId = data.participantId;
     member.role = data.role;
-    this.#members.set(arrival.id, member);
+    this.#roster.set(member);
     if (previous && previous.link !== link) previous.link.departed('replaced');
     const media = this.#media;
     if (!media) return err({ kind: 'media_unavailable' });
     return ok({
       participantId: member.hostId,
-      grant: await this.#grant(member),
+      grant: await this.#roster.grant(member),
       routerRtpCapabilities: media.rtpCapabilities,
       room: { ...(data.room as unknown as RoomState), roomId: this.id },
-      producers: media.producers().filter((p) => p.peerId !== arrival.id).map((p) => ({ producerId: p.producerId, participantId: this.#hostIdOf(p.peerId) })),
+      producers: media.producers().filter((p) => p.peerId !== arrival.id).map((p) => ({ producerId: p.producerId, participantId: this.#roster.hostIdOf(p.peerId) })),
     });
   }
 
   async leave(participantId: string, link: ParticipantLink): Promise<void> {
-    const m = this.#members.get(participantId);
+    const m = this.#roster.get(participantId);
     if (!m || m.link !== link) return;
-    this.#members.delete(participantId);
+    this.#roster.delete(participantId);
     this.#media?.closePeer(participantId);
     await this.#channel?.request({ type: 'depart', participantId: m.hostId });
     this.#armGrace();
@@ -147,23 +137,23 @@ export class RemoteRoom implements LiveRoomHandle {
 
   /** A stage command of a participant here: the host runs it on the real stage (and checks its rules). */
   async command(by: string, command: StageCommand): Promise<Result<null, RoomOpError>> {
-    const m = this.#members.get(by);
+    const m = this.#roster.get(by);
     if (!m) return err({ kind: 'stage', error: 'not_in_room' });
     const channel = this.#channel;
     if (!channel || channel.closed) return err({ kind: 'media_unavailable' });
     const answer = await channel.request({ type: 'act', participantId: m.hostId, action: command.type, ...('target' in command ? { target: command.target } : {}) });
-    return answer.ok ? ok(null) : err(this.#refusal(answer.error));
+    return answer.ok ? ok(null) : err(refusalOf(answer.error));
   }
 
   async refreshGrant(participantId: string): Promise<Result<GrantView, RoomOpError>> {
-    const m = this.#members.get(participantId);
-    return m ? ok(await this.#grant(m)) : err({ kind: 'stage', error: 'not_in_room' });
+    const m = this.#roster.get(participantId);
+    return m ? ok(await this.#roster.grant(m)) : err({ kind: 'stage', error: 'not_in_room' });
   }
 
   async authorize(participantId: string, token: string, need: 'publish' | 'subscribe' | 'any'): Promise<Result<{ grant: Grant; media: RoomMedia }, RoomOpError>> {
     const checked = await this.#deps.grants.verify(token, { roomId: this.id, participantId });
     if (!checked.ok) return err({ kind: 'grant', error: checked.error });
-    const m = this.#members.get(participantId);
+    const m = this.#roster.get(participantId);
     if (!m) return err({ kind: 'stage', error: 'not_in_room' });
     if (need === 'publish' && (!checked.value.canPublish || !canPublish(m.role))) return err({ kind: 'stage', error: 'not_allowed' });
     const media = this.#media;
@@ -173,16 +163,16 @@ export class RemoteRoom implements LiveRoomHandle {
 
   /** A page of the host's audience, asked of the host over the control channel. */
   async audiencePage(participantId: string, offset: number, limit: number): Promise<Result<AudiencePage, RoomOpError>> {
-    const m = this.#members.get(participantId);
+    const m = this.#roster.get(participantId);
     if (!m) return err({ kind: 'stage', error: 'not_in_room' });
     const channel = this.#channel;
     if (!channel || channel.closed) return err({ kind: 'media_unavailable' });
     const answer = await channel.request({ type: 'audience', participantId: m.hostId, offset, limit });
-    return answer.ok ? ok(answer.value as AudiencePage) : err(this.#refusal(answer.error));
+    return answer.ok ? ok(answer.value as AudiencePage) : err(refusalOf(answer.error));
   }
 
   async afterProduce(participantId: string): Promise<void> {
-    if (this.#members.get(participantId)?.muted) await this.#media?.setPaused(participantId, true);
+    if (this.#roster.get(participantId)?.muted) await this.#media?.setPaused(participantId, true);
   }
 
   /** Closes the link and tells every participant here (room ended, link refused for good, shutdown). */
@@ -190,9 +180,7 @@ export class RemoteRoom implements LiveRoomHandle {
     if (this.#ended) return;
     this.#ended = true;
     clearTimeout(this.#grace);
-    const members = [...this.#members.values()];
-    this.#members.clear();
-    for (const m of members) m.link.departed(reason);
+    for (const m of this.#roster.takeAll()) m.link.departed(reason);
     this.#channel?.close();
     void this.#deps.registry.close(`cascade:${this.id}`);
     this.#deps.onClosed(this);
@@ -201,18 +189,18 @@ export class RemoteRoom implements LiveRoomHandle {
   #watch(media: RoomMedia): void {
     this.#media = media;
     media.on('producerAdded', ({ peerId, producerId }) => {
-      this.#broadcast({ kind: 'producerAdded', producerId, participantId: this.#hostIdOf(peerId) }, peerId);
-      const m = this.#members.get(peerId);
+      this.#roster.broadcast({ kind: 'producerAdded', producerId, participantId: this.#roster.hostIdOf(peerId) }, peerId);
+      const m = this.#roster.get(peerId);
       if (m) void this.#pipeOut(m, producerId);
     });
     media.on('producerClosed', ({ peerId, producerId }) => {
-      this.#broadcast({ kind: 'producerClosed', producerId, participantId: this.#hostIdOf(peerId) }, peerId);
-      const m = this.#members.get(peerId);
+      this.#roster.broadcast({ kind: 'producerClosed', producerId, participantId: this.#roster.hostIdOf(peerId) }, peerId);
+      const m = this.#roster.get(peerId);
       if (m) void this.#channel?.request({ type: 'unproduce', participantId: m.hostId, producerId });
     });
     // A worker under a spread room died (ADR 0040): its participants here reconnect; the pipe lived on the origin.
     media.on('routerLost', ({ peerIds, origin }) => {
-      for (const id of peerIds) this.#members.get(id)?.link.send({ kind: 'mediaMoved', reason: 'worker_died', routerRtpCapabilities: media.rtpCapabilities });
+      for (const id of peerIds) this.#roster.get(id)?.link.send({ kind: 'mediaMoved', reason: 'worker_died', routerRtpCapabilities: media.rtpCapabilities });
       const channel = this.#channel;
       if (origin && channel) this.#onDown(channel, 'lost');
     });
@@ -245,55 +233,19 @@ export class RemoteRoom implements LiveRoomHandle {
         void channel.pipe.setReceivedPaused(e.data.producerId, e.data.paused);
         return;
       case 'departed': {
-        const m = this.#byHostId(e.data.participantId);
+        const m = this.#roster.byHostId(e.data.participantId);
         if (!m) return;
-        this.#members.delete(m.local);
-        this.#media?.closePeer(m.local);
-        m.link.departed(LEAVE_REASONS.has(e.data.reason) ? (e.data.reason as LeaveReason) : 'removed');
+        this.#roster.remove(m, leaveReasonOf(e.data.reason));
         this.#armGrace();
         return;
       }
       case 'to':
-        void this.#relay(e.data.participantId, e.data.payload);
+        void this.#roster.relay(e.data.participantId, e.data.payload);
         return;
       case 'closed':
         if (e.data.reason === 'room_ended') this.close('room_ended');
         else if (e.data.reason === 'blocked') this.close('removed');
         return;
-    }
-  }
-
-  /** An event of the host for one participant, as this instance's participant gets it. */
-  async #relay(hostId: string, payload: Record<string, unknown>): Promise<void> {
-    const m = this.#byHostId(hostId);
-    if (!m) return;
-    switch (payload.kind) {
-      case 'state': {
-        const room = payload.room as RoomState;
-        const muted = room.stage.find((p) => p.id === hostId)?.muted ?? false;
-        if (muted !== m.muted) {
-          m.muted = muted;
-          await this.#media?.setPaused(m.local, muted);
-        }
-        m.link.send({ kind: 'state', room: { ...room, roomId: this.id } });
-        return;
-      }
-      case 'counts':
-        m.link.send({ kind: 'counts', counts: { ...(payload.counts as RoomCounts), roomId: this.id } });
-        return;
-      case 'grant': {
-        m.role = (payload.grant as GrantView).role;
-        if (!canPublish(m.role)) this.#media?.closeProducer(m.local);
-        m.link.send({ kind: 'grant', grant: await this.#grant(m) });
-        return;
-      }
-      case 'invited':
-        m.link.send({ kind: 'invited', roomId: this.id });
-        return;
-      case 'activeSpeaker':
-        m.link.send({ kind: 'activeSpeaker', participantId: typeof payload.participantId === 'string' ? payload.participantId : null });
-        return;
-      default:
     }
   }
 
@@ -304,7 +256,7 @@ export class RemoteRoom implements LiveRoomHandle {
     channel.close();
     if (reason === 'room_ended') return this.close('room_ended');
     if (reason === 'blocked') return this.close('removed');
-    if (this.#members.size === 0) return this.close('left');
+    if (this.#roster.size === 0) return this.close('left');
     const delay = Math.min(2_000, 250 * 2 ** this.#retry++);
     this.#deps.log.info({ roomId: this.id, reason, delayMs: delay }, 'cascade link lost; opening it again');
     setTimeout(() => void this.#reopen(), delay).unref();
@@ -312,7 +264,7 @@ export class RemoteRoom implements LiveRoomHandle {
 
   async #reopen(): Promise<void> {
     if (this.#ended) return;
-    const first = [...this.#members.values()][0]?.announce;
+    const first = this.#roster.all()[0]?.announce;
     const channel = await this.connect(first?.kind === 'persona' ? first.actor : null);
     if (!channel.ok) {
       const refused = channel.error.kind === 'remote_refused' || channel.error.kind === 'room_not_found';
@@ -322,21 +274,15 @@ export class RemoteRoom implements LiveRoomHandle {
       return;
     }
     // Everyone here is announced again; the host's producers come through the new pipe.
-    for (const m of [...this.#members.values()]) {
+    for (const m of this.#roster.all()) {
       const answer = await channel.value.request({ type: 'announce', participant: m.announce });
       if (!answer.ok) {
-        this.#members.delete(m.local);
-        this.#media?.closePeer(m.local);
-        m.link.departed('removed');
+        this.#roster.remove(m, 'removed');
         continue;
       }
       // A speaker comes back as the host says (a listener, after the host lost the link).
       const role = (answer.value as { role?: Role }).role ?? 'listener';
-      if (role !== m.role) {
-        m.role = role;
-        if (!canPublish(role)) this.#media?.closeProducer(m.local);
-        m.link.send({ kind: 'grant', grant: await this.#grant(m) });
-      }
+      if (role !== m.role) await this.#roster.setRole(m, role);
       if (!canPublish(m.role)) continue;
       const producers = this.#media?.producers().filter((p) => p.peerId === m.local) ?? [];
       for (const p of producers) await this.#pipeOut(m, p.producerId);
@@ -344,37 +290,11 @@ export class RemoteRoom implements LiveRoomHandle {
   }
 
   #armGrace(): void {
-    if (this.#members.size > 0 || this.#ended) return;
+    if (this.#roster.size > 0 || this.#ended) return;
     clearTimeout(this.#grace);
     this.#grace = setTimeout(() => {
-      if (this.#members.size === 0) this.close('left');
+      if (this.#roster.size === 0) this.close('left');
     }, this.#deps.graceMs);
     this.#grace.unref();
-  }
-
-  #refusal(error: { code: string; message: string }): RoomOpError {
-    if (error.code === 'stage' && STAGE_ERRORS.has(error.message)) return { kind: 'stage', error: error.message as StageError };
-    if (error.code === 'banned' || error.code === 'room_ended') return { kind: 'stage', error: error.code };
-    return { kind: 'remote_refused', code: error.code, message: error.message };
-  }
-
-  #byHostId(hostId: string): Member | undefined {
-    for (const m of this.#members.values()) if (m.hostId === hostId) return m;
-    return undefined;
-  }
-
-  #hostIdOf(peerId: string): string {
-    return this.#members.get(peerId)?.hostId ?? peerId;
-  }
-
-  async #grant(m: Member): Promise<GrantView> {
-    const { token, grant } = await this.#deps.grants.issue({
-      roomId: this.id, participantId: m.local, role: m.role, canPublish: canPublish(m.role), canSubscribe: true,
-    });
-    return { token, role: m.role, canPublish: grant.canPublish, canSubscribe: grant.canSubscribe, expiresAt: grant.exp };
-  }
-
-  #broadcast(event: { kind: 'producerAdded' | 'producerClosed'; producerId: string; participantId: string }, except?: string): void {
-    for (const [id, m] of this.#members) if (id !== except) m.link.send(event);
   }
 }
