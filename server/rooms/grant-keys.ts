@@ -5,7 +5,7 @@
  * keys live a rotation period), and both public keys are published as a JWKS.
  */
 import { randomBytes } from 'node:crypto';
-import { exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
+import { exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
 import type { InstanceRepository } from '../store/index.js';
 
 /** Where the keys live in `store.instance`. */

@@ -17,17 +17,23 @@ import { percentile, round, type BenchContext, type BenchResult } from './types.
 
 const TARGET = 'p50 ≤ 400 ms (headless Chromium, loopback)';
 
+/** What the click listener uses of the page's document (it runs in the page; the server build has no DOM types). */
+interface PageDocument {
+  addEventListener(type: 'click', listener: (e: { timeStamp: number }) => void, options: { capture: boolean; once: boolean }): void;
+}
+
 /** Clicks "Join and listen" and answers the milliseconds from the click to the first inbound audio bytes. */
 async function clickToAudio(page: Page, timeoutMs: number): Promise<number> {
   const button = page.getByRole('button', { name: 'Join and listen' });
   await button.waitFor({ timeout: 15_000 });
   await page.evaluate(() => {
-    const w = window as unknown as { benchClickAt?: number };
+    const w = globalThis as unknown as { benchClickAt?: number };
+    const { document } = globalThis as unknown as { document: PageDocument };
     document.addEventListener('click', (e) => { w.benchClickAt ??= e.timeStamp; }, { capture: true, once: true });
   });
   await button.click();
   return page.evaluate(async (limit) => {
-    const w = window as unknown as { benchClickAt?: number; hearth?: { audioStats(): Promise<{ bytesReceived: number }> } };
+    const w = globalThis as unknown as { benchClickAt?: number; hearth?: { audioStats(): Promise<{ bytesReceived: number }> } };
     const deadline = performance.now() + limit;
     while (performance.now() < deadline) {
       const stats = w.hearth ? await w.hearth.audioStats() : { bytesReceived: 0 };

@@ -41,7 +41,7 @@ export async function speakInChromium(web: WebBrowser, client: TestClient, base:
   await page.getByRole('button', { name: 'Join and listen' }).click({ timeout: 15_000 });
   await page.getByRole('button', { name: 'Mute microphone' }).waitFor({ timeout: 15_000 });
   await waitFor(async () => {
-    const sent = await page.evaluate(() => (window as unknown as { hearth: { sendStats(): Promise<{ packetsSent: number }> } }).hearth.sendStats());
+    const sent = await page.evaluate(() => (globalThis as unknown as { hearth: { sendStats(): Promise<{ packetsSent: number }> } }).hearth.sendStats());
     return sent.packetsSent > 10;
   }, 15_000, 'the speaker\'s page to send audio');
   return page;

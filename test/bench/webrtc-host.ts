@@ -12,12 +12,20 @@
  * benchmark's process: it ends with process.exit once its peers are closed
  * (libwebrtc's teardown at a natural exit crashed in trials).
  */
-/** What the host uses of the library (its RTCPeerConnection has the standard shape). */
-interface Wrtc { RTCPeerConnection: typeof RTCPeerConnection }
+/** What the host uses of the library's RTCPeerConnection (the standard shape; the server build has no DOM types). */
+interface PeerConnection {
+  readonly connectionState: string;
+  setRemoteDescription(description: { type: 'offer'; sdp: string }): Promise<void>;
+  createAnswer(): Promise<{ type: 'answer'; sdp?: string }>;
+  setLocalDescription(description: { type: 'answer'; sdp?: string }): Promise<void>;
+  getStats(): Promise<{ forEach(each: (s: { type: string; packetsReceived?: number; packetsLost?: number; jitter?: number }) => void): void }>;
+  close(): void;
+}
+interface Wrtc { RTCPeerConnection: new (config: { bundlePolicy: 'max-bundle'; rtcpMuxPolicy: 'require' }) => PeerConnection }
 
 interface Request { id: number; op: 'open' | 'stats' | 'close'; sdp?: string }
 
-const peers: RTCPeerConnection[] = [];
+const peers: PeerConnection[] = [];
 const send = (m: unknown): void => { process.send?.(m); };
 
 /** Sum of the inbound audio streams of every peer: packets, lost, jitter (mean, seconds), and how many are connected. */

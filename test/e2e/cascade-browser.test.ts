@@ -38,7 +38,7 @@ describe('rooms across instances in Chromium (three instances)', skip, () => {
     }));
   };
 
-  const phase = (page: Page): Promise<string> => page.evaluate(() => (window as unknown as { hearth: { state(): { phase: string } } }).hearth.state().phase);
+  const phase = (page: Page): Promise<string> => page.evaluate(() => (globalThis as unknown as { hearth: { state(): { phase: string } } }).hearth.state().phase);
 
   before(async () => {
     cluster = await startInstances(['a', 'b', 'c']);

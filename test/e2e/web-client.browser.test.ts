@@ -21,7 +21,7 @@ const skip = HAVE_CHROMIUM ? {} : { skip: 'no /usr/bin/chromium (npm test instal
 
 interface SendStats { bytesSent: number; packetsSent: number; producing: boolean; trackEnabled: boolean | null }
 const sendStats = (page: Page): Promise<SendStats> =>
-  page.evaluate(() => (window as unknown as { hearth: { sendStats(): Promise<SendStats> } }).hearth.sendStats());
+  page.evaluate(() => (globalThis as unknown as { hearth: { sendStats(): Promise<SendStats> } }).hearth.sendStats());
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Waits until the microphone's RTP bytes grow (the page is sending audio). */
@@ -295,7 +295,7 @@ describe('web client in the browser (Chromium, real server, real WebRTC)', skip,
     const tabTo = async (target: Locator): Promise<void> => {
       await target.waitFor();
       for (let i = 0; i < 40; i++) {
-        if (await target.evaluate((el) => el === document.activeElement)) return;
+        if (await target.evaluate((el) => el === (globalThis as unknown as { document: { activeElement: unknown } }).document.activeElement)) return;
         await page.keyboard.press('Tab');
       }
       throw new Error(`not reachable with Tab: ${target.toString()}`);

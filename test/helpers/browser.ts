@@ -83,7 +83,7 @@ export interface AudioStats {
 }
 
 export function audioStats(page: Page): Promise<AudioStats> {
-  return page.evaluate(() => (window as unknown as { hearth: { audioStats(): Promise<AudioStats> } }).hearth.audioStats());
+  return page.evaluate(() => (globalThis as unknown as { hearth: { audioStats(): Promise<AudioStats> } }).hearth.audioStats());
 }
 
 /** Packets received and lost between two readings, and the loss ratio (lost / expected). */

@@ -82,7 +82,7 @@ interface AxeResult { violations: { id: string; impact: string | null; help: str
 /** axe-core inside the page (evaluated, so the page's CSP does not apply to it): no serious or critical violation. */
 export async function assertAccessible(page: Page, name: string): Promise<void> {
   await page.evaluate(AXE_SOURCE);
-  const result = await page.evaluate(() => (window as unknown as { axe: { run(): Promise<AxeResult> } }).axe.run());
+  const result = await page.evaluate(() => (globalThis as unknown as { axe: { run(): Promise<AxeResult> } }).axe.run());
   const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   assert.deepEqual(bad.map((v) => `${v.impact} ${v.id}: ${v.help} at ${JSON.stringify(v.nodes.map((n) => n.target))}`), [], `axe on ${name}`);
 }
@@ -96,17 +96,26 @@ export async function screenshots(page: Page, name: string): Promise<void> {
   }
 }
 
+/** What the overflow check reads of the page's document (it runs in the page; the server build has no DOM types). */
+interface PageDocument {
+  documentElement: { scrollWidth: number };
+  querySelectorAll(selector: string): ArrayLike<{ tagName: string; className: string; getBoundingClientRect(): { right: number } }>;
+}
+
 /** Both checks for a page in a finished state. */
 export async function checkPage(page: Page, name: string): Promise<void> {
   await assertAccessible(page, name);
   await screenshots(page, name);
   // Narrow screens too: nothing wider than the viewport at 360 px.
   await page.setViewportSize({ width: 360, height: 900 });
-  const overflow = await page.evaluate(() => ({
-    width: document.documentElement.scrollWidth,
-    culprits: Array.from(document.querySelectorAll('body *')).filter((e) => e.getBoundingClientRect().right > 362).slice(0, 5)
-      .map((e) => `${e.tagName.toLowerCase()}.${e.className}`),
-  }));
+  const overflow = await page.evaluate(() => {
+    const { document } = globalThis as unknown as { document: PageDocument };
+    return {
+      width: document.documentElement.scrollWidth,
+      culprits: Array.from(document.querySelectorAll('body *')).filter((e) => e.getBoundingClientRect().right > 362).slice(0, 5)
+        .map((e) => `${e.tagName.toLowerCase()}.${e.className}`),
+    };
+  });
   await page.setViewportSize({ width: 1280, height: 900 });
   assert.ok(overflow.width <= 362, `${name}: the page is ${overflow.width} px wide at 360 px (${overflow.culprits.join(', ')})`);
 }
