@@ -257,9 +257,14 @@ export class RemoteRoom implements LiveRoomHandle {
     if (reason === 'room_ended') return this.close('room_ended');
     if (reason === 'blocked') return this.close('removed');
     if (this.#roster.size === 0) return this.close('left');
-    const delay = Math.min(2_000, 250 * 2 ** this.#retry++);
+    const delay = this.#nextDelay();
     this.#deps.log.info({ roomId: this.id, reason, delayMs: delay }, 'cascade link lost; opening it again');
     setTimeout(() => void this.#reopen(), delay).unref();
+  }
+
+  /** The wait before the next attempt to open the link again: 250 ms doubling up to 2 s. */
+  #nextDelay(): number {
+    return Math.min(2_000, 250 * 2 ** this.#retry++);
   }
 
   async #reopen(): Promise<void> {
@@ -270,7 +275,7 @@ export class RemoteRoom implements LiveRoomHandle {
       const refused = channel.error.kind === 'remote_refused' || channel.error.kind === 'room_not_found';
       if (refused && channel.error.kind === 'remote_refused' && channel.error.code === 'room_ended') return this.close('room_ended');
       if (this.#retry > 20) return this.close('removed');
-      setTimeout(() => void this.#reopen(), Math.min(2_000, 250 * 2 ** this.#retry++)).unref();
+      setTimeout(() => void this.#reopen(), this.#nextDelay()).unref();
       return;
     }
     // Everyone here is announced again; the host's producers come through the new pipe.
