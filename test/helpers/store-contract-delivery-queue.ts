@@ -178,6 +178,31 @@ export function defineDeliveryQueueContract(ctx: ContractContext): void {
     assert.deepEqual(await delivery.recordHostSuccesses(['down.test'], at(2 * DAY + 2000)), []);
   });
 
+  it('settles jobs and claims the next ones in one call, as settleMany then claimHosts would', async () => {
+    const { delivery } = ctx.store();
+    await delivery.enqueue([job(1), job(2), job(3), job(4), job(5, { host: 'b.test' })], T0);
+    const [a1, a2] = await delivery.claim({ host: 'a.test', now: at(10), limit: 2, leaseUntil: at(120_000), claim: 'r1' });
+    assert.ok(a1 && a2);
+    const round = await delivery.settleAndClaim(
+      [
+        { id: a1.id, claim: 'r1', outcome: { state: 'delivered', at: at(50), status: 202, error: null } },
+        { id: a2.id, claim: 'lost', outcome: { state: 'delivered', at: at(50), status: 202, error: null } },
+      ],
+      { hosts: [{ host: 'a.test', limit: 5 }, { host: 'b.test', limit: 0 }], now: at(50), leaseUntil: at(180_000), claim: 'r2' },
+    );
+    assert.deepEqual(round.settled, [true, false]);
+    // The job just settled is not claimed again, the one whose settle was refused is still leased: the two others.
+    assert.deepEqual(round.claimed.map((j) => j.activityId), [job(3).activityId, job(4).activityId]);
+    for (const j of round.claimed) assert.deepEqual([j.state, j.claim, j.attempts, j.nextAttemptAt], ['in-flight', 'r2', 1, at(180_000)]);
+    const done = await delivery.findJob(a1.activityId, a1.inbox);
+    assert.deepEqual([done?.state, done?.privateKeyPem], ['delivered', null]);
+    assert.equal((await delivery.findJob(a2.activityId, a2.inbox))?.state, 'in-flight');
+    assert.equal(await delivery.settle(a2.id, 'r1', { state: 'delivered', at: at(70), status: 202, error: null }), true);
+    assert.deepEqual(await delivery.counts(), { pending: 1, 'in-flight': 2, delivered: 2, failed: 0 });
+    const empty = await delivery.settleAndClaim([], { hosts: [], now: at(60), leaseUntil: at(1), claim: 'r3' });
+    assert.deepEqual(empty, { settled: [], claimed: [] });
+  });
+
   it('expires and cancels open jobs, but not one under a live lease', async () => {
     const { delivery } = ctx.store();
     await delivery.enqueue([job(1), job(2)], T0);

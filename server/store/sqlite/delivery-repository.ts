@@ -146,6 +146,18 @@ export class SqliteDeliveryRepository implements DeliveryRepository {
     return settle(() => this.db.transaction(() => settlements.map((s) => this.settleOne(s))).immediate());
   }
 
+  settleAndClaim(
+    settlements: readonly DeliverySettlement[],
+    query: { hosts: readonly { host: string; limit: number }[]; now: Date; leaseUntil: Date; claim: string },
+  ): Promise<{ settled: boolean[]; claimed: ClaimedDeliveryJob[] }> {
+    return settle(() =>
+      this.db.transaction(() => ({
+        settled: settlements.map((s) => this.settleOne(s)),
+        claimed: query.hosts.flatMap(({ host, limit }) => this.claimOne({ ...query, host, limit })),
+      })).immediate(),
+    );
+  }
+
   expire(query: { createdBefore: Date; now: Date; error: string }): Promise<number> {
     return settle(() =>
       this.s.expire.run({ before: query.createdBefore.getTime(), now: query.now.getTime(), error: query.error }).changes,
