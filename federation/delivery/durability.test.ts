@@ -95,4 +95,48 @@ describe('delivery queue durability', () => {
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
   });
+
+  it('loses no acknowledged job when killed while posts are answered and the next ones claimed with their outcomes', { timeout: 90_000 }, async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-delivery-kill-'));
+    // The inbox answers at once: the child settles rounds and claims the next jobs in the same commits when it dies.
+    const peer = await startInbox(() => ({ status: 202 }));
+    const fetcher = loopbackFetcher(5000);
+    try {
+      const { acked, signal } = await enqueueThenKill(dataDir, peer.inbox, () => peer.posts.length >= 100);
+      assert.equal(signal, 'SIGKILL');
+      const store = await openStore({ dataDir, log: silentLogger() });
+      try {
+        const { delivery } = store;
+        const missing: string[] = [];
+        for (const id of acked) {
+          const job = await delivery.findJob(id, peer.inbox);
+          const open = job?.state === 'pending' || job?.state === 'in-flight';
+          if (!job || (open ? job.privateKeyPem === null : job.state !== 'delivered')) missing.push(id);
+        }
+        assert.deepEqual(missing, [], `${missing.length} of ${acked.length} acknowledged jobs lost or changed`);
+        const clock = new ManualClock(new Date(Date.now() + LEASE_MS + 1000));
+        const queue = new DeliveryQueue({ repository: delivery, http: fetcher, log: silentLogger(), clock, options: { maxInFlight: 64, maxPerHost: 16 } });
+        queue.start();
+        try {
+          await waitFor('every job delivered', async () => {
+            const counts = await delivery.counts();
+            return counts.pending === 0 && counts['in-flight'] === 0;
+          }, 30_000);
+        } finally {
+          await queue.stop();
+        }
+        assert.equal((await delivery.counts()).failed, 0);
+        // Every acknowledged job reached the inbox (a job posted when the process died may have reached it twice).
+        const received = new Set(peer.posts.filter((p) => p.status === 202).map((p) => (JSON.parse(p.body.toString()) as { id: string }).id));
+        const notReceived = acked.filter((id) => !received.has(id));
+        assert.deepEqual(notReceived, [], `${notReceived.length} acknowledged jobs never delivered`);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await fetcher.close();
+      await peer.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
 });

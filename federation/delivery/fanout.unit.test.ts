@@ -9,7 +9,7 @@ import { deliveryTestBed } from './test-fixtures/test-bed.js';
 const KEY_ID = 'https://hearth.test/u/nightowl#main-key';
 
 /** The repository's calls that write (each one transaction, so one synced commit, on SQLite). */
-const WRITES = new Set(['claim', 'claimHosts', 'settle', 'settleMany', 'recordHostSuccess', 'recordHostSuccesses', 'recordHostFailure']);
+const WRITES = new Set(['claim', 'claimHosts', 'settle', 'settleMany', 'settleAndClaim', 'recordHostSuccess', 'recordHostSuccesses', 'recordHostFailure']);
 
 /** The real repository, counting its write calls. */
 function countingWrites(repository: DeliveryRepository): { repository: DeliveryRepository; writes: () => number; calls: Map<string, number> } {
@@ -87,6 +87,60 @@ describe('DeliveryQueue runner: fan-out of one activity to many inboxes', () => 
     assert.equal((counted.calls.get('claimHosts') ?? 0) - claimsBefore, 1);
     for (const answer of held.splice(0)) answer();
     await waitFor('12 delivered', async () => (await bed.harness.store().delivery.counts()).delivered === 12);
+  });
+
+  it('claims the jobs that take the freed slots in the same write as the outcomes: one write per round for a busy host (HTTP client faked)', async () => {
+    const held: (() => void)[] = [];
+    const http = { request: () => new Promise<ReturnType<typeof ok<{ status: number; headers: Record<string, string> }>>>((resolve) => held.push(() => resolve(ok({ status: 202, headers: {} })))) };
+    const counted = countingWrites(bed.harness.store().delivery);
+    const q = bed.queue({ repository: counted.repository, http, options: { maxInFlight: 8, maxPerHost: 4 } });
+    const inboxes = Array.from({ length: 12 }, (_, i) => `https://busy.test/inbox/${i}`);
+    const queued = await q.enqueue({ activity: { id: 'https://hearth.test/activities/fan-4', type: 'Create' }, inboxes, keyId: KEY_ID, privateKeyPem: testKeys().privateKeyPem });
+    assert.ok(queued.ok && queued.value.queued === 12);
+    q.start();
+    await waitFor('one post to the new host', () => held.length === 1);
+    held.splice(0)[0]?.();
+    await waitFor('the host proven: its four slots', () => held.length === 4);
+    const calls = (name: string): number => counted.calls.get(name) ?? 0;
+    const before = { claims: calls('claimHosts') + calls('claim'), settles: calls('settleMany'), rounds: calls('settleAndClaim') };
+    for (const answer of held.splice(0)) answer();
+    await waitFor('the third round', () => held.length === 4);
+    for (const answer of held.splice(0)) answer();
+    await waitFor('the last three', () => held.length === 3);
+    // Two rounds, each its outcomes and the next claim in one call; no separate claim or settle.
+    assert.equal(calls('settleAndClaim') - before.rounds, 2);
+    assert.equal(calls('claimHosts') + calls('claim') - before.claims, 0);
+    assert.equal(calls('settleMany') - before.settles, 0);
+    for (const answer of held.splice(0)) answer();
+    await waitFor('12 delivered', async () => (await bed.harness.store().delivery.counts()).delivered === 12);
+    assert.equal(held.length, 0);
+  });
+
+  it('never lets a host claim its freed slots again while another due host waits for one (HTTP client faked)', async () => {
+    const held: { host: string; answer: () => void }[] = [];
+    const http = {
+      request: (url: string) => new Promise<ReturnType<typeof ok<{ status: number; headers: Record<string, string> }>>>((resolve) => held.push({ host: new URL(url).host, answer: () => resolve(ok({ status: 202, headers: {} })) })),
+    };
+    const q = bed.queue({ http, options: { maxInFlight: 2, maxPerHost: 2 } });
+    const send = async (id: string, inboxes: string[]): Promise<void> => {
+      const queued = await q.enqueue({ activity: { id, type: 'Create' }, inboxes, keyId: KEY_ID, privateKeyPem: testKeys().privateKeyPem });
+      assert.ok(queued.ok && queued.value.queued === inboxes.length);
+    };
+    await send('https://hearth.test/activities/fan-5', Array.from({ length: 8 }, (_, i) => `https://first.test/inbox/${i}`));
+    q.start();
+    await waitFor('one post to the new host', () => held.length === 1);
+    held.splice(0)[0]?.answer();
+    await waitFor('both slots to the proven host', () => held.length === 2);
+    // Another host's job becomes due while every slot is taken.
+    await send('https://hearth.test/activities/fan-6', ['https://second.test/inbox']);
+    for (const post of held.splice(0)) post.answer();
+    await waitFor('the next round', () => held.length === 2);
+    assert.deepEqual(held.map((p) => p.host).sort(), ['first.test', 'second.test']);
+    for (const post of held.splice(0)) post.answer();
+    await waitFor('9 delivered', async () => {
+      for (const post of held.splice(0)) post.answer();
+      return (await bed.harness.store().delivery.counts()).delivered === 9;
+    });
   });
 });
 

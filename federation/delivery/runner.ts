@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../server/core/logging/logger.js';
 import type { ClaimedDeliveryJob, DeliveryOutcome, DeliveryRepository } from '../../server/store/index.js';
-import { OutcomeWriter } from './outcome-writer.js';
+import { OutcomeWriter, type RefillClaim } from './outcome-writer.js';
 import { shareSlots } from './share.js';
 import { judgeAttempt, nextAttemptAt, parseRetryAfter } from './schedule.js';
 import type { Clock, DeliveryHttpClient, DeliveryOptions, DeliverySigner } from './types.js';
@@ -61,11 +61,19 @@ export class DeliveryRunner {
   private readonly began = new Map<string, { host: string; at: number }>();
   /** Hosts whose last attempt failed: not tried again before `until`. */
   private readonly coolDown = new Map<string, { until: number; failures: number }>();
+  /** Whether the last fill may have left a due host without a slot (see refillPlan). */
+  private othersWaiting = true;
 
   private readonly outcomes: OutcomeWriter;
 
   constructor(private readonly deps: RunnerDeps) {
-    this.outcomes = new OutcomeWriter(deps.repository);
+    this.outcomes = new OutcomeWriter(deps.repository, {
+      plan: (ended) => this.refillPlan(ended),
+      claimed: (jobs) => {
+        // After stop() nothing more is posted: these jobs' leases run out and they are claimed again.
+        if (this.running) for (const job of jobs) this.launch(job, false);
+      },
+    });
   }
 
   /** Deliveries being posted right now. */
@@ -158,6 +166,7 @@ export class DeliveryRunner {
     // Hosts passed over for the unproven share: asked for again without them, a few times per fill,
     // so a healthy host behind many hostile ones is still reached.
     const passedOver: string[] = [];
+    this.othersWaiting = true;
     for (let pass = 0; free > 0 && this.running && pass < MAX_PASSES; ) {
       const exclude = [
         ...[...this.perHost].filter(([host, n]) => n >= this.capOf(host, stuck)).map(([host]) => host),
@@ -166,7 +175,11 @@ export class DeliveryRunner {
       ];
       // More hosts than slots: hosts not proven yet, further down the order, are started first (see shareSlots).
       const hosts = await repository.dueHosts({ now, exclude, limit: free + this.unprovenCap() });
-      if (hosts.length === 0) break;
+      if (hosts.length === 0) {
+        // Every due host is served, full, cooling down or passed over for the unproven share.
+        this.othersWaiting = passedOver.length > 0;
+        break;
+      }
       // Every host's share of this pass (spread over as many hosts as possible), claimed in one call:
       // one synced commit on SQLite.
       const { wanted, passedOver: skippedNow } = shareSlots(
@@ -202,6 +215,34 @@ export class DeliveryRunner {
     const stuck = new Map<string, number>();
     for (const { host, at } of this.began.values()) if (now - at >= STUCK_MS) stuck.set(host, (stuck.get(host) ?? 0) + 1);
     return stuck;
+  }
+
+  /**
+   * The jobs to claim in the same transaction as a flush of outcomes (ADR
+   * 0052): for each proven host whose posts ended with an answer, as many of
+   * its due jobs as it frees slots, within its cap. Only when that cannot
+   * take a slot from another host: no fill is running, the last fill left no
+   * due host waiting, and at least one slot stays free after it (a host that
+   * became due since is served by the fill that follows every flush).
+   */
+  private refillPlan(ended: readonly { host: string; outcome: DeliveryOutcome }[]): RefillClaim | undefined {
+    if (!this.running || this.pumping || this.othersWaiting) return undefined;
+    const now = this.deps.clock.now();
+    const stuck = this.stuckHosts(now.getTime());
+    let free = this.deps.options.maxInFlight - (this.inFlight.size - ended.length) - 1;
+    const freed = new Map<string, number>();
+    for (const { host, outcome } of ended) if (outcome.state !== 'pending') freed.set(host, (freed.get(host) ?? 0) + 1);
+    const hosts: { host: string; limit: number }[] = [];
+    for (const [host, n] of freed) {
+      if (free <= 0) break;
+      if (!this.proven.has(host) || stuck.has(host) || (this.coolDown.get(host)?.until ?? 0) > now.getTime()) continue;
+      if (this.deps.isBlockedHost?.(host)) continue;
+      const limit = Math.min(n, free, this.capOf(host, stuck) - ((this.perHost.get(host) ?? 0) - n));
+      if (limit <= 0) continue;
+      hosts.push({ host, limit });
+      free -= limit;
+    }
+    return hosts.length > 0 ? { hosts, now, leaseUntil: this.leaseUntil(now), claim: randomUUID() } : undefined;
   }
 
   /** A failed attempt: the host waits before its next one (all its jobs, not each on its own). */

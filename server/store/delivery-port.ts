@@ -144,6 +144,18 @@ export interface DeliveryRepository {
    * that came back in the same moment); on MongoDB each job is atomic.
    */
   settleMany(settlements: readonly DeliverySettlement[]): Promise<boolean[]>;
+  /**
+   * {@link settleMany} then {@link claimHosts}, in one transaction on SQLite:
+   * one synced commit for a round of the runner (the outcomes of the posts
+   * that ended and the claim of the jobs that take their slots). A crash
+   * before the commit loses both: the ended posts' jobs are posted again once
+   * their leases run out, and nothing was claimed. On MongoDB the settles,
+   * then the claims, each job atomic.
+   */
+  settleAndClaim(
+    settlements: readonly DeliverySettlement[],
+    query: { hosts: readonly { host: string; limit: number }[]; now: Date; leaseUntil: Date; claim: string },
+  ): Promise<{ settled: boolean[]; claimed: ClaimedDeliveryJob[] }>;
   /** Fails open jobs created before `createdBefore` that nobody holds a live lease on. */
   expire(query: { createdBefore: Date; now: Date; error: string }): Promise<number>;
   /** Fails every open job signed with `keyId` that nobody holds a live lease on (e.g. its actor was deleted). */

@@ -160,4 +160,26 @@ describe('inbox: Follows accepted at once, without activitypub-express', () => {
     }
     assert.ok(!(await followers('owl')).includes(eve.id), 'eve is no longer a follower');
   });
+
+  it('refuses an Undo of another actor\'s Follow and changes nothing', async () => {
+    const f = follow(eve, owl);
+    assert.equal((await post(eve, f)).status, 202);
+    assert.ok((await followers('owl')).includes(eve.id));
+    // wren signs an Undo of eve's Follow in its own name (same host: the origin checks pass).
+    const undo = await post(wren, { '@context': AS, id: `${wren.id}#undo/${++seq}`, type: 'Undo', actor: wren.id, object: f.id });
+    assert.equal(undo.status, 403, undo.text);
+    assert.equal((undo.body as { error?: string }).error, 'not_owner');
+    assert.ok(stored(a, String(f.id)), 'the Follow is still stored');
+    assert.ok((await followers('owl')).includes(eve.id), 'eve is still a follower');
+    // The refused Undo was not claimed: the same id is refused again, not answered as a duplicate.
+    const again = await post(wren, { '@context': AS, id: `${wren.id}#undo/${seq}`, type: 'Undo', actor: wren.id, object: f.id });
+    assert.equal(again.status, 403, again.text);
+  });
+
+  it('answers an Undo of a Follow it never stored cleanly (202) and changes nothing', async () => {
+    const before = (await followers('owl')).sort();
+    const undo = await post(eve, { '@context': AS, id: `${eve.id}#undo/${++seq}`, type: 'Undo', actor: eve.id, object: `${eve.id}#follows/never-sent` });
+    assert.equal(undo.status, 202, undo.text);
+    assert.deepEqual((await followers('owl')).sort(), before);
+  });
 });

@@ -60,6 +60,36 @@ export function defineDeliveryQueueContract(ctx: ContractContext): void {
     assert.deepEqual(await delivery.dueHosts({ now: at(0), exclude: [], limit: 10 }), []);
   });
 
+  it('lists due hosts alike with one long queue among few hosts and with many hosts (both query plans)', async () => {
+    const { delivery } = ctx.store();
+    // One host with a long queue, two of its jobs leased; a host due earlier; an unavailable one; one not due yet.
+    await delivery.enqueue(Array.from({ length: 120 }, (_, i) => job(1000 + i, { host: 'long.test' })), at(100));
+    await delivery.claim({ host: 'long.test', now: at(100), limit: 2, leaseUntil: at(90_000), claim: 'l' });
+    await delivery.enqueue([job(1, { host: 'b.test' })], at(50));
+    await delivery.enqueue([job(2, { host: 'future.test' })], at(60_000));
+    await delivery.enqueue([job(3, { host: 'down.test' })], at(10));
+    await delivery.recordHostFailure('down.test', at(10), 1);
+    // A host whose only job is leased until at(300): due again when the lease runs out.
+    await delivery.enqueue([job(4, { host: 'lease.test' })], at(5));
+    await delivery.claim({ host: 'lease.test', now: at(5), limit: 1, leaseUntil: at(300), claim: 'x' });
+    assert.deepEqual(await delivery.dueHosts({ now: at(200), exclude: [], limit: 10 }), ['b.test', 'long.test']);
+    assert.deepEqual(await delivery.dueHosts({ now: at(200), exclude: ['b.test'], limit: 10 }), ['long.test']);
+    assert.deepEqual(await delivery.dueHosts({ now: at(300), exclude: [], limit: 2 }), ['b.test', 'long.test']);
+    assert.deepEqual(await delivery.dueHosts({ now: at(300), exclude: ['long.test'], limit: 10 }), ['b.test', 'lease.test']);
+    assert.deepEqual(await delivery.dueHosts({ now: at(99), exclude: [], limit: 10 }), ['b.test']);
+    assert.deepEqual(await delivery.dueHosts({ now: at(60_000), exclude: [], limit: 0 }), []);
+    // Many hosts, each due at its own time (not in name order).
+    const many = Array.from({ length: 30 }, (_, i) => `m${String(i).padStart(2, '0')}.test`);
+    for (const [i, host] of many.entries()) await delivery.enqueue([job(2000 + i, { host })], at(1000 - i));
+    const byDue = [...many].reverse();
+    const first = ['b.test', 'long.test', 'lease.test'];
+    assert.deepEqual(await delivery.dueHosts({ now: at(2000), exclude: [], limit: 5 }), [...first, ...byDue.slice(0, 2)]);
+    assert.deepEqual(await delivery.dueHosts({ now: at(2000), exclude: [...first, ...byDue.slice(0, 3)], limit: 3 }), byDue.slice(3, 6));
+    const all = await delivery.dueHosts({ now: at(2000), exclude: [], limit: 100 });
+    assert.deepEqual(all, [...first, ...byDue]);
+    assert.deepEqual(await delivery.dueHosts({ now: at(980), exclude: [], limit: 100 }), [...first, ...byDue.slice(0, 10)]);
+  });
+
   it('claims due jobs of one host under a lease that excludes other claimers until it expires', async () => {
     const { delivery } = ctx.store();
     await delivery.enqueue([job(1), job(2), job(3), job(4, { host: 'b.test' })], T0);
@@ -146,6 +176,31 @@ export function defineDeliveryQueueContract(ctx: ContractContext): void {
       assert.deepEqual([health?.failureDays, health?.unavailable, health?.lastSuccessAt], [[], false, back], host);
     }
     assert.deepEqual(await delivery.recordHostSuccesses(['down.test'], at(2 * DAY + 2000)), []);
+  });
+
+  it('settles jobs and claims the next ones in one call, as settleMany then claimHosts would', async () => {
+    const { delivery } = ctx.store();
+    await delivery.enqueue([job(1), job(2), job(3), job(4), job(5, { host: 'b.test' })], T0);
+    const [a1, a2] = await delivery.claim({ host: 'a.test', now: at(10), limit: 2, leaseUntil: at(120_000), claim: 'r1' });
+    assert.ok(a1 && a2);
+    const round = await delivery.settleAndClaim(
+      [
+        { id: a1.id, claim: 'r1', outcome: { state: 'delivered', at: at(50), status: 202, error: null } },
+        { id: a2.id, claim: 'lost', outcome: { state: 'delivered', at: at(50), status: 202, error: null } },
+      ],
+      { hosts: [{ host: 'a.test', limit: 5 }, { host: 'b.test', limit: 0 }], now: at(50), leaseUntil: at(180_000), claim: 'r2' },
+    );
+    assert.deepEqual(round.settled, [true, false]);
+    // The job just settled is not claimed again, the one whose settle was refused is still leased: the two others.
+    assert.deepEqual(round.claimed.map((j) => j.activityId), [job(3).activityId, job(4).activityId]);
+    for (const j of round.claimed) assert.deepEqual([j.state, j.claim, j.attempts, j.nextAttemptAt], ['in-flight', 'r2', 1, at(180_000)]);
+    const done = await delivery.findJob(a1.activityId, a1.inbox);
+    assert.deepEqual([done?.state, done?.privateKeyPem], ['delivered', null]);
+    assert.equal((await delivery.findJob(a2.activityId, a2.inbox))?.state, 'in-flight');
+    assert.equal(await delivery.settle(a2.id, 'r1', { state: 'delivered', at: at(70), status: 202, error: null }), true);
+    assert.deepEqual(await delivery.counts(), { pending: 1, 'in-flight': 2, delivered: 2, failed: 0 });
+    const empty = await delivery.settleAndClaim([], { hosts: [], now: at(60), leaseUntil: at(1), claim: 'r3' });
+    assert.deepEqual(empty, { settled: [], claimed: [] });
   });
 
   it('expires and cancels open jobs, but not one under a live lease', async () => {

@@ -181,6 +181,14 @@ export class MongoDeliveryRepository implements DeliveryRepository {
     return Promise.all(settlements.map((s) => this.settle(s.id, s.claim, s.outcome)));
   }
 
+  async settleAndClaim(
+    settlements: readonly DeliverySettlement[],
+    query: { hosts: readonly { host: string; limit: number }[]; now: Date; leaseUntil: Date; claim: string },
+  ): Promise<{ settled: boolean[]; claimed: ClaimedDeliveryJob[] }> {
+    const settled = await this.settleMany(settlements);
+    return { settled, claimed: await this.claimHosts(query) };
+  }
+
   async settle(id: string, claim: string, outcome: DeliveryOutcome): Promise<boolean> {
     if (!ObjectId.isValid(id)) return false;
     const common = { claim: null, lastStatus: outcome.status, lastError: outcome.error, updatedAt: outcome.at };

@@ -45,6 +45,12 @@ interface HostRow {
 /** A healthy host's last success is rewritten at most this often (each write is an fsync). */
 const SUCCESS_REFRESH_MS = 60 * 60 * 1000;
 const OPEN = "state IN ('pending', 'in-flight')";
+/**
+ * Up to this many hosts with open jobs, dueHosts skips from host to host in
+ * the index (a few lookups per host, whatever its queue's length); beyond,
+ * it scans every open job once (cheaper when most hosts hold a few jobs).
+ */
+const SKIP_SCAN_HOSTS = 16;
 
 /** The delivery queue on SQLite (migration 4). Every method is one transaction. */
 export class SqliteDeliveryRepository implements DeliveryRepository {
@@ -99,10 +105,26 @@ export class SqliteDeliveryRepository implements DeliveryRepository {
     });
   }
 
+  /**
+   * Few hosts with open jobs (the common case, however long their queues):
+   * each host's earliest job is read from the index (a skip scan), chosen
+   * here. More than SKIP_SCAN_HOSTS: one grouped scan of every open job,
+   * which costs less per host when most hosts have only a few (ADR 0052).
+   */
   dueHosts(query: { now: Date; exclude: readonly string[]; limit: number }): Promise<string[]> {
     return settle(() => {
-      const rows = this.s.dueHosts.all({ now: query.now.getTime(), exclude: JSON.stringify(query.exclude), limit: query.limit });
-      return (rows as { host: string }[]).map((r) => r.host);
+      const now = query.now.getTime();
+      const open = this.s.openHostHeads.all({ cap: SKIP_SCAN_HOSTS }) as { host: string; due: number; unavailable: 0 | 1 }[];
+      if (open.length > SKIP_SCAN_HOSTS) {
+        const rows = this.s.dueHosts.all({ now, exclude: JSON.stringify(query.exclude), limit: query.limit });
+        return (rows as { host: string }[]).map((r) => r.host);
+      }
+      const exclude = new Set(query.exclude);
+      return open
+        .filter((r) => r.due <= now && r.unavailable === 0 && !exclude.has(r.host))
+        .sort((a, b) => a.due - b.due || (a.host < b.host ? -1 : a.host > b.host ? 1 : 0))
+        .slice(0, Math.max(0, query.limit))
+        .map((r) => r.host);
     });
   }
 
@@ -122,6 +144,18 @@ export class SqliteDeliveryRepository implements DeliveryRepository {
 
   settleMany(settlements: readonly DeliverySettlement[]): Promise<boolean[]> {
     return settle(() => this.db.transaction(() => settlements.map((s) => this.settleOne(s))).immediate());
+  }
+
+  settleAndClaim(
+    settlements: readonly DeliverySettlement[],
+    query: { hosts: readonly { host: string; limit: number }[]; now: Date; leaseUntil: Date; claim: string },
+  ): Promise<{ settled: boolean[]; claimed: ClaimedDeliveryJob[] }> {
+    return settle(() =>
+      this.db.transaction(() => ({
+        settled: settlements.map((s) => this.settleOne(s)),
+        claimed: query.hosts.flatMap(({ host, limit }) => this.claimOne({ ...query, host, limit })),
+      })).immediate(),
+    );
   }
 
   expire(query: { createdBefore: Date; now: Date; error: string }): Promise<number> {
@@ -263,6 +297,19 @@ function prepareStatements(db: Database) {
         AND host NOT IN (SELECT value FROM json_each(@exclude))
         AND host NOT IN (SELECT host FROM delivery_hosts WHERE unavailable = 1)
       GROUP BY host ORDER BY due, host LIMIT @limit`),
+    // The first cap + 1 hosts with open jobs (by name), each with its earliest due time (or lease expiry)
+    // and whether it is unavailable: a few index lookups per host. ORDER BY … LIMIT 1 rather than min():
+    // the partial index's condition would keep min() from reading only the first entry.
+    openHostHeads: p(`WITH RECURSIVE hosts (host, n) AS (
+        SELECT (SELECT host FROM delivery_jobs WHERE ${OPEN} ORDER BY host LIMIT 1), 1
+        UNION ALL
+        SELECT (SELECT host FROM delivery_jobs WHERE ${OPEN} AND host > hosts.host ORDER BY host LIMIT 1), n + 1
+          FROM hosts WHERE hosts.host IS NOT NULL AND n <= @cap
+      )
+      SELECT host,
+        (SELECT next_attempt_at FROM delivery_jobs j WHERE ${OPEN} AND j.host = hosts.host ORDER BY next_attempt_at LIMIT 1) AS due,
+        EXISTS (SELECT 1 FROM delivery_hosts h WHERE h.host = hosts.host AND h.unavailable = 1) AS unavailable
+      FROM hosts WHERE host IS NOT NULL`),
     // One statement: choosing the jobs and leasing them cannot be split by a crash or another process.
     claim: p(`UPDATE delivery_jobs
       SET state = 'in-flight', claim = @claim, next_attempt_at = @leaseUntil, attempts = attempts + 1,
