@@ -88,6 +88,19 @@ describe('one room spread over two workers (real workers, plain RTP)', () => {
     await pool?.close();
   });
 
+  /** A fresh room of the registry with one silent speaker producing (for the placement tests). */
+  async function roomWithSpeaker(name: string, ssrc: number): Promise<{ media: RoomMedia; producerId: string; plain: { listenIp: string; rtcpMux: boolean; comedia: boolean } }> {
+    const got = await registry.getOrCreate(name);
+    assert.ok(got.ok);
+    const media = got.value.media;
+    const plain = { listenIp: '127.0.0.1', rtcpMux: true, comedia: true };
+    const src = await media.createPlainTransport('speaker', plain);
+    assert.ok(src.ok);
+    const produced = await media.produce('speaker', src.value.id, opus(ssrc), false);
+    assert.ok(produced.ok);
+    return { media, producerId: produced.value.id, plain };
+  }
+
   /** A speaker: a comedia plain transport in the room fed by a UDP socket of this test, 50 packets a second. */
   async function speaker(peerId: string, ssrc: number, level: number): Promise<string> {
     const t = await room.createPlainTransport(peerId, { listenIp: '127.0.0.1', rtcpMux: true, comedia: true });
@@ -216,21 +229,14 @@ describe('one room spread over two workers (real workers, plain RTP)', () => {
   });
 
   it('counts only the peers still placed: peers that left, or consume again, do not push a listener to the other worker', { timeout: 30_000 }, async () => {
-    const got = await registry.getOrCreate('churn-room');
-    assert.ok(got.ok);
-    const churn = got.value.media;
-    const plain = { listenIp: '127.0.0.1', rtcpMux: true, comedia: true };
-    const src = await churn.createPlainTransport('speaker', plain);
-    assert.ok(src.ok);
-    const produced = await churn.produce('speaker', src.value.id, opus(3333), false);
-    assert.ok(produced.ok);
+    const { media: churn, producerId, plain } = await roomWithSpeaker('churn-room', 3333);
     const [originPid] = churn.workerPids();
     // Threshold 2 consumers per router; the speaker counts as one about to consume. Ten peers come and go,
     // some after consuming: none of them may still weigh on the origin router.
     for (let i = 0; i < 10; i++) {
       const t = await churn.createPlainTransport(`gone-${i}`, plain);
       assert.ok(t.ok);
-      if (i % 2) assert.ok((await churn.consume(`gone-${i}`, t.value.id, produced.value.id, churn.rtpCapabilities, { paused: false })).ok);
+      if (i % 2) assert.ok((await churn.consume(`gone-${i}`, t.value.id, producerId, churn.rtpCapabilities, { paused: false })).ok);
       churn.closePeer(`gone-${i}`);
     }
     await new Promise((r) => setTimeout(r, 50));
@@ -242,17 +248,10 @@ describe('one room spread over two workers (real workers, plain RTP)', () => {
   });
 
   it('counts a listener whose consumers all closed as about to consume again, like a newcomer', { timeout: 30_000 }, async () => {
-    const got = await registry.getOrCreate('quiet-room');
-    assert.ok(got.ok);
-    const quiet = got.value.media;
-    const plain = { listenIp: '127.0.0.1', rtcpMux: true, comedia: true };
-    const src = await quiet.createPlainTransport('speaker', plain);
-    assert.ok(src.ok);
-    const produced = await quiet.produce('speaker', src.value.id, opus(4444), false);
-    assert.ok(produced.ok);
+    const { media: quiet, producerId, plain } = await roomWithSpeaker('quiet-room', 4444);
     const a = await quiet.createPlainTransport('a', plain);
     assert.ok(a.ok);
-    assert.ok((await quiet.consume('a', a.value.id, produced.value.id, quiet.rtpCapabilities, { paused: false })).ok);
+    assert.ok((await quiet.consume('a', a.value.id, producerId, quiet.rtpCapabilities, { paused: false })).ok);
     const [originPid] = quiet.workerPids();
     // The speaker leaves the stage: a's consumer closes with the producer, and a weighs as a newcomer again.
     // Load: speaker and a, each about to consume one → 2, the threshold: the next listener goes elsewhere.

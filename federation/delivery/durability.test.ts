@@ -38,6 +38,26 @@ async function enqueueThenKill(dataDir: string, inbox: string, ready: () => bool
   return { acked, signal };
 }
 
+/** A new process's queue, its clock past the dead one's leases, run until no job is open. */
+async function drainAfterLeases(delivery: Awaited<ReturnType<typeof openStore>>['delivery'], fetcher: ReturnType<typeof loopbackFetcher>): Promise<void> {
+  const clock = new ManualClock(new Date(Date.now() + LEASE_MS + 1000));
+  const queue = new DeliveryQueue({ repository: delivery, http: fetcher, log: silentLogger(), clock, options: { maxInFlight: 64, maxPerHost: 16 } });
+  queue.start();
+  try {
+    await waitFor('every job delivered', async () => {
+      const counts = await delivery.counts();
+      return counts.pending === 0 && counts['in-flight'] === 0;
+    }, 30_000);
+  } finally {
+    await queue.stop();
+  }
+}
+
+/** The activity ids of the posts an inbox received. */
+function idsOf(posts: readonly { body: Buffer }[]): string[] {
+  return posts.map((p) => (JSON.parse(p.body.toString()) as { id: string }).id);
+}
+
 describe('delivery queue durability', () => {
   it('keeps every acknowledged job after kill -9, and redelivers the jobs the dead process had claimed once their leases run out', { timeout: 90_000 }, async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-delivery-kill-'));
@@ -49,7 +69,7 @@ describe('delivery queue durability', () => {
       const { acked, signal } = await enqueueThenKill(dataDir, peer.inbox, () => peer.posts.length > 0);
       assert.equal(signal, 'SIGKILL');
       assert.ok(acked.length >= ACKS_BEFORE_KILL, `only ${acked.length} acknowledged enqueues`);
-      const heldIds = peer.posts.map((p) => (JSON.parse(p.body.toString()) as { id: string }).id);
+      const heldIds = idsOf(peer.posts);
       assert.ok(heldIds.length > 0);
 
       const store = await openStore({ dataDir, log: silentLogger() });
@@ -70,21 +90,11 @@ describe('delivery queue durability', () => {
 
         holding = false;
         const before = peer.posts.length;
-        const clock = new ManualClock(new Date(Date.now() + LEASE_MS + 1000));
-        const queue = new DeliveryQueue({ repository: delivery, http: fetcher, log: silentLogger(), clock, options: { maxInFlight: 64, maxPerHost: 16 } });
-        queue.start();
-        try {
-          await waitFor('every job delivered', async () => {
-            const counts = await delivery.counts();
-            return counts.pending === 0 && counts['in-flight'] === 0;
-          }, 30_000);
-        } finally {
-          await queue.stop();
-        }
+        await drainAfterLeases(delivery, fetcher);
         const counts = await delivery.counts();
         assert.equal(counts.failed, 0);
         assert.ok(counts.delivered >= acked.length);
-        const delivered = new Set(peer.posts.slice(before).filter((p) => p.status === 202).map((p) => (JSON.parse(p.body.toString()) as { id: string }).id));
+        const delivered = new Set(idsOf(peer.posts.slice(before).filter((p) => p.status === 202)));
         for (const id of [...acked, ...heldIds]) assert.ok(delivered.has(id), `${id} not redelivered`);
       } finally {
         await store.close();
@@ -114,20 +124,10 @@ describe('delivery queue durability', () => {
           if (!job || (open ? job.privateKeyPem === null : job.state !== 'delivered')) missing.push(id);
         }
         assert.deepEqual(missing, [], `${missing.length} of ${acked.length} acknowledged jobs lost or changed`);
-        const clock = new ManualClock(new Date(Date.now() + LEASE_MS + 1000));
-        const queue = new DeliveryQueue({ repository: delivery, http: fetcher, log: silentLogger(), clock, options: { maxInFlight: 64, maxPerHost: 16 } });
-        queue.start();
-        try {
-          await waitFor('every job delivered', async () => {
-            const counts = await delivery.counts();
-            return counts.pending === 0 && counts['in-flight'] === 0;
-          }, 30_000);
-        } finally {
-          await queue.stop();
-        }
+        await drainAfterLeases(delivery, fetcher);
         assert.equal((await delivery.counts()).failed, 0);
         // Every acknowledged job reached the inbox (a job posted when the process died may have reached it twice).
-        const received = new Set(peer.posts.filter((p) => p.status === 202).map((p) => (JSON.parse(p.body.toString()) as { id: string }).id));
+        const received = new Set(idsOf(peer.posts.filter((p) => p.status === 202)));
         const notReceived = acked.filter((id) => !received.has(id));
         assert.deepEqual(notReceived, [], `${notReceived.length} acknowledged jobs never delivered`);
       } finally {

@@ -1,12 +1,4 @@
-import type { ClaimedDeliveryJob, DeliveryOutcome, DeliveryRepository, DeliverySettlement } from '../../server/store/index.js';
-
-/** A claim of due jobs, as `claimHosts` takes it. */
-export interface RefillClaim {
-  readonly hosts: readonly { host: string; limit: number }[];
-  readonly now: Date;
-  readonly leaseUntil: Date;
-  readonly claim: string;
-}
+import type { ClaimedDeliveryJob, DeliveryOutcome, DeliveryRepository, DeliverySettlement, HostsClaim } from '../../server/store/index.js';
 
 /**
  * The runner's side of a flush: which jobs to claim in the same transaction
@@ -14,7 +6,7 @@ export interface RefillClaim {
  */
 export interface Refill {
   /** Called just before the flush is written, with the host and outcome of each post it ends. */
-  plan(ended: readonly { host: string; outcome: DeliveryOutcome }[]): RefillClaim | undefined;
+  plan(ended: readonly { host: string; outcome: DeliveryOutcome }[]): HostsClaim | undefined;
   /** The jobs claimed with the flush, once it is stored (before its writers are answered). */
   claimed(jobs: ClaimedDeliveryJob[]): void;
 }

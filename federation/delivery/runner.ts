@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../server/core/logging/logger.js';
-import type { ClaimedDeliveryJob, DeliveryOutcome, DeliveryRepository } from '../../server/store/index.js';
-import { OutcomeWriter, type RefillClaim } from './outcome-writer.js';
+import type { ClaimedDeliveryJob, DeliveryOutcome, DeliveryRepository, HostsClaim } from '../../server/store/index.js';
+import { OutcomeWriter } from './outcome-writer.js';
 import { shareSlots } from './share.js';
 import { judgeAttempt, nextAttemptAt, parseRetryAfter } from './schedule.js';
 import type { Clock, DeliveryHttpClient, DeliveryOptions, DeliverySigner } from './types.js';
@@ -225,7 +225,7 @@ export class DeliveryRunner {
    * due host waiting, and at least one slot stays free after it (a host that
    * became due since is served by the fill that follows every flush).
    */
-  private refillPlan(ended: readonly { host: string; outcome: DeliveryOutcome }[]): RefillClaim | undefined {
+  private refillPlan(ended: readonly { host: string; outcome: DeliveryOutcome }[]): HostsClaim | undefined {
     if (!this.running || this.pumping || this.othersWaiting) return undefined;
     const now = this.deps.clock.now();
     const stuck = this.stuckHosts(now.getTime());

@@ -100,6 +100,14 @@ export interface DeliveryBatchJob {
  * The durable outbound delivery queue (federation/delivery), host health and
  * receipts. Times are passed in (the runner's clock), never read here.
  */
+/** A claim of due jobs of several hosts at once, each up to its own `limit`, under one `claim` id. */
+export interface HostsClaim {
+  readonly hosts: readonly { host: string; limit: number }[];
+  readonly now: Date;
+  readonly leaseUntil: Date;
+  readonly claim: string;
+}
+
 export interface DeliveryRepository {
   /** Creates a batch; `false` when its id exists already. */
   createBatch(batch: DeliveryBatch): Promise<boolean>;
@@ -132,7 +140,7 @@ export interface DeliveryRepository {
    * under one `claim`: one transaction on SQLite (one synced commit for a
    * whole fill of the runner); on MongoDB each job is claimed atomically.
    */
-  claimHosts(query: { hosts: readonly { host: string; limit: number }[]; now: Date; leaseUntil: Date; claim: string }): Promise<ClaimedDeliveryJob[]>;
+  claimHosts(query: HostsClaim): Promise<ClaimedDeliveryJob[]>;
   /**
    * Settles a claimed job; `false` (and nothing written) when the lease was
    * lost (claimed again since). An ended job loses its private key.
@@ -154,7 +162,7 @@ export interface DeliveryRepository {
    */
   settleAndClaim(
     settlements: readonly DeliverySettlement[],
-    query: { hosts: readonly { host: string; limit: number }[]; now: Date; leaseUntil: Date; claim: string },
+    query: HostsClaim,
   ): Promise<{ settled: boolean[]; claimed: ClaimedDeliveryJob[] }>;
   /** Fails open jobs created before `createdBefore` that nobody holds a live lease on. */
   expire(query: { createdBefore: Date; now: Date; error: string }): Promise<number>;

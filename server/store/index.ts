@@ -31,6 +31,7 @@ export type {
   DeliveryOutcome,
   DeliveryRepository,
   DeliverySettlement,
+  HostsClaim,
   NewDeliveryJob,
 } from './delivery-port.js';
 export type {

@@ -9,6 +9,7 @@ import type {
   DeliveryOutcome,
   DeliveryRepository,
   DeliverySettlement,
+  HostsClaim,
   NewDeliveryJob,
 } from '../delivery-port.js';
 
@@ -171,7 +172,7 @@ export class MongoDeliveryRepository implements DeliveryRepository {
     return claimed;
   }
 
-  async claimHosts(query: { hosts: readonly { host: string; limit: number }[]; now: Date; leaseUntil: Date; claim: string }): Promise<ClaimedDeliveryJob[]> {
+  async claimHosts(query: HostsClaim): Promise<ClaimedDeliveryJob[]> {
     const claimed: ClaimedDeliveryJob[] = [];
     for (const { host, limit } of query.hosts) claimed.push(...(await this.claim({ ...query, host, limit })));
     return claimed;
@@ -183,7 +184,7 @@ export class MongoDeliveryRepository implements DeliveryRepository {
 
   async settleAndClaim(
     settlements: readonly DeliverySettlement[],
-    query: { hosts: readonly { host: string; limit: number }[]; now: Date; leaseUntil: Date; claim: string },
+    query: HostsClaim,
   ): Promise<{ settled: boolean[]; claimed: ClaimedDeliveryJob[] }> {
     const settled = await this.settleMany(settlements);
     return { settled, claimed: await this.claimHosts(query) };

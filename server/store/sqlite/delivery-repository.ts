@@ -9,6 +9,7 @@ import type {
   DeliveryOutcome,
   DeliveryRepository,
   DeliverySettlement,
+  HostsClaim,
   NewDeliveryJob,
 } from '../delivery-port.js';
 import { settle } from './settle.js';
@@ -132,7 +133,7 @@ export class SqliteDeliveryRepository implements DeliveryRepository {
     return settle(() => this.claimOne(query));
   }
 
-  claimHosts(query: { hosts: readonly { host: string; limit: number }[]; now: Date; leaseUntil: Date; claim: string }): Promise<ClaimedDeliveryJob[]> {
+  claimHosts(query: HostsClaim): Promise<ClaimedDeliveryJob[]> {
     return settle(() =>
       this.db.transaction(() => query.hosts.flatMap(({ host, limit }) => this.claimOne({ ...query, host, limit }))).immediate(),
     );
@@ -148,7 +149,7 @@ export class SqliteDeliveryRepository implements DeliveryRepository {
 
   settleAndClaim(
     settlements: readonly DeliverySettlement[],
-    query: { hosts: readonly { host: string; limit: number }[]; now: Date; leaseUntil: Date; claim: string },
+    query: HostsClaim,
   ): Promise<{ settled: boolean[]; claimed: ClaimedDeliveryJob[] }> {
     return settle(() =>
       this.db.transaction(() => ({
