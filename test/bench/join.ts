@@ -25,7 +25,7 @@ import dgram from 'node:dgram';
 import type { types } from 'mediasoup';
 import { MediaWorkerPool, RoomMedia } from '../../media/index.js';
 import { createLogger } from '../../server/core/logging/logger.js';
-import { buildRig, must, roomMediaRoom, SRTP, startLoadWorker, type Rig } from './sfu-rig.js';
+import { audienceCounters, buildRig, must, roomMediaRoom, SRTP, startLoadWorker, type Rig } from './sfu-rig.js';
 import { percentile, round, sleep, type BenchContext, type BenchResult } from './types.js';
 
 export type JoinFlow = 'project' | 'clientOrder' | 'bare';
@@ -112,27 +112,17 @@ function stats(list: readonly Timed[]): Record<string, number> {
   };
 }
 
-/** Packets the audience received and the speakers sent, read while the speakers pause (nothing in flight). */
-async function snapshot(rig: Rig): Promise<{ packets: number; sent: number }> {
-  rig.pause();
-  await sleep(300);
-  const r = await rig.received();
-  const sent = rig.sent();
-  rig.resume();
-  return { packets: r.packets, sent };
-}
-
 /** `joins` joins by `flow`, all at once (`overMs` 0) or started evenly over `overMs`; the audience's loss meanwhile. */
 async function storm(flow: JoinFlow, target: Target, rig: Rig, joins: number, overMs: number, tag: string): Promise<Record<string, number>> {
   const ends = await Promise.all(Array.from({ length: joins }, () => farEnd(10_000 + overMs)));
-  const before = await snapshot(rig);
+  const before = await audienceCounters(rig);
   const t0 = performance.now();
   const joined = await Promise.all(ends.map(async (far, i) => {
     if (overMs > 0) await sleep((i * overMs) / joins);
     return joinOnce(flow, target, `${tag}-${i}`, far).catch(() => undefined);
   }));
   const seconds = (performance.now() - t0) / 1000;
-  const after = await snapshot(rig);
+  const after = await audienceCounters(rig);
   for (const j of joined) j?.leave();
   const ok = joined.filter((j): j is NonNullable<typeof j> => j !== undefined && Number.isFinite(j.firstMs));
   return { succeeded: ok.length, seconds: round(seconds, 2), ...stats(ok), lossDuringStormPercent: round(lossOf(before, after, rig.listeners), 3) };
@@ -177,9 +167,9 @@ export async function joinBenchmark(ctx: BenchContext): Promise<BenchResult> {
         seq[flow].push(j);
       }
     }
-    const q0 = await snapshot(rig);
+    const q0 = await audienceCounters(rig);
     await sleep(tiny ? 500 : 3000);
-    const q1 = await snapshot(rig);
+    const q1 = await audienceCounters(rig);
     const quietLoss = round(lossOf(q0, q1, audience), 3);
     const atOnce: Partial<Record<JoinFlow, Record<string, number>>> = {};
     for (const flow of FLOWS) {

@@ -207,11 +207,8 @@ export interface MeasuredWindow<R> {
  * listeners received.
  */
 export async function measureWindow<R>(rig: Rig, workers: readonly types.Worker[], windowS: number, read: () => Promise<R>): Promise<MeasuredWindow<R>> {
-  rig.pause();
-  await sleep(300);
-  const before = await read();
+  const { value: before, sent: sentA } = await readPaused(rig, read);
   const read0 = performance.now();
-  const sentA = rig.sent();
   rig.resume();
   await sleep(200);
   const cpu0 = await workersCpuMs(workers);
@@ -221,13 +218,22 @@ export async function measureWindow<R>(rig: Rig, workers: readonly types.Worker[
   const cpu1 = await workersCpuMs(workers);
   const sent1 = rig.sent();
   const seconds = (performance.now() - t0) / 1000;
-  rig.pause();
-  await sleep(300);
-  const after = await read();
+  const { value: after, sent: sentB } = await readPaused(rig, read);
   return {
     before, after, readSeconds: (performance.now() - read0) / 1000, seconds, cpuMs: cpu1 - cpu0,
-    sentBetweenReads: rig.sent() - sentA, sentInWindow: sent1 - sent0,
+    sentBetweenReads: sentB - sentA, sentInWindow: sent1 - sent0,
   };
+}
+
+/**
+ * Pauses the speakers, lets what is in flight arrive, then reads: `read`'s
+ * answer and the packets the speakers sent so far. The speakers stay paused.
+ */
+export async function readPaused<R>(rig: Rig, read: () => Promise<R>): Promise<{ value: R; sent: number }> {
+  rig.pause();
+  await sleep(300);
+  const value = await read();
+  return { value, sent: rig.sent() };
 }
 
 /** The figures of a window common to both series, from the packets `listeners` listeners received between the reads. */
@@ -243,6 +249,13 @@ export function windowFigures(w: MeasuredWindow<unknown>, listeners: number, rec
     cpuLoad: round(w.cpuMs / 1000 / w.seconds, 3),
     lossPercent: round(loss * 100, 3),
   };
+}
+
+/** Packets the listeners received and the speakers sent, read while the speakers pause (nothing in flight); they resume after. */
+export async function audienceCounters(rig: Rig): Promise<{ packets: number; sent: number }> {
+  const { value, sent } = await readPaused(rig, () => rig.received());
+  rig.resume();
+  return { packets: value.packets, sent };
 }
 
 /** A room that is one router (the rig's peers go straight onto it), for benchmarks of one router. */

@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import type { types } from 'mediasoup';
 import { prepareFollows } from '../bench/inbox-load.js';
 import { startRemoteHost, type RemoteHost } from '../bench/remote-hosts.js';
-import { buildRig, routerRoom, startLoadWorker, type Rig } from '../bench/sfu-rig.js';
+import { audienceCounters, buildRig, routerRoom, startLoadWorker, type Rig } from '../bench/sfu-rig.js';
 import { percentile, sleep } from '../bench/types.js';
 import { startRoomsHarness, type RoomsHarness } from '../helpers/rooms-harness.js';
 import type { SignalClient } from '../helpers/signal-client.js';
@@ -64,14 +64,7 @@ describe(`load: ${JOINS} joins in ${JOIN_SECONDS} s while the inbox takes ${INBO
     await hostConn.ok('join', { roomId });
     rig = await buildRig(routerRoom(await routerSeen, [worker.value]), load, SPEAKERS, LISTENERS);
     await sleep(1000);
-    const counters = async (): Promise<{ packets: number; sent: number }> => {
-      rig!.pause();
-      await sleep(300);
-      const received = await rig!.received();
-      const sent = rig!.sent();
-      rig!.resume();
-      return { packets: received.packets, sent };
-    };
+    const counters = (): Promise<{ packets: number; sent: number }> => audienceCounters(rig!);
 
     // Signed Follows, made before the clock starts; each actor's key fetched once first.
     const inbox = `${h.baseUrl}/u/loadhost/inbox`;
