@@ -4,8 +4,8 @@ import { performance } from 'node:perf_hooks';
 export interface InboundAdmissionOptions {
   /** How long the oldest queued delivery of this process has waited for the runner, in ms. */
   readonly oldestDeliveryWaitMs: () => number;
-  /** Past this wait, deliveries count as starved. Default 2,000 ms. */
-  readonly maxDeliveryWaitMs?: number;
+  /** Past this wait, deliveries count as starved (the server passes `federation.deliveryStarvationSeconds`). */
+  readonly maxDeliveryWaitMs: number;
   /** The longest one inbound request is held. Default 1,000 ms. */
   readonly maxHoldMs?: number;
   /** The event loop counts as busy at or above this utilization (0..1). Default 0.9. */
@@ -39,7 +39,7 @@ export class InboundAdmission {
   held = 0;
 
   constructor(private readonly options: InboundAdmissionOptions) {
-    this.maxWait = options.maxDeliveryWaitMs ?? 2000;
+    this.maxWait = options.maxDeliveryWaitMs;
     this.maxHold = options.maxHoldMs ?? 1000;
     this.busyAt = options.busyUtilization ?? 0.9;
     this.utilization = options.utilization ?? loopUtilization();

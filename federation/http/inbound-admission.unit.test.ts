@@ -36,7 +36,7 @@ void describe('DeliveryBacklog', () => {
 void describe('InboundAdmission', () => {
   void it('holds a request while deliveries starve and the loop is busy, and lets it go once they caught up', async () => {
     let wait = 5_000;
-    const gate = new InboundAdmission({ oldestDeliveryWaitMs: () => wait, utilization: () => 1, maxHoldMs: 5_000 });
+    const gate = new InboundAdmission({ maxDeliveryWaitMs: 2_000, oldestDeliveryWaitMs: () => wait, utilization: () => 1, maxHoldMs: 5_000 });
     let admitted = false;
     const done = gate.admit().then(() => { admitted = true; });
     await new Promise((r) => setTimeout(r, 50));
@@ -48,7 +48,7 @@ void describe('InboundAdmission', () => {
   });
 
   void it('does not hold while the loop has room, however long a delivery waited (a slow host cannot hold the inbox)', async () => {
-    const gate = new InboundAdmission({ oldestDeliveryWaitMs: () => 50_000, utilization: () => 0.3 });
+    const gate = new InboundAdmission({ maxDeliveryWaitMs: 2_000, oldestDeliveryWaitMs: () => 50_000, utilization: () => 0.3 });
     assert.equal(gate.shouldHold(), false);
     const t0 = performance.now();
     await gate.admit();
@@ -56,12 +56,12 @@ void describe('InboundAdmission', () => {
   });
 
   void it('does not hold while no delivery waited past the bound', () => {
-    const gate = new InboundAdmission({ oldestDeliveryWaitMs: () => 1_999, utilization: () => 1 });
+    const gate = new InboundAdmission({ maxDeliveryWaitMs: 2_000, oldestDeliveryWaitMs: () => 1_999, utilization: () => 1 });
     assert.equal(gate.shouldHold(), false);
   });
 
   void it('holds one request at most maxHoldMs', async () => {
-    const gate = new InboundAdmission({ oldestDeliveryWaitMs: () => 10_000, utilization: () => 1, maxHoldMs: 120 });
+    const gate = new InboundAdmission({ maxDeliveryWaitMs: 2_000, oldestDeliveryWaitMs: () => 10_000, utilization: () => 1, maxHoldMs: 120 });
     const t0 = performance.now();
     await gate.admit();
     const held = performance.now() - t0;
